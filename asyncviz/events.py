@@ -1,0 +1,63 @@
+"""The event vocabulary: kinds, states and the transitions they make.
+
+Standard library only: the recorder, the trace file and every view agree on these names.
+"""
+from __future__ import annotations
+
+CREATED = "CREATED"
+RUNNING = "RUNNING"
+SUSPENDED = "SUSPENDED"
+CLOSED = "CLOSED"
+STATES = (CREATED, RUNNING, SUSPENDED, CLOSED)
+
+# Codes are stored in trace records and files: append only, never renumber.
+KINDS = ("create", "start", "resume", "throw", "yield", "await", "return", "raise",
+         "close", "cancel")
+KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+
+OBJECT_KINDS = ("generator", "coroutine", "async_generator", "task", "future")
+
+# Generators, coroutines and async generators share one machine, as inspect names it.
+# kind -> (states it may happen in, state it leaves).  `None` as a source means "not
+# seen before".  `throw` and `close` may hit a never-started object: CPython delivers
+# the exception at the first instruction.  A close may also happen while the object is
+# running its own cleanup after a GeneratorExit was thrown in (see recording).
+FRAME_TRANSITIONS: dict[str, tuple[frozenset, str]] = {
+    "create": (frozenset({None}), CREATED),
+    "start": (frozenset({None, CREATED}), RUNNING),
+    "resume": (frozenset({None, SUSPENDED}), RUNNING),
+    "throw": (frozenset({None, CREATED, SUSPENDED}), RUNNING),
+    "yield": (frozenset({RUNNING}), SUSPENDED),
+    "await": (frozenset({RUNNING}), SUSPENDED),
+    "return": (frozenset({RUNNING}), CLOSED),
+    "raise": (frozenset({RUNNING}), CLOSED),
+    "close": (frozenset({None, CREATED, SUSPENDED}), CLOSED),
+}
+
+# A task's own events mark its life; its steps are the events of its coroutine.
+# `cancel` records that cancellation reached the task and leaves the state alone.
+TASK_TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
+    "create": (frozenset({None}), CREATED),
+    "cancel": (frozenset({None, CREATED, SUSPENDED, RUNNING}), None),
+    "return": (frozenset({None, CREATED, SUSPENDED, RUNNING}), CLOSED),
+    "raise": (frozenset({None, CREATED, SUSPENDED, RUNNING}), CLOSED),
+}
+
+
+def transitions_for(object_kind: str) -> dict:
+    if object_kind == "task":
+        return TASK_TRANSITIONS
+    if object_kind == "future":
+        return {}
+    return FRAME_TRANSITIONS
+
+
+def next_state(object_kind: str, state: str | None, kind: str) -> str | None:
+    """The state after `kind` happens in `state`; raises ValueError if it is illegal."""
+    table = transitions_for(object_kind)
+    if kind not in table:
+        raise ValueError(f"{kind!r} is not an event of a {object_kind}")
+    sources, target = table[kind]
+    if state not in sources:
+        raise ValueError(f"{kind!r} cannot happen to a {object_kind} in state {state}")
+    return state if target is None else target

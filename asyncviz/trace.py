@@ -1,0 +1,256 @@
+"""Trace, Event and Traced: what a recording leaves behind, stored compactly.
+
+Events are fixed-size little-endian records in one growable buffer (a layout a C recorder
+can write directly); strings are interned once into a table.  `Trace.events` decodes
+records lazily, so a million-event trace costs its buffer and little more.
+Standard library only.
+"""
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from array import array
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator, NamedTuple, Sequence
+
+from .events import KINDS, KIND_CODE
+
+# t: int64 ns since start | obj: uint32 | target: int32 (-1: none)
+# value: uint32 string index (NO_VALUE: none) | line << 8 | kind code (line 0: unknown)
+RECORD = struct.Struct("<qIiII")
+RECORD_SIZE = RECORD.size  # 24 bytes
+NO_VALUE = 0xFFFFFFFF
+NO_TARGET = -1
+
+FILE_MAGIC = b"ASYNCVIZ-TRACE\n\x00"
+FILE_VERSION = 1
+
+
+class Event(NamedTuple):
+    t: int
+    kind: str
+    obj: int
+    value: str | None
+    line: int | None
+    target: int | None
+
+
+@dataclass
+class Traced:
+    id: int
+    kind: str                 # generator | coroutine | async_generator | task | future
+    name: str                 # qualified name (a task's name)
+    label: str                # unique display name, e.g. worker#2
+    filename: str | None = None
+    firstlineno: int | None = None
+    state: str = "CREATED"    # final state
+    parent: int | None = None
+    initial: str | None = None  # state when first seen, if it existed before the trace
+    coro: int | None = None     # a task's coroutine
+
+
+class StringTable:
+    """Interns strings: each distinct value is stored once and referred to by index."""
+
+    __slots__ = ("strings", "index")
+
+    def __init__(self, strings: Sequence[str] = ()):
+        self.strings: list[str] = list(strings)
+        self.index: dict[str, int] = {s: i for i, s in enumerate(self.strings)}
+
+    def intern(self, text: str) -> int:
+        i = self.index.get(text)
+        if i is None:
+            i = self.index[text] = len(self.strings)
+            self.strings.append(text)
+        return i
+
+
+class TraceFileError(ValueError):
+    """A file that is not a readable asyncviz trace."""
+
+
+class EventList(Sequence[Event]):
+    """The events of a trace, decoded from the record buffer on access."""
+
+    __slots__ = ("_buf", "_strings")
+
+    def __init__(self, buf: bytes, strings: list[str]):
+        self._buf = buf
+        self._strings = strings
+
+    def __len__(self) -> int:
+        return len(self._buf) // RECORD_SIZE
+
+    def _decode(self, rec) -> Event:
+        t, obj, target, value, lk = rec
+        line = lk >> 8
+        return Event(t, KINDS[lk & 0xFF], obj,
+                     None if value == NO_VALUE else self._strings[value],
+                     line or None, None if target == NO_TARGET else target)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("event index out of range")
+        return self._decode(RECORD.unpack_from(self._buf, i * RECORD_SIZE))
+
+    def __iter__(self) -> Iterator[Event]:
+        decode = self._decode
+        for rec in RECORD.iter_unpack(self._buf):
+            yield decode(rec)
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} events>"
+
+
+@dataclass
+class Trace:
+    """A finished recording.  See `asyncviz.trace()`."""
+
+    buffer: bytes
+    strings: list[str]
+    objects: list[Traced]
+    idle: list[tuple[int, int]] = field(default_factory=list)  # loop waiting in select()
+    dropped: int = 0
+    meta: dict = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # filename -> text, for views
+
+    @property
+    def events(self) -> EventList:
+        return EventList(self.buffer, self.strings)
+
+    @property
+    def truncated(self) -> bool:
+        return self.dropped > 0
+
+    @property
+    def duration(self) -> int:
+        """ns from the start of the trace to its stop."""
+        return int(self.meta.get("duration_ns", 0))
+
+    def object(self, key) -> Traced:
+        """An object by id or by label."""
+        for o in self.objects:
+            if o.id == key or o.label == key:
+                return o
+        raise KeyError(f"no traced object {key!r}; labels: "
+                       + ", ".join(o.label for o in self.objects[:20]))
+
+    def bytes_per_event(self) -> float:
+        """Memory the record takes per event: the records plus the interned strings."""
+        n = len(self.events)
+        if not n:
+            return 0.0
+        strings = sum(len(s.encode()) + 8 for s in self.strings)
+        return (len(self.buffer) + strings) / n
+
+    def summary(self):
+        from .analysis.summary import Summary
+        return Summary.of(self)
+
+    def save(self, path) -> Path:
+        """Write the trace; the format follows the suffix (.avz, .txt, .html)."""
+        from .exports import save
+        return save(self, Path(path))
+
+    def __repr__(self) -> str:
+        cut = f", truncated ({self.dropped} dropped)" if self.dropped else ""
+        return f"<Trace: {len(self.events)} events, {len(self.objects)} objects{cut}>"
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    # -- the native file ------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        meta = {
+            "format": FILE_VERSION,
+            "record": RECORD.format,
+            "strings": self.strings,
+            "objects": [asdict(o) for o in self.objects],
+            "idle": [list(p) for p in self.idle],
+            "dropped": self.dropped,
+            "meta": self.meta,
+            "sources": self.sources,
+        }
+        head = zlib.compress(json.dumps(meta).encode(), 6)
+        body = zlib.compress(self.buffer, 1)
+        return (FILE_MAGIC + struct.pack("<HQQ", FILE_VERSION, len(head), len(body))
+                + head + body)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "the data") -> "Trace":
+        def bad(why: str) -> TraceFileError:
+            return TraceFileError(
+                f"{name} is not a readable asyncviz trace ({why}); "
+                "write one with Trace.save('name.avz') or %%asynctrace --save name.avz")
+
+        if not data.startswith(FILE_MAGIC):
+            raise bad("it does not start with the asyncviz header")
+        try:
+            version, nhead, nbody = struct.unpack_from("<HQQ", data, len(FILE_MAGIC))
+        except struct.error:
+            raise bad("the header is cut short") from None
+        if version > FILE_VERSION:
+            raise bad(f"it is format {version}; this asyncviz reads up to {FILE_VERSION}, "
+                      "upgrade jupyter-asyncviz")
+        start = len(FILE_MAGIC) + struct.calcsize("<HQQ")
+        if len(data) != start + nhead + nbody:
+            raise bad("its length does not match its header: the file is cut or padded")
+        try:
+            meta = json.loads(zlib.decompress(data[start:start + nhead]))
+            buffer = zlib.decompress(data[start + nhead:])
+        except (zlib.error, ValueError) as exc:
+            raise bad(f"its contents are corrupted: {exc}") from None
+        try:
+            strings = [str(s) for s in meta["strings"]]
+            objects = [Traced(**o) for o in meta["objects"]]
+            trace = cls(buffer=buffer, strings=strings, objects=objects,
+                        idle=[(int(a), int(b)) for a, b in meta["idle"]],
+                        dropped=int(meta["dropped"]), meta=dict(meta["meta"]),
+                        sources=dict(meta.get("sources", {})))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad(f"its description is incomplete: {exc!r}") from None
+        problem = trace.check()
+        if problem:
+            raise bad(problem)
+        return trace
+
+    def check(self) -> str | None:
+        """Why the records do not fit the tables (None when they do)."""
+        if len(self.buffer) % RECORD_SIZE:
+            return "the event records are cut short"
+        nobj, nstr = len(self.objects), len(self.strings)
+        if any(o.id != i for i, o in enumerate(self.objects)):
+            return "object ids are not numbered in order"
+        last = None
+        for t, obj, target, value, lk in RECORD.iter_unpack(self.buffer):
+            if obj >= nobj or target >= nobj or (value != NO_VALUE and value >= nstr):
+                return "an event refers to an object or value that is not there"
+            if (lk & 0xFF) >= len(KINDS):
+                return "an event has an unknown kind"
+            if last is not None and t < last:
+                return "events are not in time order"
+            last = t
+        return None
+
+
+def load(path) -> Trace:
+    """Read a trace written by `Trace.save(...avz)`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TraceFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return Trace.from_bytes(data, name=str(path))
+
+
+def encode_kind(kind: str) -> int:
+    return KIND_CODE[kind]

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# THE test command: install everything and run every test layer on each supported
+# Python the machine has (3.11 required; 3.12 and 3.13 when installed).
+#   bash scripts/test.sh [PYTEST ARGS...]      e.g.  bash scripts/test.sh -k recording -x
+# ASYNCVIZ_PYTHONS="3.12" restricts the versions (default "3.11 3.12 3.13").
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+
+VERSIONS=${ASYNCVIZ_PYTHONS:-3.11 3.12 3.13}
+REQUIRED=3.11
+
+# system packages the tests need (graphviz: `dot` for state-machine exports)
+ensure_apt graphviz
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+failed=0
+summary=()
+for v in $VERSIONS; do
+    if [ -z "$(find_python "$v")" ]; then
+        if [ "$v" = "$REQUIRED" ]; then
+            echo "ERROR: Python $v is required but not installed" >&2
+            summary+=("py$v: FAILED (not installed, required)")
+            failed=1
+        else
+            echo "skipping $v: not installed"
+            summary+=("py$v: skipped (not installed)")
+        fi
+        continue
+    fi
+    if ! ensure_venv "$v" ".venvs/py$v"; then
+        summary+=("py$v: FAILED (could not set up .venvs/py$v)")
+        failed=1
+        continue
+    fi
+    echo "===== Python $v: $(".venvs/py$v/bin/python" -V 2>&1) (.venvs/py$v) ====="
+    rc=0
+    ".venvs/py$v/bin/python" -m pytest -q -p no:cacheprovider \
+        --junitxml="$tmp/py$v.xml" "$@" || rc=$?
+    case $rc in
+        0) summary+=("py$v: ok") ;;
+        5) summary+=("py$v: FAILED (pytest exit 5: no tests collected)"); failed=1 ;;
+        *) summary+=("py$v: FAILED (pytest exit $rc)"); failed=1 ;;
+    esac
+done
+
+echo "===== summary ====="
+for line in "${summary[@]}"; do echo "$line"; done
+# one closing total over all versions, from the junit reports
+py=$(find_python "$REQUIRED"); [ -n "$py" ] || py=python3
+"$py" - "$tmp"/*.xml <<'PY' || true
+import os, sys, xml.etree.ElementTree as ET
+tests = bad = skipped = 0
+paths = [p for p in sys.argv[1:] if os.path.exists(p)]
+for path in paths:
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        continue
+    for s in ([root] if root.tag == "testsuite" else root.iter("testsuite")):
+        tests += int(s.get("tests", 0))
+        bad += int(s.get("failures", 0)) + int(s.get("errors", 0))
+        skipped += int(s.get("skipped", 0))
+if paths:
+    print(f"total: {tests - bad - skipped} passed, {bad} failed, {skipped} skipped")
+PY
+exit $failed
