@@ -40,7 +40,18 @@ def _describe(value, depth: int) -> str:
     if isinstance(value, BaseException) and cls.__module__ in ("builtins", "asyncio.exceptions"):
         args = ", ".join(_describe(a, depth + 1) for a in value.args[:2])
         return f"{cls.__qualname__}({args})"
+    if getattr(cls, "_asyncio_future_blocking", None) is not None:
+        return _future(value)
     return _guarded_repr(value)
+
+
+def _future(value) -> str:
+    """asyncio's own reprs list callbacks and coroutines: too long to be read at a glance."""
+    state = "cancelled" if value.cancelled() else ("done" if value.done() else "pending")
+    get_name = getattr(value, "get_name", None)
+    if get_name is not None:
+        return _cut(f"<{type(value).__name__} {get_name()!r} {state}>")
+    return f"<{type(value).__name__} {state}>"
 
 
 def _container(value, cls, depth: int) -> str:

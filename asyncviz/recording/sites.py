@@ -17,7 +17,7 @@ _RETURN_OPS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in di
 
 
 class CodeSites:
-    __slots__ = ("lines", "code_bytes", "in_send")
+    __slots__ = ("lines", "code_bytes", "in_send", "start")
 
     def __init__(self, code):
         raw = code.co_code
@@ -44,6 +44,8 @@ class CodeSites:
             if current == _SEND:
                 in_send.add(off)
         self.in_send = frozenset(in_send)
+        # the first RESUME: a frame whose f_lasti is at or before it has not started
+        self.start = next((off for off in range(0, len(raw), 2) if raw[off] == _RESUME), 0)
 
     def line(self, offset: int) -> int:
         if offset < 0:

@@ -1,0 +1,67 @@
+"""The helpers that rewritten code calls, installed in `builtins` under dunder names.
+
+Rewritten code reads `__avz_on__` before calling any of them, so while nothing is being
+recorded it pays one global lookup and a branch.  The helpers never raise: a failure to
+record must not become a failure of the user's code.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+import threading
+
+_core = None  # the Core currently recording
+_get_ident = threading.get_ident
+_getframe = sys._getframe
+
+
+def __avz_sent__(value):
+    core = _core
+    if core is not None and _get_ident() == core.thread:
+        try:
+            core.sent(_getframe(1), value)
+        except Exception:
+            pass
+    return value
+
+
+def __avz_new__(obj):
+    core = _core
+    if core is not None and _get_ident() == core.thread:
+        try:
+            core.created(obj)
+        except Exception:
+            pass
+    return obj
+
+
+def __avz_sync__(result, obj):
+    core = _core
+    if core is not None and _get_ident() == core.thread:
+        try:
+            core.sync(obj)
+        except Exception:
+            pass
+    return result
+
+
+def install() -> None:
+    """Make the helpers visible to rewritten code (idempotent; they stay once there)."""
+    if not hasattr(builtins, "__avz_on__"):
+        builtins.__avz_on__ = False
+    builtins.__avz_sent__ = __avz_sent__
+    builtins.__avz_new__ = __avz_new__
+    builtins.__avz_sync__ = __avz_sync__
+
+
+def activate(core) -> None:
+    global _core
+    install()
+    _core = core
+    builtins.__avz_on__ = True
+
+
+def deactivate() -> None:
+    global _core
+    _core = None
+    builtins.__avz_on__ = False
