@@ -33,6 +33,12 @@ def choose(name: str | None = None) -> Backend:
         from .sysmon import MonitoringBackend
         return MonitoringBackend()
     if name == "sys.settrace":
+        if sys.version_info >= (3, 12):
+            # 3.12 rebuilt the trace hook on top of sys.monitoring and moved f_lasti
+            # around suspension points; this backend reads 3.11's bytecode positions
+            raise BackendUnavailable(
+                "the sys.settrace backend reads Python 3.11's bytecode; on "
+                f"{sys.version.split()[0]} use the default, sys.monitoring")
         from .profile import SetTraceBackend
         return SetTraceBackend()
     raise ValueError(f"unknown backend {name!r}; use 'sys.monitoring' or 'sys.settrace'")

@@ -224,18 +224,47 @@ class Core:
         elif o.state is CLOSED or o.state is RUNNING:
             return
         line = line or o.line
+        if type(exc) is StopIteration and frame.f_lasti in sites(code).in_send:
+            # the iterator this frame delegates to finished on the throw path; CPython
+            # hands its return value back by throwing StopIteration: a resume, really
+            o.resume_at = self.emit(t, o.tid, K_RESUME, self.value(exc.value), line)
+            o.state = RUNNING
+            self.pending_target = None
+            self.stack.append(o)
+            return
         if isinstance(exc, GeneratorExit):
             self.emit(t, o.tid, K_CLOSE, NO_VALUE, line)
             o.state = CLOSED
             o.closing = True
             return
-        if not self.stack and o.task >= 0 and type(exc).__name__ == "CancelledError" \
-                and self.tasks is not None:
-            self.tasks.cancel_reached(o.task, exc, t)
         o.resume_at = self.emit(t, o.tid, K_THROW, self.value(exc), line)
         o.state = RUNNING
         self.pending_target = None
         self.stack.append(o)
+        self._cancel_check(o, exc, t)
+
+    def _cancel_check(self, o: Obj, exc, t: int) -> None:
+        if o.task >= 0 and self.tasks is not None and type(exc).__name__ == "CancelledError":
+            self.tasks.cancel_reached(o.task, exc, t)
+
+    def retype_as_throw(self, frame, exc) -> None:
+        """3.11: the resume just recorded for `frame` was an exception thrown in."""
+        o = self.frames.get(id(frame))
+        if o is None or o.state is not RUNNING or o.resume_at < 0:
+            return
+        at = o.resume_at
+        if self.buf[at + _KIND_BYTE] != K_RESUME:
+            return
+        if isinstance(exc, GeneratorExit):
+            self.buf[at + _KIND_BYTE] = K_CLOSE
+            struct.pack_into("<I", self.buf, at + _VALUE_FIELD, NO_VALUE)
+            o.state = CLOSED
+            o.closing = True
+            self._pop(o)
+            return
+        self.buf[at + _KIND_BYTE] = K_THROW
+        struct.pack_into("<I", self.buf, at + _VALUE_FIELD, self.value(exc))
+        self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0])
 
     def on_yield(self, frame, code, offset: int, value) -> None:
         o = self.frames.get(id(frame))
@@ -253,6 +282,8 @@ class Core:
         else:
             kind = K_YIELD
             target = NO_TARGET
+            if o.kind == "async_generator":
+                value = framegen.unwrap_async_yield(value)
         self.pending_target = None
         back = frame.f_back
         if back is not None:

@@ -69,3 +69,13 @@ def generator_of(frame):
 
 
 available = _OFFSET is not None
+
+
+def unwrap_async_yield(value):
+    """The value an async generator yielded.  CPython wraps it (a private C type holding
+    one object pointer) so asend() can tell a yield from an await; unwrap it by that
+    pointer when the layout is the one checked at import."""
+    if _OFFSET is None or type(value).__name__ != "async_generator_wrapped_value":
+        return value
+    address = ctypes.c_void_p.from_address(id(value) + 2 * _PTR).value
+    return ctypes.cast(address, ctypes.py_object).value if address else value

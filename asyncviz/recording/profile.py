@@ -39,6 +39,9 @@ class SetTraceBackend:
         # frames where an exception was thrown in and no instruction has run since: a
         # 'return' there is the exception unwinding, though f_lasti is still at the yield
         thrown: set[int] = set()
+        # frames re-entered at their SEND after the iterator they delegate to ended on the
+        # throw path: a resume if it returned, a throw if it raised (next event tells)
+        maybe_thrown: dict[int, int] = {}
         frames = core.frames
 
         def local(frame, event, arg):
@@ -50,6 +53,7 @@ class SetTraceBackend:
             if event == "return":
                 lasti = frame.f_lasti
                 op = sites(code).opcode(lasti)
+                maybe_thrown.pop(id(frame), None)
                 if id(frame) in thrown:
                     thrown.discard(id(frame))
                     frame.f_trace_opcodes = False
@@ -64,6 +68,10 @@ class SetTraceBackend:
                 last_exc.pop(id(frame), None)
             elif event == "exception":
                 key = id(frame)
+                if maybe_thrown.pop(key, -1) == frame.f_lasti:
+                    core.retype_as_throw(frame, arg[1])
+                    last_exc[key] = core.value(arg[1])
+                    return local
                 throw = pending.pop(key, None)
                 if throw is not None:
                     core.on_throw(frame, code, arg[1], t=throw[0], line=throw[1])
@@ -89,6 +97,9 @@ class SetTraceBackend:
                 core.on_start(frame, code, lasti)
             elif arg_ is not None:
                 core.on_resume(frame, code, lasti)
+            elif lasti > s.start and s.opcode(lasti) != YIELD_VALUE:
+                core.on_resume(frame, code, lasti)
+                maybe_thrown[id(frame)] = lasti
             else:  # at the YIELD_VALUE, or before the first RESUME: an exception thrown in
                 o = frames.get(id(frame))
                 pending[id(frame)] = (_now() - core.t0, o.line if o is not None else

@@ -26,6 +26,7 @@ class TaskWatcher:
         self.starting = None           # (id(coro), task Obj) while a factory runs
         self.idle: list[tuple[int, int]] = []
         self.names: dict = {}          # tid -> explicit label
+        self.cancels: dict = {}        # tid -> cancellation requests already recorded
 
     # -- loops ----------------------------------------------------------------------------
 
@@ -170,9 +171,20 @@ class TaskWatcher:
         return self.register(task)
 
     def cancel_reached(self, task_tid: int, exc, t: int) -> None:
+        """A CancelledError was thrown into the task's coroutine chain.  It is the task's
+        own cancellation only if someone asked for it (cancelling() went up); otherwise it
+        is an awaited task's cancellation passing through."""
         core = self.core
-        core.emit(t, task_tid, K_CANCEL, core.value(exc.args[0] if exc.args else None)
-                  if exc.args else NO_VALUE, 0)
+        o = core.state[task_tid]
+        task = o.ref() if o.ref is not None else None
+        try:
+            requests = task.cancelling() if task is not None else 0
+        except AttributeError:
+            requests = 1
+        if requests <= self.cancels.get(task_tid, 0):
+            return
+        self.cancels[task_tid] = requests
+        core.emit(t, task_tid, K_CANCEL, core.value(exc.args[0]) if exc.args else NO_VALUE, 0)
 
     def _done(self, task) -> None:
         core = self.core

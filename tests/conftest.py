@@ -1,0 +1,33 @@
+"""Fixtures every test layer shares.
+
+The autouse fixture is the project's promise in test form: whatever a test does —
+record, raise, be interrupted — no monitoring tool id, trace or profile hook, or
+recording switch is left behind.
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+
+import pytest
+
+
+def _hooks() -> dict:
+    state = {
+        "sys.gettrace": sys.gettrace(),
+        "sys.getprofile": sys.getprofile(),
+        "__avz_on__": getattr(builtins, "__avz_on__", False),
+    }
+    if hasattr(sys, "monitoring"):
+        state["tool ids"] = tuple(sys.monitoring.get_tool(i) for i in range(6))
+    return state
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_installed():
+    before = _hooks()
+    yield
+    after = _hooks()
+    assert after == before, f"a test left hooks installed: before={before} after={after}"
+    from asyncviz.recording import recorder
+    assert recorder.recording() is None, "a test left a recorder running"
