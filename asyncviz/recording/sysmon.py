@@ -61,7 +61,10 @@ class MonitoringBackend:
             if w is None:
                 w = core.wants(code, frame)
             if w and code not in local:
-                set_local(tool, code, LOCAL)
+                try:
+                    set_local(tool, code, LOCAL)
+                except ValueError:  # the tool id was released under us: stop quietly
+                    return False
                 local.add(code)
             return w
 
@@ -113,13 +116,17 @@ class MonitoringBackend:
         self.tool = None
         mon = sys.monitoring
         E = mon.events
+        events = (E.PY_START, E.PY_RESUME, E.PY_YIELD, E.PY_RETURN, E.PY_THROW, E.PY_UNWIND)
         try:
+            # callbacks first: from here on no code of ours runs for this tool id
+            for event in events:
+                mon.register_callback(tool, event, None)
             mon.set_events(tool, 0)
             for code in self._local:
-                mon.set_local_events(tool, code, 0)
-            for event in (E.PY_START, E.PY_RESUME, E.PY_YIELD, E.PY_RETURN, E.PY_THROW,
-                          E.PY_UNWIND):
-                mon.register_callback(tool, event, None)
+                try:
+                    mon.set_local_events(tool, code, 0)
+                except ValueError:
+                    pass
         finally:
             self._local.clear()
             if mon.get_tool(tool) == "asyncviz":
