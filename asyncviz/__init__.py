@@ -14,8 +14,32 @@ from __future__ import annotations
 # asyncviz.trace(); loading the module first lets the function below own the name
 # (the import system sets the package attribute only when it first loads a submodule).
 from . import trace as _storage  # noqa: F401
-from .recording.recorder import TraceError, trace
 from .trace import Event, Trace, Traced, TraceFileError, load
+
+
+def trace(include=(), exclude=(), max_events: int = 1_000_000, values: bool = True, *,
+          backend: str | None = None, label: str | None = None):
+    """Record what the generators, coroutines and tasks run inside the block do.
+
+        with asyncviz.trace() as t:          # or: async with asyncviz.trace() as t:
+            ...
+        t.events, t.objects, t.summary()
+
+    `t` is the Trace; it fills in when the block ends, also when the block raises.
+    include / exclude: globs on module or file names that widen or narrow the default
+    scope (your own code); include=['*'] records everything.  max_events caps the record
+    (the trace says how many were dropped); values=False records no values.
+    """
+    # imported here so that `import asyncviz` (and asyncviz.analysis) stays light
+    from .recording.recorder import trace as recording
+    return recording(include, exclude, max_events, values, backend=backend, label=label)
+
+
+def __getattr__(name):
+    if name == "TraceError":
+        from .recording.recorder import TraceError
+        return TraceError
+    raise AttributeError(f"module 'asyncviz' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 __all__ = ["trace", "load", "Trace", "Event", "Traced", "TraceError", "TraceFileError"]
