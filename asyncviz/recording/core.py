@@ -51,7 +51,7 @@ class Obj:
     """Recording state of one traced instance."""
 
     __slots__ = ("tid", "kind", "state", "resume_at", "task", "closing", "line", "exc",
-                 "pending", "ref", "__weakref__")
+                 "pending", "ref", "sites", "__weakref__")
 
     def __init__(self, tid: int, kind: str, state):
         self.tid = tid
@@ -64,6 +64,7 @@ class Obj:
         self.exc = None         # 3.11: description of the last exception seen in the frame
         self.pending = None     # 3.11: (t, line) of a throw whose exception is not yet known
         self.ref = None
+        self.sites = None       # CodeSites of its code: no code-object hashing per event
 
 
 class Core:
@@ -75,6 +76,7 @@ class Core:
         self.thread = thread if thread is not None else threading.get_ident()
         self.limit = max(0, int(max_events)) * RECORD_SIZE
         self.buf = bytearray()
+        self._append = self.buf.extend
         self.dropped = 0
         self.strings = StringTable()
         self.objects: list[Traced] = []
@@ -89,17 +91,19 @@ class Core:
         self.active = True
         self.t0 = _now()
         self._none = self.strings.intern("None")
+        self._ints: dict = {}
+        self._strs: dict = {}
+        self._sites: dict = {}             # code -> CodeSites, without the module lookup
 
     # -- records ------------------------------------------------------------------------
 
     def emit(self, t: int, tid: int, kind: int, value: int = NO_VALUE, line: int = 0,
              target: int = NO_TARGET) -> int:
-        buf = self.buf
-        if len(buf) >= self.limit:
+        at = len(self.buf)
+        if at >= self.limit:
             self.dropped += 1
             return -1
-        at = len(buf)
-        buf += _pack(t, tid, target, value, (line << 8) | kind)
+        self._append(_pack(t, tid, target, value, (line << 8) | kind))
         return at
 
     def value(self, v) -> int:
@@ -107,6 +111,21 @@ class Core:
             return NO_VALUE
         if v is None:
             return self._none
+        cls = type(v)
+        if cls is int or cls is str:
+            # the commonest values: the repr of a modest int or a short str is exactly
+            # what describe() would give, without its general checks
+            cache = self._ints if cls is int else self._strs
+            i = cache.get(v)
+            if i is None:
+                if cls is int:
+                    text = repr(v) if -10**15 < v < 10**15 else describe(v)
+                else:
+                    text = repr(v) if len(v) <= 60 else describe(v)
+                i = self.strings.intern(text)
+                if len(cache) < 100_000:
+                    cache[v] = i
+            return i
         return self.strings.intern(describe(v))
 
     # -- objects ------------------------------------------------------------------------
@@ -154,6 +173,7 @@ class Core:
                             if hasattr(code, "co_qualname") else code.co_name,
                             code.co_filename, code.co_firstlineno, parent, initial, initial)
         o.task = task
+        o.sites = sites(code)
         self.frames[id(frame)] = o
         if gen is not None:
             self.watch(gen, o)
@@ -207,8 +227,15 @@ class Core:
             o = self.first_sight(frame, code, SUSPENDED)
         elif o.state is RUNNING:  # a resume we missed the suspension of; keep the record legal
             return
-        o.resume_at = self.emit(_now() - self.t0, o.tid, K_RESUME, NO_VALUE, o.line
-                                or sites(code).line(offset))
+        at = len(self.buf)
+        if at < self.limit:
+            o.resume_at = at
+            # a bytearray grown through a second name is copied, not extended: use extend
+            self._append(_pack(_now() - self.t0, o.tid, NO_TARGET, NO_VALUE,
+                               ((o.line or sites(code).line(offset)) << 8) | K_RESUME))
+        else:
+            o.resume_at = -1
+            self.dropped += 1
         o.state = RUNNING
         self.pending_target = None
         self.stack.append(o)
@@ -267,12 +294,15 @@ class Core:
         self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0])
 
     def on_yield(self, frame, code, offset: int, value) -> None:
-        o = self.frames.get(id(frame))
+        frames = self.frames
+        o = frames.get(id(frame))
         if o is None or o.state is not RUNNING:
             return
-        s = sites(code)
-        line = s.line(offset)
-        if s.delegating(offset):
+        site = o.sites.yields.get(offset)
+        if site is None:
+            site = o.sites.yield_site(offset)
+        line, delegating = site
+        if delegating:
             kind = K_AWAIT
             pt = self.pending_target
             if pt is not None and pt[0] == id(frame):
@@ -284,16 +314,30 @@ class Core:
             target = NO_TARGET
             if o.kind == "async_generator":
                 value = framegen.unwrap_async_yield(value)
-        self.pending_target = None
+        # an inner frame of a `yield from` / `await` chain: the frame it delegates to
+        # yields next, and waits on this one
         back = frame.f_back
         if back is not None:
-            bcode = back.f_code
-            if self.wanted.get(bcode) and back.f_lasti in sites(bcode).in_send:
-                self.pending_target = (id(back), o.tid)
-        self.emit(_now() - self.t0, o.tid, kind, self.value(value), line, target)
+            bo = frames.get(id(back))
+            self.pending_target = (id(back), o.tid) if (
+                bo is not None and back.f_lasti in bo.sites.in_send) else None
+        else:
+            self.pending_target = None
+        if len(self.buf) < self.limit:
+            if value is None:
+                v = self._none if self.values else NO_VALUE
+            else:
+                v = self.value(value)
+            self._append(_pack(_now() - self.t0, o.tid, target, v, (line << 8) | kind))
+        else:
+            self.dropped += 1
         o.state = SUSPENDED
         o.line = line
-        self._pop(o)
+        stack = self.stack
+        if stack and stack[-1] is o:
+            stack.pop()
+        elif o in stack:
+            stack.remove(o)
 
     def on_return(self, frame, code, offset: int, value) -> None:
         o = self.frames.get(id(frame))
@@ -349,6 +393,7 @@ class Core:
                             code.co_firstlineno, parent)
         o.task = task
         o.line = code.co_firstlineno
+        o.sites = sites(code)
         self.frames[id(frame)] = o
         self.watch(obj, o)
         self.emit(_now() - self.t0, o.tid, K_CREATE, NO_VALUE, code.co_firstlineno)
@@ -364,6 +409,7 @@ class Core:
                             code.co_firstlineno, task_obj.tid, state, state)
         o.task = task_obj.tid
         o.line = code.co_firstlineno
+        o.sites = sites(code)
         self.frames[id(frame)] = o
         self.watch(coro, o)
         return o

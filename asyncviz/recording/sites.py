@@ -17,7 +17,7 @@ _RETURN_OPS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in di
 
 
 class CodeSites:
-    __slots__ = ("lines", "code_bytes", "in_send", "start")
+    __slots__ = ("lines", "code_bytes", "in_send", "start", "yields")
 
     def __init__(self, code):
         raw = code.co_code
@@ -44,6 +44,7 @@ class CodeSites:
             if current == _SEND:
                 in_send.add(off)
         self.in_send = frozenset(in_send)
+        self.yields: dict[int, tuple[int, bool]] = {}  # offset -> (line, delegating)
         # the first RESUME: a frame whose f_lasti is at or before it has not started
         self.start = next((off for off in range(0, len(raw), 2) if raw[off] == _RESUME), 0)
 
@@ -60,6 +61,12 @@ class CodeSites:
         while off < len(raw) and raw[off] == _CACHE:
             off += 2
         return off + 1 < len(raw) and raw[off] == _RESUME and (raw[off + 1] & 3) in (2, 3)
+
+    def yield_site(self, offset: int) -> tuple[int, bool]:
+        site = self.yields.get(offset)
+        if site is None:
+            site = self.yields[offset] = (self.line(offset), self.delegating(offset))
+        return site
 
     def opcode(self, offset: int) -> int:
         return self.code_bytes[offset] if 0 <= offset < len(self.code_bytes) else -1

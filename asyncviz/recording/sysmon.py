@@ -57,10 +57,12 @@ class MonitoringBackend:
         LOCAL = E.PY_YIELD | E.PY_RETURN
 
         def decide(code, frame) -> bool:
+            if code in local:  # in scope, local events already on: the common case
+                return True
             w = wanted.get(code)
             if w is None:
                 w = core.wants(code, frame)
-            if w and code not in local:
+            if w:
                 try:
                     set_local(tool, code, LOCAL)
                 except ValueError:  # the tool id was released under us: stop quietly
