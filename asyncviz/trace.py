@@ -201,6 +201,8 @@ class Trace:
         if version > FILE_VERSION:
             raise bad(f"it is format {version}; this asyncviz reads up to {FILE_VERSION}, "
                       "upgrade jupyter-asyncviz")
+        if version < 1:
+            raise bad(f"its format number {version} was never written by asyncviz")
         start = len(FILE_MAGIC) + struct.calcsize("<HQQ")
         if len(data) != start + nhead + nbody:
             raise bad("its length does not match its header: the file is cut or padded")
@@ -248,7 +250,9 @@ def load(path) -> Trace:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise TraceFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise TraceFileError(
+            f"cannot read {path}: {exc.strerror or exc}; check the path, or write a trace "
+            "with Trace.save('name.avz') or %%asynctrace --save name.avz") from None
     return Trace.from_bytes(data, name=str(path))
 
 

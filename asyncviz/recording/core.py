@@ -452,7 +452,6 @@ class Core:
     def finish(self) -> None:
         """Final states: sweep what ended without an event while the trace ran."""
         self.active = False
-        t = _now() - self.t0
         for o in self.state:
             if o.kind in ("task", "future"):
                 continue
@@ -470,7 +469,8 @@ class Core:
             else:
                 traced.state = CLOSED if o.state is CLOSED else (
                     SUSPENDED if o.state in (SUSPENDED, RUNNING) else CREATED)
-        self.duration = t
+        # after the sweep: a close it found is stamped now, and lies within the trace
+        self.duration = _now() - self.t0
         self.frames.clear()
         self.by_id.clear()
         for o in self.state:

@@ -1,0 +1,94 @@
+"""Writing a trace to a file; the suffix picks the format.
+
+A save either leaves the complete file or nothing new: the bytes go to a temporary file
+beside the target, which then replaces it in one step, so an interrupted save never
+leaves half a trace where a good one was.
+"""
+from __future__ import annotations
+
+import html
+import os
+import secrets
+from pathlib import Path
+
+from .analysis.summary import Summary
+from .trace import Trace
+
+# In the contract, written by later issues (timeline images, Chrome trace, state machine).
+LATER = (".png", ".svg", ".pdf", ".json", ".dot")
+
+
+def _avz(trace: Trace) -> bytes:
+    return trace.to_bytes()
+
+
+def _txt(trace: Trace) -> bytes:
+    return (Summary.of(trace).text() + "\n").encode("utf-8")
+
+
+def _html(trace: Trace) -> bytes:
+    # The summary table only, for now: the interactive page (timeline and state machines,
+    # with the front-end bundle inlined) replaces it in a later issue.
+    title = "asyncviz trace"
+    started = trace.meta.get("started_at")
+    if started:
+        title += f" — {started}"
+    title = html.escape(title)
+    page = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n"
+        "<style>\n"
+        "body { font-family: system-ui, sans-serif; margin: 2em; }\n"
+        ".asyncviz-summary table { border-collapse: collapse; font-size: 0.9em; }\n"
+        ".asyncviz-summary caption { text-align: left; padding: 0.4em 0; }\n"
+        ".asyncviz-summary th, .asyncviz-summary td"
+        " { border-bottom: 1px solid #ddd; padding: 0.2em 0.6em; }\n"
+        ".asyncviz-summary td { font-family: ui-monospace, monospace; }\n"
+        "</style>\n</head>\n<body>\n"
+        f"<h1>{title}</h1>\n{Summary.of(trace)._repr_html_()}\n"
+        "</body>\n</html>\n")
+    return page.encode("utf-8")
+
+
+WRITERS = {".avz": _avz, ".html": _html, ".txt": _txt}
+
+
+def save(trace: Trace, path: Path) -> Path:
+    """Write `trace` to `path` in the format its suffix names; returns the path."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    writer = WRITERS.get(suffix)
+    if writer is None:
+        now = " ".join(WRITERS)
+        if suffix in LATER:
+            why = f"saving {suffix} files is not available yet"
+        elif suffix:
+            why = f"{suffix} is not a format asyncviz writes"
+        else:
+            why = f"{path.name!r} has no suffix to pick a format by"
+        raise ValueError(f"cannot save {path}: {why}; use one of {now}")
+    data = writer(trace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, data)
+    return path
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # os.open with 0o666 lets the umask decide the mode, as for any new file; mkstemp's
+    # 0o600 would survive os.replace and hide the trace from the user's other tools.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
