@@ -250,3 +250,25 @@ async def main():
     return await asyncio.create_task(child())
 ''')
     assert ns["result"].startswith("Task-")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is 3.12+")
+def test_next_holder_of_the_tool_id_sees_everything():
+    ns = load("""
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+""")
+    with asyncviz.trace():
+        ns["fib"](10)  # answered DISABLE: ordinary code
+    mon = sys.monitoring
+    calls = []
+    mon.use_tool_id(2, "next profiler")
+    try:
+        mon.register_callback(2, mon.events.PY_START, lambda code, off: calls.append(code))
+        mon.set_events(2, mon.events.PY_START)
+        ns["fib"](10)
+    finally:
+        mon.set_events(2, 0)
+        mon.register_callback(2, mon.events.PY_START, None)
+        mon.free_tool_id(2)
+    assert len(calls) == 177  # every call of fib(10), none hidden by our old DISABLEs

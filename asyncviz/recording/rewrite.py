@@ -284,41 +284,10 @@ class _Transformer(ast.NodeTransformer):
         returns, node.returns = node.returns, None
         self.generic_visit(node)
         node.returns = returns
-        if isinstance(node, ast.AsyncFunctionDef) or _is_generator(node):
-            self._wrap_body(node)
         return node
 
     visit_FunctionDef = _visit_function
     visit_AsyncFunctionDef = _visit_function
-
-    @staticmethod
-    def _wrap_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        head = 1 if node.body and _is_docstring(node.body[0]) else 0
-        body = node.body[head:]
-        if not body:
-            return
-        if (
-            len(body) == 1
-            and isinstance(body[0], ast.Try)
-            and not body[0].handlers
-            and not body[0].orelse
-            and len(body[0].finalbody) == 1
-            and isinstance(body[0].finalbody[0], ast.Pass)
-        ):
-            return  # already wrapped (or written that way: same effect)
-        # No line events of their own: ``try`` sits on the line of the first statement
-        # that makes code (``global``/``nonlocal`` make none), and ``pass`` has no
-        # line at all (-1: allowed by the compiler), so that entering the ``finally``
-        # on close()/throw()/an exception adds no line event.
-        first = next((s for s in body if not isinstance(s, _DECLARATIONS)), body[0])
-        last = body[-1]
-        final = ast.Pass(lineno=-1, col_offset=-1, end_lineno=-1, end_col_offset=-1)
-        wrapper = ast.Try(
-            body=body, handlers=[], orelse=[], finalbody=[final],
-            lineno=first.lineno, col_offset=first.col_offset,
-            end_lineno=last.end_lineno, end_col_offset=last.end_col_offset,
-        )
-        node.body[head:] = [wrapper]
 
     def visit_arg(self, node: ast.arg) -> ast.AST:
         return node  # only an annotation below

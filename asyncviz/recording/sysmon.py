@@ -129,6 +129,9 @@ class MonitoringBackend:
                     mon.set_local_events(tool, code, 0)
                 except ValueError:
                     pass
+            # our DISABLEs outlive us in the interpreter: the next holder of this id
+            # (a profiler, viztracer) would never see the code we switched off
+            mon.restart_events()
         finally:
             self._local.clear()
             if mon.get_tool(tool) == "asyncviz":
