@@ -18,10 +18,28 @@ from typing import Iterator, NamedTuple, Sequence
 from .events import KINDS, KIND_CODE
 
 # t: int64 ns since start | obj: uint32 | target: int32 (-1: none)
-# value: uint32 string index (NO_VALUE: none) | line << 8 | kind code (line 0: unknown)
+# value: uint32 — a string index; or, high bit set, a small int stored inline (no string
+#   made or kept while recording: most values are ints); NO_VALUE: none
+# line << 8 | kind code (line 0: unknown)
 RECORD = struct.Struct("<qIiII")
 RECORD_SIZE = RECORD.size  # 24 bytes
 NO_VALUE = 0xFFFFFFFF
+INLINE_INT = 0x80000000
+INLINE_BIAS = 1 << 30
+INLINE_MIN, INLINE_MAX = -INLINE_BIAS, INLINE_BIAS - 2  # NO_VALUE stays free
+
+
+def inline_int(v: int) -> int:
+    """The value field for a small int (INLINE_MIN <= v <= INLINE_MAX)."""
+    return INLINE_INT | (v + INLINE_BIAS)
+
+
+def value_text(value: int, strings: Sequence[str]) -> str | None:
+    if value == NO_VALUE:
+        return None
+    if value & INLINE_INT:
+        return str((value & ~INLINE_INT) - INLINE_BIAS)
+    return strings[value]
 NO_TARGET = -1
 
 FILE_MAGIC = b"ASYNCVIZ-TRACE\n\x00"
@@ -87,8 +105,7 @@ class EventList(Sequence[Event]):
     def _decode(self, rec) -> Event:
         t, obj, target, value, lk = rec
         line = lk >> 8
-        return Event(t, KINDS[lk & 0xFF], obj,
-                     None if value == NO_VALUE else self._strings[value],
+        return Event(t, KINDS[lk & 0xFF], obj, value_text(value, self._strings),
                      line or None, None if target == NO_TARGET else target)
 
     def __getitem__(self, i):
@@ -234,7 +251,7 @@ class Trace:
             return "object ids are not numbered in order"
         last = None
         for t, obj, target, value, lk in RECORD.iter_unpack(self.buffer):
-            if obj >= nobj or target >= nobj or (value != NO_VALUE and value >= nstr):
+            if obj >= nobj or target >= nobj or (not value & INLINE_INT and value >= nstr):
                 return "an event refers to an object or value that is not there"
             if (lk & 0xFF) >= len(KINDS):
                 return "an event has an unknown kind"

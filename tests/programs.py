@@ -44,6 +44,7 @@ def record(source: str, call: str = "main", *, backend=None, **options):
             trace = loop.run_until_complete(runner())
             loop_is_clean(loop)
         finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
     else:
         with asyncviz.trace(backend=backend, **options) as trace:

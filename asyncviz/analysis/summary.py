@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from ..events import KIND_CODE
-from ..trace import NO_TARGET, NO_VALUE, RECORD, Trace
+from ..trace import NO_TARGET, NO_VALUE, RECORD, Trace, value_text
 
 EMPTY = "no generator, coroutine or task ran in scope"
 
@@ -186,7 +186,7 @@ class Summary:
             elif kind == _RETURN or kind == _RAISE:
                 s.finish(t)
                 verb = "returned" if kind == _RETURN else "raised"
-                s.end = verb if value == NO_VALUE else f"{verb} {strings[value]}"
+                s.end = verb if value == NO_VALUE else f"{verb} {value_text(value, strings)}"
             elif kind == _CLOSE:
                 s.finish(t)
                 s.end = "closed"

@@ -16,7 +16,8 @@ import weakref
 from collections import Counter
 
 from ..events import CLOSED, CREATED, KIND_CODE, RUNNING, SUSPENDED
-from ..trace import NO_TARGET, NO_VALUE, RECORD, RECORD_SIZE, StringTable, Traced
+from ..trace import (INLINE_BIAS, INLINE_INT, INLINE_MAX, INLINE_MIN, NO_TARGET, NO_VALUE,
+                     RECORD, RECORD_SIZE, StringTable, Traced)
 from ..values import describe
 from . import framegen
 from .scope import module_of
@@ -51,7 +52,7 @@ class Obj:
     """Recording state of one traced instance."""
 
     __slots__ = ("tid", "kind", "state", "resume_at", "task", "closing", "line", "exc",
-                 "pending", "ref", "sites", "__weakref__")
+                 "pending", "ref", "sites", "root_of", "__weakref__")
 
     def __init__(self, tid: int, kind: str, state):
         self.tid = tid
@@ -65,6 +66,7 @@ class Obj:
         self.pending = None     # 3.11: (t, line) of a throw whose exception is not yet known
         self.ref = None
         self.sites = None       # CodeSites of its code: no code-object hashing per event
+        self.root_of = None     # the task Obj whose coroutine this is: it ends with it
 
 
 class Core:
@@ -91,7 +93,6 @@ class Core:
         self.active = True
         self.t0 = _now()
         self._none = self.strings.intern("None")
-        self._ints: dict = {}
         self._strs: dict = {}
         self._sites: dict = {}             # code -> CodeSites, without the module lookup
 
@@ -112,19 +113,17 @@ class Core:
         if v is None:
             return self._none
         cls = type(v)
-        if cls is int or cls is str:
-            # the commonest values: the repr of a modest int or a short str is exactly
-            # what describe() would give, without its general checks
-            cache = self._ints if cls is int else self._strs
-            i = cache.get(v)
+        if cls is int:
+            if INLINE_MIN <= v <= INLINE_MAX:
+                return INLINE_INT | (v + INLINE_BIAS)
+            return self.strings.intern(describe(v))
+        if cls is str and len(v) <= 60:
+            # short strings repeat (names, states): repr once per distinct string
+            i = self._strs.get(v)
             if i is None:
-                if cls is int:
-                    text = repr(v) if -10**15 < v < 10**15 else describe(v)
-                else:
-                    text = repr(v) if len(v) <= 60 else describe(v)
-                i = self.strings.intern(text)
-                if len(cache) < 100_000:
-                    cache[v] = i
+                i = self.strings.intern(repr(v))
+                if len(self._strs) < 100_000:
+                    self._strs[v] = i
             return i
         return self.strings.intern(describe(v))
 
@@ -343,21 +342,35 @@ class Core:
         o = self.frames.get(id(frame))
         if o is None or o.state is not RUNNING:
             return
-        self.emit(_now() - self.t0, o.tid, K_RETURN, self.value(value), sites(code).line(offset))
+        t = _now() - self.t0
+        v = self.value(value)
+        self.emit(t, o.tid, K_RETURN, v, sites(code).line(offset))
         o.state = CLOSED
         self.pending_target = None
         self._pop(o)
+        if o.root_of is not None:
+            self._task_end(o.root_of, t, K_RETURN, v)
 
     def on_unwind(self, frame, code, offset: int, exc, described: int | None = None) -> None:
         o = self.frames.get(id(frame))
         if o is None or o.state is not RUNNING:
             return
         value = self.value(exc) if described is None else described
-        self.emit(_now() - self.t0, o.tid, K_RAISE, value, _raise_line(frame, exc)
-                  or sites(code).line(offset))
+        t = _now() - self.t0
+        self.emit(t, o.tid, K_RAISE, value, _raise_line(frame, exc) or sites(code).line(offset))
         o.state = CLOSED
         self.pending_target = None
         self._pop(o)
+        if o.root_of is not None:
+            self._task_end(o.root_of, t, K_RAISE, value)
+
+    def _task_end(self, task: Obj, t: int, kind: int, value: int) -> None:
+        """A task ends in the step its coroutine returns or raises in."""
+        if task.state is not CLOSED:
+            self.emit(t, task.tid, kind, value, 0)
+            task.state = CLOSED
+            if self.tasks is not None:
+                self.tasks.ended(task)
 
     def _pop(self, o: Obj) -> None:
         stack = self.stack

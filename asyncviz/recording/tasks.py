@@ -81,7 +81,10 @@ class TaskWatcher:
 
     def _create(self, coro, original, kwargs):
         core = self.core
-        parent = self.current() if core.active else None
+        if core.stack and core.stack[-1].task >= 0:
+            parent = core.state[core.stack[-1].task]
+        else:
+            parent = self.current() if core.active else None
         if not core.active or (parent is None and not core.stack and not self._wanted(coro)):
             # not ours to show: made by library code outside any traced task
             # (asyncio.run's shutdown helpers, for one)
@@ -115,19 +118,26 @@ class TaskWatcher:
         core = self.core
         core.watch(task, o)
         self.tasks.append((o, o.ref))
+        c = None
         if coro is not None:
             c = core.lookup(coro)
             if c is None:
                 c = core.adopt_coroutine(coro, o)
             if c is not None:
                 self._link(o, c)
-        try:
-            task.add_done_callback(self._done)
-        except Exception:
-            pass
+        if c is None or c.state is CLOSED:
+            # its coroutine is not recorded (or already over): only the task can say
+            # when it ends.  Otherwise the coroutine's own return/raise says it, in
+            # the same step, without a loop callback per task.
+            try:
+                task.add_done_callback(self._done)
+            except Exception:
+                pass
 
     def _link(self, task_obj, coro_obj) -> None:
         core = self.core
+        if coro_obj.root_of is None:
+            coro_obj.root_of = task_obj
         traced = core.objects[task_obj.tid]
         if traced.coro is None:
             traced.coro = coro_obj.tid
@@ -156,10 +166,19 @@ class TaskWatcher:
         return o
 
     def adopt(self, task_tid: int, coro_obj, gen) -> None:
-        """A coroutine first seen running directly under a task: its root coroutine?"""
+        """A coroutine first seen running directly under a task: is it the task's own?
+        (It may instead be awaited by code out of scope.)  The task is running, so
+        get_coro() is safe (3.12.1 crashes on it only for eagerly finished tasks)."""
         traced = self.core.objects[task_tid]
-        if traced.coro is None:
-            self._link(self.core.state[task_tid], coro_obj)
+        if traced.coro is not None or gen is None:
+            return
+        task_obj = self.core.state[task_tid]
+        task = task_obj.ref() if task_obj.ref is not None else None
+        try:
+            if task is not None and task.get_coro() is gen:
+                self._link(task_obj, coro_obj)
+        except Exception:
+            pass
 
     def current(self):
         loop = _events._get_running_loop()
@@ -185,6 +204,12 @@ class TaskWatcher:
             return
         self.cancels[task_tid] = requests
         core.emit(t, task_tid, K_CANCEL, core.value(exc.args[0]) if exc.args else NO_VALUE, 0)
+
+    def ended(self, o) -> None:
+        """Its coroutine ended it: read the name now, the task may not outlive the trace."""
+        task = o.ref() if o.ref is not None else None
+        if task is not None:
+            self._read_name(o, task)
 
     def _done(self, task) -> None:
         core = self.core
