@@ -14,6 +14,7 @@ import argparse
 import gc
 import os
 import platform
+import statistics
 import sys
 import time
 import traceback
@@ -113,6 +114,7 @@ def fmt_s(x) -> str:
 
 def measure(w, repeat: int, modes, count_entries: bool = True):
     best = {m: None for m in modes}
+    times = {m: [] for m in modes}
     results = {}
     infos = {}
     errors = {}
@@ -131,12 +133,13 @@ def measure(w, repeat: int, modes, count_entries: bool = True):
             except Exception:
                 errors[mode] = traceback.format_exc(limit=6)
                 continue
+            times[mode].append(dt)
             if best[mode] is None or dt < best[mode]:
                 best[mode] = dt
             results.setdefault(mode, res)
             if info is not None:
                 infos.setdefault(mode, info)
-    return best, results, infos, errors
+    return best, results, infos, errors, times
 
 
 def main(argv=None) -> int:
@@ -182,7 +185,7 @@ def main(argv=None) -> int:
         print(f"workload {w.name}: {w.description}")
         sys.stdout.flush()
         repeat = max(1, args.repeat) * w.repeat_factor
-        best, results, infos, errors = measure(w, repeat, modes)
+        best, results, infos, errors, times = measure(w, repeat, modes)
         for mode, tb in errors.items():
             failed = True
             print(f"{w.name}  ERROR in {mode}:\n{tb}")
@@ -214,7 +217,10 @@ def main(argv=None) -> int:
                 extra = f"  entries/s {vi['entries'] / v / 1e6:.2f}M"
             print(f"{w.name}  viztracer entries {vi['entries']}{extra}{over}")
         if w.promise and a and u:
-            promises.append((w, a / u))
+            # the promise is judged on medians of alternating runs: a best-of on an
+            # 8 ms workload on a shared machine swings by more than the 5% at stake
+            promises.append((w, statistics.median(times["asyncviz"])
+                             / statistics.median(times["untraced"])))
             w_untraced[w.name] = u
         sys.stdout.flush()
 
@@ -228,8 +234,8 @@ def main(argv=None) -> int:
                   "of starting and stopping a trace is ≈6%)")
         elif applies:
             verdict = "KEPT" if ratio <= 1.05 else "OVER (noisy machine? rerun with --repeat 7)"
-            print(f"PROMISE {w.name} asyncviz/untraced {ratio:.3f}x  "
-                  f"[{w.promise}]  -> {verdict}")
+            print(f"PROMISE {w.name} asyncviz/untraced {ratio:.3f}x (median of alternating "
+                  f"runs)  [{w.promise}]  -> {verdict}")
             fixed = empty_trace_cost()
             u = w_untraced[w.name]
             print(f"PROMISE {w.name} of which the fixed cost of starting+stopping a trace "
