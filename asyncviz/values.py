@@ -3,15 +3,21 @@
 The recorder never keeps a user object: it keeps a string made here.  Builtin values are
 described without calling any user code; other objects get their own `repr` under guard
 (an exception, a slow or a huge result all fall back to `<TypeName>`), and a type whose
-`repr` misbehaved once is not asked again.
+`repr` misbehaved once is not asked again.  A `repr` that never returns is stopped by a
+deadline (an interval timer, on the main thread when no one else uses it); where no
+deadline can be set, only the standard library's reprs are called.
 """
 from __future__ import annotations
 
+import signal
+import sys
+import threading
 import time
 
 MAX_LEN = 80
 MAX_ITEMS = 6
 _SLOW_NS = 2_000_000  # a repr slower than this is not called again for its type
+_DEADLINE_S = 0.1     # a repr still running after this is stopped
 
 _SCALARS = (int, float, complex, bool, type(None), type(...), range)
 _unsafe_types: set = set()
@@ -22,7 +28,7 @@ def _cut(text: str, limit: int = MAX_LEN) -> str:
 
 
 def _type_name(value) -> str:
-    return f"<{type(value).__qualname__}>"
+    return f"<{type(value).__name__}>"
 
 
 def _describe(value, depth: int) -> str:
@@ -82,17 +88,52 @@ def _take(iterable):
     return out
 
 
+class _Deadline(BaseException):
+    """Raised into a repr that ran out of time (BaseException: `except Exception` in the
+    user's repr must not swallow it)."""
+
+
+def _on_alarm(signum, frame):
+    raise _Deadline
+
+
+def _stdlib_type(cls) -> bool:
+    return cls.__module__.split(".")[0] in sys.stdlib_module_names
+
+
+def _can_set_deadline() -> bool:
+    return (hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None))
+
+
+def _repr_with_deadline(value) -> str:
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, _DEADLINE_S)
+        try:
+            return repr(value)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _guarded_repr(value) -> str:
     cls = type(value)
     if cls in _unsafe_types or cls.__repr__ is object.__repr__:
         return _type_name(value)
+    guarded = _can_set_deadline()
+    if not guarded and not _stdlib_type(cls):
+        return _type_name(value)  # user code that might never return, and no deadline
     began = time.perf_counter_ns()
     try:
-        text = repr(value)
+        text = _repr_with_deadline(value) if guarded else repr(value)
     except KeyboardInterrupt:
         _unsafe_types.add(cls)
         raise
-    except BaseException:
+    except BaseException:  # it raised, or ran out of time (_Deadline)
         _unsafe_types.add(cls)
         return _type_name(value)
     if time.perf_counter_ns() - began > _SLOW_NS or not isinstance(text, str):

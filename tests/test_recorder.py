@@ -117,6 +117,10 @@ class Slow:
         return "slow"
 class Plain:
     pass
+class Hangs:
+    def __repr__(self):
+        while True:
+            pass
 def g():
     yield Raises()
     yield Huge()
@@ -126,6 +130,7 @@ def g():
     yield Plain()
     yield 10 ** 5000
     yield list(range(1000))
+    yield Hangs()
 def main():
     return [type(v).__name__ for v in g()]
 '''
@@ -133,7 +138,8 @@ def main():
 
 def test_values_described_without_harm():
     t, ns = record(EVIL)
-    assert ns["result"] == ["Raises", "Huge", "Slow", "Slow", "str", "Plain", "int", "list"]
+    assert ns["result"] == ["Raises", "Huge", "Slow", "Slow", "str", "Plain", "int", "list",
+                            "Hangs"]
     yields = [e.value for e in t.events if e.kind == "yield"]
     assert yields[0] == "<Raises>"
     assert len(yields[1]) <= 80 and yields[1].startswith("xxx")
@@ -143,6 +149,7 @@ def test_values_described_without_harm():
     assert yields[5] == "<Plain>"
     assert yields[6].startswith("<int of")
     assert yields[7] == "[0, 1, 2, 3, 4, 5, … 1000 items]"
+    assert yields[8] == "<Hangs>"  # stopped by the deadline; the program went on
 
 
 def test_no_strong_reference_to_values():
@@ -272,3 +279,22 @@ def fib(n):
         mon.register_callback(2, mon.events.PY_START, None)
         mon.free_tool_id(2)
     assert len(calls) == 177  # every call of fib(10), none hidden by our old DISABLEs
+
+
+def test_user_repr_not_called_without_a_deadline():
+    """Off the main thread no deadline can be set: a user repr might never return, so
+    it is not called; the standard library's reprs still are."""
+    from asyncviz.values import describe
+    import fractions
+
+    class Mine:
+        def __repr__(self):
+            return "mine"
+
+    out = {}
+    worker = threading.Thread(target=lambda: out.update(
+        mine=describe(Mine()), frac=describe(fractions.Fraction(1, 3))))
+    worker.start()
+    worker.join()
+    assert out == {"mine": "<Mine>", "frac": "Fraction(1, 3)"}
+    assert describe(Mine()) == "mine"  # the main thread, with its deadline
