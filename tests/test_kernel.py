@@ -203,6 +203,10 @@ def one_usage_error(cell, *words):
 
 # -------------------------------------------------------------------------- notebooks
 
+TRACE_PROBE = '''print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
+                  "n": len(_asynctrace.events)}))
+'''
+
 HOOKS_PROBE = r'''
 import asyncio, builtins, json, sys
 _loop = asyncio.get_running_loop()
@@ -742,10 +746,7 @@ async def spin():
 print("spinning", flush=True)
 await spin()
 ''',
-    '''# case: await_loop_probe
-print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
-                  "n": len(_asynctrace.events)}))
-''',
+    "# case: await_loop_probe\n" + TRACE_PROBE,
     '''%%asynctrace
 # case: sync_loop
 def ticks():
@@ -757,10 +758,7 @@ while True:
     next(t)
     time.sleep(0.005)
 ''',
-    '''# case: sync_loop_probe
-print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
-                  "n": len(_asynctrace.events)}))
-''',
+    "# case: sync_loop_probe\n" + TRACE_PROBE,
     '''%%asynctrace --thread
 # case: thread_loop
 async def tspin():
@@ -769,10 +767,7 @@ async def tspin():
 print("thread spinning", flush=True)
 await tspin()
 ''',
-    '''# case: thread_loop_probe
-print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
-                  "n": len(_asynctrace.events)}))
-''',
+    "# case: thread_loop_probe\n" + TRACE_PROBE,
     "# case: hooks_after" + HOOKS_PROBE,
 ]
 

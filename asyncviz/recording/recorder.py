@@ -133,17 +133,7 @@ def recording() -> Recorder | None:
 
 
 class trace:
-    """Record what the generators, coroutines and tasks run inside the block do.
-
-        with asyncviz.trace() as t:            # or: async with asyncviz.trace() as t:
-            ...
-        t.events, t.objects, t.summary()
-
-    `t` is the Trace; it fills in when the block ends, also when the block raises.
-    include / exclude: globs on module or file names that widen or narrow the default
-    scope (your own code); include=['*'] records everything.  max_events caps the record
-    (the trace says how many were dropped); values=False records no values.
-    """
+    """The context manager behind `asyncviz.trace()` (documented there)."""
 
     def __init__(self, include=(), exclude=(), max_events: int = 1_000_000,
                  values: bool = True, *, backend: str | None = None,
