@@ -67,6 +67,7 @@ class Traced:
     parent: int | None = None
     initial: str | None = None  # state when first seen, if it existed before the trace
     coro: int | None = None     # a task's coroutine
+    task: int | None = None     # the task it ran under, if any
 
 
 class StringTable:

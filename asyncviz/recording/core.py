@@ -474,6 +474,8 @@ class Core:
                 self.sync(obj)
                 self.active = False
         for o, traced in zip(self.state, self.objects):
+            if o.task >= 0 and o.kind != "task":
+                traced.task = o.task
             if o.kind == "future":
                 obj = o.ref() if o.ref is not None else None
                 traced.state = CLOSED if obj is None or obj.done() else SUSPENDED
