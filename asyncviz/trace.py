@@ -173,6 +173,11 @@ class Trace:
         from .analysis.summary import Summary
         return Summary.of(self)
 
+    def timeline(self):
+        """The interactive timeline widget of this trace."""
+        from .widgets.timeline import TimelineWidget
+        return TimelineWidget.of(self)
+
     def save(self, path) -> Path:
         """Write the trace; the format follows the suffix (.avz, .txt, .html)."""
         from .exports import save
