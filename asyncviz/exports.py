@@ -14,8 +14,8 @@ from pathlib import Path
 from .analysis.summary import Summary
 from .trace import Trace
 
-# In the contract, written by later issues (timeline images, Chrome trace, state machine).
-LATER = (".png", ".svg", ".pdf", ".json", ".dot")
+# In the contract, written by later issues (Chrome trace, state machine).
+LATER = (".json", ".dot")
 
 
 def _avz(trace: Trace) -> bytes:
@@ -51,7 +51,24 @@ def _html(trace: Trace) -> bytes:
     return page.encode("utf-8")
 
 
-WRITERS = {".avz": _avz, ".html": _html, ".txt": _txt}
+def _png(trace: Trace) -> bytes:
+    # render/ is the only place matplotlib is imported, and only when an image is asked for
+    from .render.static import timeline_png
+    return timeline_png(trace)
+
+
+def _svg(trace: Trace) -> bytes:
+    from .render.static import timeline_svg
+    return timeline_svg(trace).encode("utf-8")
+
+
+def _pdf(trace: Trace) -> bytes:
+    from .render.static import timeline_pdf
+    return timeline_pdf(trace)
+
+
+WRITERS = {".avz": _avz, ".html": _html, ".txt": _txt,
+           ".png": _png, ".svg": _svg, ".pdf": _pdf}  # the timeline images
 
 
 def save(trace: Trace, path: Path) -> Path:

@@ -179,7 +179,8 @@ class Trace:
         return TimelineWidget.of(self)
 
     def save(self, path) -> Path:
-        """Write the trace; the format follows the suffix (.avz, .txt, .html)."""
+        """Write the trace; the suffix picks the format: .avz (asyncviz.load reads it
+        back), .png .svg .pdf (the timeline), .html, .txt (the summary)."""
         from .exports import save
         return save(self, Path(path))
 

@@ -1,0 +1,162 @@
+"""PNG and PDF timelines drawn with matplotlib (see static.py for the layout).
+
+matplotlib is imported here, lazily, and used only through a private `Figure` on an Agg
+(or PDF) canvas: pyplot, its current figure and the user's backend are never touched.
+While a figure is drawn the rc parameters are matplotlib's defaults plus ours
+(`rc_context` puts the user's own back afterwards), so a style the user chose — a dark
+theme, usetex, `savefig.bbox="tight"` — cannot change the picture or its geometry.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+
+from .static import BACKGROUND, FONT, Layout, TimelineRenderer
+
+PT = 0.72  # points per layout pixel: the layout is drawn at 100 pixels per inch
+
+RC = {
+    "text.usetex": False,
+    "text.parse_math": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT],
+    "pdf.fonttype": 42,        # TrueType in the PDF: its text stays selectable and editable
+    "pdf.compression": 6,
+    "path.simplify": False,
+    "agg.path.chunksize": 0,
+}
+
+# Fonts tried, glyph by glyph, after DejaVu Sans for labels in other scripts (only those
+# installed are used); a glyph none of them has is drawn as a box, without a warning.
+FALLBACK_FONTS = ("Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR",
+                  "Source Han Sans", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+                  "Arial Unicode MS", "Microsoft YaHei", "Yu Gothic", "Hiragino Sans",
+                  "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari")
+_families: list[str] | None = None
+_RECT_CODES = None
+
+_ANCHOR = {"start": "left", "middle": "center", "end": "right"}
+# marker code -> size factor, so that the shapes look equally heavy
+_MARKER_SCALE = {"o": 0.85, ">": 1.0, "<": 1.0, "D": 0.75, "s": 0.8, "X": 1.0, "x": 0.9}
+
+
+def _fonts() -> list[str]:
+    global _families
+    if _families is None:
+        from matplotlib import font_manager
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        _families = [FONT] + [f for f in FALLBACK_FONTS if f in installed]
+    return _families
+
+
+def _draw(out: Layout, fig) -> None:
+    import numpy as np
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    global _RECT_CODES
+    if _RECT_CODES is None:
+        _RECT_CODES = np.array([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO,
+                                Path.CLOSEPOLY], dtype=Path.code_type)
+
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, out.width)
+    ax.set_ylim(out.height, 0)
+    ax.set_autoscale_on(False)
+
+    fonts = _fonts()
+    z = 0
+    segments: list = []
+    style = None
+
+    def flush_lines():
+        nonlocal segments, style, z
+        if segments:
+            z += 1
+            ax.add_collection(LineCollection(segments, colors=style[0], linewidths=style[1] * PT,
+                                             antialiaseds=False, zorder=z), autolim=False)
+        segments, style = [], None
+
+    for what, item in TimelineRenderer.layers(out):
+        if what == "line":
+            if style != (item.colour, item.width):
+                flush_lines()
+                style = (item.colour, item.width)
+            segments.append(((item.x0, item.y0), (item.x1, item.y1)))
+            continue
+        flush_lines()
+        z += 1
+        if what == "rects":
+            b = item.boxes
+            if not len(b):
+                continue
+            # one compound path per colour, as the SVG has one path per row and colour:
+            # a PDF then holds one fill operation, not one object per rectangle
+            verts = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]],
+                              b[:, [0, 1]]], axis=1).reshape(-1, 2)
+            codes = np.tile(_RECT_CODES, len(b))
+            patch = PathPatch(Path(verts, codes), facecolor=item.colour, edgecolor="none",
+                              linewidth=0, antialiased=False, zorder=z,
+                              transform=ax.transData)
+            ax.add_artist(patch)  # (add_patch would walk every vertex to update limits)
+        elif what == "marks":
+            filled = item.shape != "x"
+            ax.add_line(Line2D(
+                item.xy[:, 0], item.xy[:, 1], linestyle="none", marker=item.shape,
+                markersize=item.size * PT * _MARKER_SCALE.get(item.shape, 1.0),
+                markerfacecolor=item.colour if filled else "none",
+                markeredgecolor="white" if filled else item.colour,
+                markeredgewidth=0.6 if filled else 1.4, zorder=z))
+        else:
+            ax.text(item.x, item.y, item.text, fontsize=item.px * PT, color=item.colour,
+                    ha=_ANCHOR[item.anchor], va="baseline", fontfamily=fonts,
+                    fontweight="bold" if item.bold else "normal",
+                    fontstyle="italic" if item.italic else "normal",
+                    parse_math=False, usetex=False, clip_on=False, zorder=z)
+    flush_lines()
+
+
+class _MatplotlibRenderer(TimelineRenderer):
+    def __init__(self, dpi: int = 100):
+        self.dpi = dpi
+
+    def _print(self, out: Layout, canvas_class: str, method: str, **kwargs) -> bytes:
+        import matplotlib
+        from matplotlib.figure import Figure
+
+        with matplotlib.rc_context(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from",
+                                    category=UserWarning)
+            matplotlib.rcdefaults()   # undone when the context ends, like RC
+            matplotlib.rcParams.update(RC)
+            fig = Figure(figsize=(out.width / 100, out.height / 100), dpi=self.dpi,
+                         facecolor=BACKGROUND)
+            if canvas_class == "agg":
+                from matplotlib.backends.backend_agg import FigureCanvasAgg as Canvas
+            else:
+                from matplotlib.backends.backend_pdf import FigureCanvasPdf as Canvas
+            canvas = Canvas(fig)
+            _draw(out, fig)
+            buf = io.BytesIO()
+            getattr(canvas, method)(buf, **kwargs)
+        return buf.getvalue()
+
+
+class PngRenderer(_MatplotlibRenderer):
+    suffix = ".png"
+
+    def render(self, out: Layout) -> bytes:
+        import matplotlib
+        return self._print(out, "agg", "print_png", metadata={
+            "Software": f"asyncviz (matplotlib {matplotlib.__version__})"})
+
+
+class PdfRenderer(_MatplotlibRenderer):
+    suffix = ".pdf"
+
+    def render(self, out: Layout) -> bytes:
+        return self._print(out, "pdf", "print_pdf", metadata={
+            "Title": out.title, "Creator": "asyncviz", "CreationDate": None})
