@@ -62,7 +62,7 @@ LAST = "__avz_last__"
 HELPERS = (CELL, BEGIN, END, THREAD)
 
 VIEWS = ("timeline", "states", "summary", "all", "none")
-LATER_VIEWS = ("timeline", "states", "all")
+LATER_VIEWS = ("states",)  # the state-machine view comes with a later version
 DEFAULT_MAX_EVENTS = 1_000_000
 EXPORT_DIR_ENV = "ASYNCVIZ_EXPORT_DIR"
 
@@ -82,10 +82,11 @@ _state: "_State | None" = None  # the loaded extension
 @magics_class
 class AsyncTraceMagics(Magics):
     @magic_arguments()
-    @argument("--view", choices=VIEWS, default="summary",
-              help="what to show when the cell ends (default: summary). 'timeline', "
-                   "'states' and 'all' come with a later version and show the summary "
-                   "for now; 'none' shows nothing.")
+    @argument("--view", choices=VIEWS, default="timeline",
+              help="what to show when the cell ends: 'timeline' (default: the "
+                   "interactive timeline, which also carries a PNG and the summary text "
+                   "for exported notebooks), 'summary' (the table), 'all' (both), 'none'. "
+                   "'states' comes with a later version and shows the summary for now.")
     @argument("--save", action="append", metavar="PATH",
               help="also write the trace to PATH, in the format its suffix names "
                    "(.avz: the trace file, asyncviz.load() reads it again; .html; .txt). "
@@ -475,13 +476,13 @@ class _State:
             print(f"asyncviz: --view {args.view} comes with a later version; "
                   "showing the summary")
         if args.view != "none":
-            self._show(trace)
+            self._show(trace, args.view)
         for path in args.save:
             self._save(trace, path)
         export = os.environ.get(EXPORT_DIR_ENV)
         if export:
             n = run.count if run.count is not None else 0
-            for suffix in (".txt", ".html", ".avz"):
+            for suffix in (".txt", ".html", ".avz", ".png", ".svg"):
                 self._save(trace, os.path.join(export, f"cell{n}{suffix}"))
 
     def _bind(self, run: _Run, trace) -> None:
@@ -491,8 +492,17 @@ class _State:
             ns[run.args.out] = trace
 
     @staticmethod
-    def _show(trace) -> None:
+    def _show(trace, view: str) -> None:
         from IPython.display import display
+        if view in ("timeline", "all"):
+            try:
+                widget = trace.timeline()
+            except Exception as exc:  # no front-end bundle, no anywidget: say so, go on
+                _error_line(f"asyncviz: cannot show the timeline ({exc}); showing the summary")
+            else:
+                display(widget)
+                if view == "timeline":
+                    return
         try:
             summary = trace.summary()
         except Exception as exc:

@@ -5,6 +5,10 @@
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export PIP_NO_INPUT=1
+# The browser layer drives Debian's Chromium (/usr/bin/chromium, from ensure_apt) through
+# the `playwright` pip package; Playwright's own browser downloads never work here, so
+# nothing may trigger one (`playwright install` is never run).
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # python_minor EXE -> prints "3.X" if EXE runs, nothing otherwise
 python_minor() {

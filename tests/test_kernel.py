@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import base64
 import json
 import os
 import re
@@ -180,8 +181,23 @@ def describe(cell) -> str:
     return "\n".join(parts)
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def summary_shown(cell) -> dict:
-    """The one summary display of a traced cell: its bundle."""
+    """The one display of a traced cell, by default the timeline widget: its bundle also
+    carries the summary as text/plain and the timeline as image/png, for readers without
+    a kernel (exported notebooks, GitHub)."""
+    shown = displays(cell)
+    assert len(shown) == 1, f"expected one display\n{describe(cell)}"
+    data = shown[0]["data"]
+    assert WIDGET in data and "text/plain" in data and "image/png" in data, describe(cell)
+    assert base64.b64decode(data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    return data
+
+
+def table_shown(cell) -> dict:
+    """The one summary-table display (--view summary)."""
     shown = displays(cell)
     assert len(shown) == 1, f"expected one summary display\n{describe(cell)}"
     data = shown[0]["data"]
@@ -236,7 +252,7 @@ def echo():
         received = yield received
 ''',
     # -- 1. a sync cell -------------------------------------------------------------------
-    '''%%asynctrace
+    '''%%asynctrace --view summary
 # case: sync
 g = echo()
 first = next(g)
@@ -395,7 +411,7 @@ print(json.dumps({"same": mytrace is _asynctrace, "n": len(mytrace.events),
                   "values": [e.value for e in mytrace.events],
                   "txt": os.path.exists('saved copy.txt')}))
 ''',
-    '''%%asynctrace --max-events 5
+    '''%%asynctrace --max-events 5 --view summary
 # case: max_events
 def many():
     for i in range(50):
@@ -413,7 +429,7 @@ list(gen3())
     '''# case: exclude_probe
 print(json.dumps({"kinds": sorted({o.kind for o in _asynctrace.objects})}))
 ''',
-    '''%%asynctrace --view timeline
+    '''%%asynctrace --view states
 # case: view_later
 list(gen3())
 ''',
@@ -481,7 +497,7 @@ def test_setup_cells_ran(main_nb):
 def test_sync_cell_generator_driven_by_send(main_nb):
     cell = main_nb.cell("sync")
     assert not errors(cell), describe(cell)
-    data = summary_shown(cell)
+    data = table_shown(cell)
     assert "echo#1" in data["text/plain"] and "echo#1" in data["text/html"], data
     assert result(cell) == "'A'", describe(cell)
     got = probe(main_nb.cell("sync_probe"))
@@ -671,17 +687,23 @@ def test_out_save_and_no_values(main_nb):
 def test_max_events_truncates_and_says_so(main_nb):
     cell = main_nb.cell("max_events")
     assert not errors(cell), describe(cell)
-    data = summary_shown(cell)
+    data = table_shown(cell)
     assert "truncated" in data["text/plain"] and "truncated" in data["text/html"], data
     got = probe(main_nb.cell("max_events_probe"))
     assert got == {"truncated": True, "n": 5, "total": sum(range(50))}, got
 
 
+def test_default_view_is_the_timeline_with_fallbacks(main_nb):
+    data = summary_shown(main_nb.cell("run1"))
+    assert "run1" not in data[WIDGET] and data[WIDGET]["model_id"], data[WIDGET]
+    assert "events" in data["text/plain"] and "objects" in data["text/plain"], data
+
+
 def test_later_views_show_the_summary_with_a_note(main_nb):
     cell = main_nb.cell("view_later")
     assert not errors(cell), describe(cell)
-    summary_shown(cell)
-    assert stdout(cell).strip() == ("asyncviz: --view timeline comes with a later "
+    table_shown(cell)
+    assert stdout(cell).strip() == ("asyncviz: --view states comes with a later "
                                     "version; showing the summary"), describe(cell)
     assert result(cell) == "[1, 2]"
 

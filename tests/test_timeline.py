@@ -129,3 +129,20 @@ async def main():
     assert len(t.events) > 200_000
     header, buf = encode(t)
     assert len(buf) / header["n_events"] <= 16
+
+
+def test_generators_nest_below_what_drives_them():
+    t, _ = record('''
+def numbers(n):
+    for i in range(n):
+        yield i
+def relay(it):
+    for x in it:
+        yield x
+async def main():
+    return sum(relay(numbers(3)))
+''')
+    _tl, _lanes, place = lanes(t)
+    assert place["main#1"] == ("root", 1)
+    assert place["relay#1"] == ("root", 2)   # driven by main's sum()
+    assert place["numbers#1"] == ("root", 3)  # driven by relay's for loop, not by its creator

@@ -73,13 +73,25 @@ def timeline_of(trace: Trace) -> Timeline:
 
     # relations: who delegates to whom, which awaits wait on a known object
     delegator: list[int | None] = [None] * len(objects)
+    driver: list[int | None] = [None] * len(objects)  # what was running when it first ran
     await_event, await_target = array("I"), array("I")
     first_event = [-1] * len(objects)
+    running: list[int] = []
     for i in range(n):
         o = obj[i]
+        k = kind[i]
         if first_event[o] < 0:
             first_event[o] = i
-        if kind[i] == _AWAIT:
+        if k in _BEGIN:
+            if driver[o] is None and running and running[-1] != o:
+                driver[o] = running[-1]
+            running.append(o)
+        elif k in _SUSPEND or k in _END:
+            if running and running[-1] == o:
+                running.pop()
+            elif o in running:
+                running.remove(o)
+        if k == _AWAIT:
             tg = target[i]
             if tg >= 0:
                 await_event.append(i)
@@ -87,7 +99,7 @@ def timeline_of(trace: Trace) -> Timeline:
                 if delegator[tg] is None and tg != o and objects[tg].kind not in ("task", "future"):
                     delegator[tg] = o
 
-    lanes, lane_of, depth_of = _place(trace, delegator, first_event)
+    lanes, lane_of, depth_of = _place(trace, delegator, driver, first_event)
 
     # partner: the event that ends each running slice and each suspension
     partner = array("i", [-1]) * n
@@ -119,7 +131,7 @@ def timeline_of(trace: Trace) -> Timeline:
                     await_target, list(trace.idle), spawns)
 
 
-def _place(trace: Trace, delegator, first_event):
+def _place(trace: Trace, delegator, driver, first_event):
     """Lanes in order of first appearance; each object's lane and row."""
     objects = trace.objects
     lane_of: list[int | None] = [None] * len(objects)
@@ -155,7 +167,8 @@ def _place(trace: Trace, delegator, first_event):
         elif o.task is not None and objects[o.task].kind == "task":
             lane = task_lane(o.task)
             if objects[o.task].coro != i:
-                p = o.parent
+                # below whatever drove it (a for loop over a generator in a coroutine)
+                p = driver[i] if driver[i] is not None else o.parent
                 if p is not None and p != o.task:
                     place(p, seen)
                 if p is not None and p != o.task and lane_of[p] == lane:

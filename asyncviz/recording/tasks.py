@@ -84,7 +84,9 @@ class TaskWatcher:
         if core.stack and core.stack[-1].task >= 0:
             parent = core.state[core.stack[-1].task]
         else:
-            parent = self.current() if core.active else None
+            # only a task already in the record makes this one ours: while a cell
+            # awaits, the kernel's own tasks create tasks on the same loop
+            parent = self.current(adopt=False) if core.active else None
         if not core.active or (parent is None and not core.stack and not self._wanted(coro)):
             # not ours to show: made by library code outside any traced task
             # (asyncio.run's shutdown helpers, for one)
@@ -180,14 +182,15 @@ class TaskWatcher:
         except Exception:
             pass
 
-    def current(self):
+    def current(self, adopt: bool = True):
+        """The running task's object; adopt=False: only if it is already recorded."""
         loop = _events._get_running_loop()
         if loop is None:
             return None
         task = asyncio.current_task(loop)
         if task is None:
             return None
-        return self.register(task)
+        return self.register(task) if adopt else self.core.lookup(task)
 
     def cancel_reached(self, task_tid: int, exc, t: int) -> None:
         """A CancelledError was thrown into the task's coroutine chain.  It is the task's

@@ -1,0 +1,15 @@
+"""The anywidget classes.  Only this package imports anywidget and ipywidgets.
+
+    from asyncviz.widgets import TimelineWidget
+"""
+from __future__ import annotations
+
+__all__ = ["TimelineWidget"]
+
+
+def __getattr__(name):
+    # lazy, so that importing one widget module does not load the others
+    if name == "TimelineWidget":
+        from .timeline import TimelineWidget
+        return TimelineWidget
+    raise AttributeError(f"module 'asyncviz.widgets' has no attribute {name!r}")

@@ -1,0 +1,188 @@
+"""The timeline widget: an anywidget that draws the payload of render/payload.py.
+
+    w = TimelineWidget.of(trace)      # or trace.timeline()
+    w.selection                       # the object id clicked in the browser (-1: none)
+    w.cursor = 12                     # put the playback cursor on event 12
+    w.clock = "step"                  # every event the same width
+
+The front-end (js/, bundled into asyncviz/static/timeline.js at install) draws; values
+and source lines are not shipped in bulk but answered on request (`describe`).
+"""
+from __future__ import annotations
+
+import base64
+import linecache
+from pathlib import Path
+
+import anywidget
+import traitlets
+
+from ..render.payload import encode
+from ..trace import Trace
+
+BUNDLE = Path(__file__).parent.parent / "static" / "timeline.js"
+DESCRIBE_MAX = 500  # events answered per batch request
+
+_MISSING_BUNDLE = """
+export default { render({ el }) {
+  const d = document.createElement("div");
+  d.style.cssText = "padding:8px;border:1px solid #d55e00;color:#d55e00;font-family:sans-serif";
+  d.textContent = "asyncviz: the timeline front-end was not built (asyncviz/static/timeline.js "
+    + "is missing). Reinstall with Node.js >= 18 on PATH: pip install -e .";
+  el.appendChild(d);
+} };
+"""
+
+
+class TimelineWidget(anywidget.AnyWidget):
+    """Who ran when: lanes, running slices, suspensions, events, relations, playback."""
+
+    # a missing bundle (a checkout installed without Node.js) must not break the import
+    _esm = BUNDLE if BUNDLE.is_file() else _MISSING_BUNDLE
+
+    header = traitlets.Dict().tag(sync=True)
+    buffers = traitlets.Bytes(b"").tag(sync=True)
+    selection = traitlets.Int(-1).tag(sync=True)
+    cursor = traitlets.Int(-1).tag(sync=True)
+    clock = traitlets.Unicode("wall").tag(sync=True)
+    height = traitlets.Int(0).tag(sync=True)  # px; 0: as tall as the lanes need (capped)
+
+    def __init__(self, trace: Trace | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._trace = trace
+        self.exported_png: bytes | None = None  # the last PNG the export button made
+        self.on_msg(self._on_custom_msg)
+
+    @classmethod
+    def of(cls, trace: Trace, *, clock: str | None = None, height: int = 0,
+           **kwargs) -> "TimelineWidget":
+        """The widget for `trace`.  clock: "wall" or "step"; by default wall-clock time
+        when the event loop waited (there is loop idle time: time is what matters),
+        step time otherwise (a generator pipeline lasts microseconds: its order is
+        what matters)."""
+        header, buffer = encode(trace)
+        if clock is None:
+            clock = "wall" if trace.idle else "step"
+        return cls(trace, header=header, buffers=buffer, clock=clock, height=height, **kwargs)
+
+    @property
+    def trace(self) -> Trace | None:
+        return self._trace
+
+    @property
+    def selected(self):
+        """The selected `Traced` object, or None."""
+        if self._trace is None or not 0 <= self.selection < len(self._trace.objects):
+            return None
+        return self._trace.objects[self.selection]
+
+    # -- validation -------------------------------------------------------------------
+
+    @traitlets.validate("clock")
+    def _valid_clock(self, proposal):
+        value = proposal["value"]
+        if value not in ("wall", "step"):
+            raise traitlets.TraitError(f"clock must be 'wall' or 'step', not {value!r}")
+        return value
+
+    @traitlets.validate("cursor")
+    def _valid_cursor(self, proposal):
+        value = proposal["value"]
+        n = int(self.header.get("n_events", 0)) if self.header else 0
+        if value < 0 or n == 0:
+            return -1
+        return min(value, n - 1)
+
+    @traitlets.validate("selection")
+    def _valid_selection(self, proposal):
+        value = proposal["value"]
+        n = len(self.header.get("objects", ())) if self.header else 0
+        return value if 0 <= value < n else -1
+
+    # -- messages from the front-end ---------------------------------------------------
+
+    def _on_custom_msg(self, _widget, content, buffers):
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "describe":
+            if "indices" in content:
+                indices = content.get("indices") or []
+                events = [d for d in (self.describe(i) for i in indices[:DESCRIBE_MAX]) if d]
+                self.send({"type": "events", "events": events})
+            else:
+                reply = self.describe(content.get("index"))
+                if reply is not None:
+                    self.send(reply)
+        elif kind == "png" and buffers:
+            self.exported_png = bytes(buffers[0])
+
+    def describe(self, index) -> dict | None:
+        """What the tooltip shows about event `index` (None if there is no such event)."""
+        trace = self._trace
+        if trace is None or isinstance(index, bool) or not isinstance(index, int):
+            return None
+        events = trace.events
+        if not 0 <= index < len(events):
+            return None
+        e = events[index]
+        objects = trace.objects
+        obj = objects[e.obj] if 0 <= e.obj < len(objects) else None
+        target = None
+        if e.target is not None and 0 <= e.target < len(objects):
+            target = objects[e.target].label
+        return {
+            "type": "event",
+            "index": index,
+            "t_ns": e.t,
+            "kind": e.kind,
+            "object": obj.label if obj else str(e.obj),
+            "value": e.value,
+            "line": e.line,
+            "text": source_line(trace, obj.filename if obj else None, e.line),
+            "target": target,
+        }
+
+    # -- display --------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data)
+        if self._trace is not None:
+            data["text/plain"] = repr(self._trace.summary())
+            png = _static_png(self._trace)
+            if png:
+                data["image/png"] = base64.b64encode(png).decode("ascii")
+        return data, metadata
+
+
+def source_line(trace: Trace, filename: str | None, line: int | None) -> str | None:
+    """The text of `line` in `filename`, stripped: from the trace's own copy of the
+    source (cells), else from linecache; None if unknown."""
+    if not filename or not line or line < 1:
+        return None
+    text = None
+    source = trace.sources.get(filename) if trace.sources else None
+    if source is not None:
+        lines = source.splitlines()
+        if line <= len(lines):
+            text = lines[line - 1]
+    else:
+        text = linecache.getline(filename, line) or None
+    return text.strip() if text is not None else None
+
+
+def _static_png(trace: Trace) -> bytes | None:
+    """The static timeline image, when render/static.py provides one."""
+    try:
+        from ..render.static import timeline_png
+    except ImportError:
+        return None
+    try:
+        png = timeline_png(trace)
+    except Exception:  # noqa: BLE001 - the interactive view must not fail for the image
+        return None
+    return png if isinstance(png, (bytes, bytearray)) and png else None

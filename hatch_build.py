@@ -1,0 +1,93 @@
+"""Hatch build hook: bundle the front-end (js/) into asyncviz/static/ with esbuild.
+
+Runs for every build target (wheel, sdist, editable).  In a git checkout it always
+rebuilds: `npm ci` when js/node_modules is missing, then `npm run build`.  From an
+unpacked sdist (it has PKG-INFO and ships the built bundle) it uses the bundle as is,
+so `pip install jupyter-asyncviz-*.tar.gz` needs neither Node.js nor the network.
+ASYNCVIZ_BUILD_JS=1 forces a rebuild, ASYNCVIZ_BUILD_JS=0 skips it when a bundle exists.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+BUNDLE = Path("asyncviz") / "static" / "timeline.js"
+NODE_MIN = 18
+
+
+class AsyncvizFrontendError(RuntimeError):
+    pass
+
+
+class CustomBuildHook(BuildHookInterface):
+    PLUGIN_NAME = "custom"
+
+    def initialize(self, version: str, build_data: dict) -> None:
+        root = Path(self.root)
+        js = root / "js"
+        bundle = root / BUNDLE
+        force = os.environ.get("ASYNCVIZ_BUILD_JS", "").strip().lower()
+        from_sdist = (root / "PKG-INFO").is_file()
+
+        if bundle.is_file() and (force in ("0", "no", "false")
+                                 or (from_sdist and force not in ("1", "yes", "true"))):
+            self.app.display_info(f"asyncviz: using the prebuilt front-end {BUNDLE}")
+            return
+        if not (js / "package.json").is_file():
+            if bundle.is_file():
+                return
+            raise AsyncvizFrontendError(
+                f"asyncviz: neither the front-end bundle {BUNDLE} nor its sources js/ are here")
+
+        npm = shutil.which("npm")
+        problem = None
+        if npm is None:
+            problem = "npm was not found"
+        else:
+            major = _node_major()
+            if major is None:
+                problem = "node was not found"
+            elif major < NODE_MIN:
+                problem = f"node is version {major}"
+        if problem:
+            if bundle.is_file():
+                self.app.display_warning(
+                    f"asyncviz: {problem}; keeping the existing {BUNDLE} (it may be stale)")
+                return
+            raise AsyncvizFrontendError(
+                f"asyncviz: building the timeline front-end needs Node.js >= {NODE_MIN} "
+                f"with npm ({problem}): install Node.js from https://nodejs.org or your "
+                "package manager, or install a released wheel/sdist, which ships the bundle")
+
+        if not (js / "node_modules").is_dir():
+            self._run([npm, "ci", "--no-audit", "--no-fund"], js)
+        self._run([npm, "run", "build"], js)
+        if not bundle.is_file():
+            raise AsyncvizFrontendError(f"asyncviz: `npm run build` did not produce {BUNDLE}")
+
+    def _run(self, cmd: list[str], cwd: Path) -> None:
+        self.app.display_info(f"asyncviz: npm {' '.join(cmd[1:])} (in js/)")
+        try:
+            subprocess.run(cmd, cwd=cwd, check=True)
+        except subprocess.CalledProcessError as exc:
+            raise AsyncvizFrontendError(
+                f"asyncviz: `{' '.join(cmd[1:])}` in js/ failed with exit code "
+                f"{exc.returncode}; see its output above") from None
+
+
+def _node_major() -> int | None:
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        return None
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.match(r"v?(\d+)", out.strip())
+    return int(m.group(1)) if m else None

@@ -1,0 +1,153 @@
+// Pointer, wheel and keyboard: zoom (wheel, ctrl+wheel pinch, Safari gestures), pan
+// (drag; shift+wheel or horizontal wheel), hover, click to select, keyboard playback.
+
+const DRAG_PX = 3;
+/** Keys the widget handles when it has focus. */
+const KEYS = new Set(["ArrowLeft", "ArrowRight", " ", "+", "=", "-", "_", "Home", "Escape"]);
+
+/**
+ * @param {HTMLElement} root  focusable root (keyboard)
+ * @param {HTMLCanvasElement} canvas
+ * @param {any} r  the renderer: hover(px, py, clientX, clientY), leave(), click(px, py),
+ *                 zoomAt(px, factor), panBy(dx, dy), step(d), togglePlay(), reset(),
+ *                 zoomBy(f), deselect(), dragging(on)
+ * @returns {() => void} removes the listeners
+ */
+export function attach(root, canvas, r) {
+  let down = null; // {x, y, id, moved}
+  let gestureScale = 1;
+  const local = (e) => {
+    const b = canvas.getBoundingClientRect();
+    return [e.clientX - b.left, e.clientY - b.top];
+  };
+
+  const onDown = (e) => {
+    if (e.button !== 0) return;
+    const [x, y] = local(e);
+    down = { x, y, lastX: x, lastY: y, id: e.pointerId, moved: false };
+    canvas.setPointerCapture(e.pointerId);
+    root.focus({ preventScroll: true });
+  };
+  const onMove = (e) => {
+    const [x, y] = local(e);
+    if (down && e.pointerId === down.id) {
+      if (!down.moved && Math.hypot(x - down.x, y - down.y) > DRAG_PX) {
+        down.moved = true;
+        r.dragging(true);
+      }
+      if (down.moved) {
+        r.panBy(x - down.lastX, y - down.lastY);
+        down.lastX = x;
+        down.lastY = y;
+        return;
+      }
+    }
+    r.hover(x, y, e.clientX, e.clientY);
+  };
+  const onUp = (e) => {
+    if (!down || e.pointerId !== down.id) return;
+    const [x, y] = local(e);
+    const wasDrag = down.moved;
+    down = null;
+    if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    r.dragging(false);
+    if (!wasDrag) r.click(x, y);
+    r.hover(x, y, e.clientX, e.clientY);
+  };
+  const onCancel = () => {
+    down = null;
+    r.dragging(false);
+  };
+  const onLeave = () => {
+    if (!down) r.leave();
+  };
+  const onWheel = (e) => {
+    const [x] = local(e);
+    const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
+    const dx = e.deltaX * unit;
+    const dy = e.deltaY * unit;
+    e.preventDefault();
+    if (e.ctrlKey || e.metaKey) {
+      // trackpad pinch arrives as ctrl+wheel with small deltas
+      r.zoomAt(x, Math.exp(-dy * 0.01));
+    } else if (e.shiftKey) {
+      r.panBy(0, -(dy || dx));
+    } else if (Math.abs(dx) > Math.abs(dy)) {
+      r.panBy(-dx, 0);
+    } else {
+      r.zoomAt(x, Math.exp(-dy * 0.0025));
+    }
+  };
+  const onDbl = (e) => {
+    const [x] = local(e);
+    r.zoomAt(x, e.shiftKey ? 0.5 : 2);
+  };
+  // Safari trackpad gestures
+  const onGestureStart = (e) => {
+    e.preventDefault();
+    gestureScale = 1;
+  };
+  const onGestureChange = (e) => {
+    e.preventDefault();
+    const [x] = local(e);
+    r.zoomAt(x, e.scale / gestureScale);
+    gestureScale = e.scale;
+  };
+  const ours = (e) => KEYS.has(e.key) && !e.altKey && !e.ctrlKey && !e.metaKey
+    && !(e.target instanceof HTMLSelectElement)
+    && !(e.key === " " && e.target instanceof HTMLButtonElement);
+  // JupyterLab/Notebook 7 shortcuts run on document (capture phase in some setups):
+  // ArrowLeft/Right are command-mode shortcuts there.  Mark the root for this one event
+  // before they look (window capture comes first), so they skip it and it reaches us.
+  const onWindowKey = (e) => {
+    if (!(e.target instanceof Node) || !root.contains(e.target) || !ours(e)) return;
+    root.setAttribute("data-lm-suppress-shortcuts", "true");
+    setTimeout(() => root.removeAttribute("data-lm-suppress-shortcuts"), 0);
+  };
+  const onKey = (e) => {
+    if (!ours(e)) return;
+    let handled = true;
+    switch (e.key) {
+      case "ArrowRight": r.step(e.shiftKey ? 10 : 1); break;
+      case "ArrowLeft": r.step(e.shiftKey ? -10 : -1); break;
+      case " ": r.togglePlay(); break;
+      case "+": case "=": r.zoomBy(1.5); break;
+      case "-": case "_": r.zoomBy(1 / 1.5); break;
+      case "Home": r.reset(); break;
+      case "Escape": r.deselect(); break;
+      // no letters or digits: in JupyterLab's command mode they are cell shortcuts
+      // (c copies the cell, 0 0 restarts the kernel), handled before this listener
+      default: handled = false;
+    }
+    if (handled) {
+      // keep JupyterLab's command-mode shortcuts (arrows move between cells) out of it
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  };
+
+  canvas.addEventListener("pointerdown", onDown);
+  canvas.addEventListener("pointermove", onMove);
+  canvas.addEventListener("pointerup", onUp);
+  canvas.addEventListener("pointercancel", onCancel);
+  canvas.addEventListener("pointerleave", onLeave);
+  canvas.addEventListener("wheel", onWheel, { passive: false });
+  canvas.addEventListener("dblclick", onDbl);
+  canvas.addEventListener("gesturestart", onGestureStart);
+  canvas.addEventListener("gesturechange", onGestureChange);
+  root.addEventListener("keydown", onKey);
+  window.addEventListener("keydown", onWindowKey, true);
+  return () => {
+    window.removeEventListener("keydown", onWindowKey, true);
+    canvas.removeEventListener("pointerdown", onDown);
+    canvas.removeEventListener("pointermove", onMove);
+    canvas.removeEventListener("pointerup", onUp);
+    canvas.removeEventListener("pointercancel", onCancel);
+    canvas.removeEventListener("pointerleave", onLeave);
+    canvas.removeEventListener("wheel", onWheel);
+    canvas.removeEventListener("dblclick", onDbl);
+    canvas.removeEventListener("gesturestart", onGestureStart);
+    canvas.removeEventListener("gesturechange", onGestureChange);
+    root.removeEventListener("keydown", onKey);
+  };
+}

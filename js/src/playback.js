@@ -1,0 +1,169 @@
+// Playback: the cursor (an event index, the `cursor` trait), stepping, play/pause at a
+// chosen speed, and the status strip with every object's state at the cursor.  A state
+// is found by a binary search in the object's own event list (the last event at or
+// before the cursor names it, via header.states), so stepping and jumping cost the same.
+
+import { formatCount, formatNs } from "./format.js";
+import { SYMBOL } from "./glyphs.js";
+import { el } from "./tooltip.js";
+
+export const SPEEDS = [1, 2, 5, 10, 25, 100, 500];
+const MAX_CHIPS = 240;
+
+export class Playback {
+  /**
+   * @param {HTMLElement} strip  the status strip (data-testid=cursor-state)
+   * @param {{ p: any, theme: any, cache: Map<number, any> }} s
+   * @param {{ setCursor: (i: number, opts?: {sync?: boolean}) => void,
+   *           select: (o: number) => void, describe: (i: number[]) => void,
+   *           onPlayChange: (playing: boolean) => void }} hooks
+   */
+  constructor(strip, s, hooks) {
+    this.strip = strip;
+    this.s = s;
+    this.hooks = hooks;
+    this.speed = 5;
+    this.timer = 0;
+    this.last = 0;
+    this.acc = 0;
+    this.playing = false;
+    this.line = el("div", "avz-now");
+    this.line.dataset.testid = "cursor-event";
+    this.chips = el("div", "avz-chips");
+    strip.append(this.line, this.chips);
+    this.chipFor = new Map();
+    this.buildChips();
+  }
+
+  buildChips() {
+    const { p } = this.s;
+    this.chips.replaceChildren();
+    this.chipFor.clear();
+    // objects in lane order, then depth; futures have no lane and no chip
+    const order = p.objects
+      .filter((o) => o.lane !== null && o.lane !== undefined)
+      .sort((a, b) => a.lane - b.lane || a.depth - b.depth || a.id - b.id);
+    for (const o of order.slice(0, MAX_CHIPS)) {
+      const chip = el("button", "avz-chip");
+      chip.type = "button";
+      chip.dataset.object = String(o.id);
+      chip.title = `${o.label} (${o.kind}) — click to select`;
+      const name = el("span", "avz-chip-name", o.label);
+      const state = el("span", "avz-chip-state", "—");
+      chip.append(name, state);
+      chip.addEventListener("click", () => this.hooks.select(o.id));
+      this.chips.appendChild(chip);
+      this.chipFor.set(o.id, { chip, state, last: "" });
+    }
+    if (order.length > MAX_CHIPS) {
+      this.chips.appendChild(el("span", "avz-muted", `+${formatCount(order.length - MAX_CHIPS)} more objects`));
+    }
+  }
+
+  /** Refresh the strip for cursor `c` (-1: no cursor). */
+  update(c) {
+    const { p, theme } = this.s;
+    const sel = this.s.selection;
+    this.strip.dataset.cursor = String(c);
+    for (const [o, rec] of this.chipFor) {
+      const st = c >= 0 ? p.stateAt(o, c) : "—";
+      if (st !== rec.last) {
+        rec.last = st;
+        rec.state.textContent = st;
+        rec.chip.dataset.state = st;
+        rec.chip.style.setProperty("--avz-state", theme.state[st] || "transparent");
+      }
+      rec.chip.classList.toggle("avz-chip-current", c >= 0 && c < p.n && p.obj[c] === o);
+      rec.chip.classList.toggle("avz-chip-selected", o === sel);
+    }
+    const line = this.line;
+    line.replaceChildren();
+    if (c < 0 || c >= p.n) {
+      line.appendChild(el("span", "avz-muted",
+        p.n ? "No cursor: press ▶ (step) or → to walk through the events one by one."
+          : "The trace has no events."));
+      return;
+    }
+    const kind = p.kinds[p.kind[c]];
+    const o = p.obj[c];
+    const glyph = el("span", "avz-now-glyph", SYMBOL[kind] || "•");
+    glyph.style.color = theme.marker[kind] || theme.fg;
+    line.append(
+      el("span", "avz-now-index", `#${formatCount(c)} / ${formatCount(p.n)}`),
+      glyph,
+      el("b", "avz-now-kind", kind),
+      el("span", "avz-now-object", p.objects[o] ? p.objects[o].label : `#${o}`),
+      el("span", "avz-muted", `at ${formatNs(p.t[c] * p.tickNs)}`),
+    );
+    const d = this.s.cache.get(c);
+    if (!d) {
+      this.hooks.describe([c]);
+      return;
+    }
+    if (d.value !== null && d.value !== undefined) {
+      line.append(el("span", "avz-muted", "value"), el("code", "avz-now-value", d.value));
+    }
+    if (d.target) line.append(el("span", "avz-muted", "awaits"), el("span", "", d.target));
+    if (d.line) {
+      line.append(el("span", "avz-muted", `line ${d.line}`));
+      if (d.text) line.append(el("code", "avz-now-src", d.text));
+    }
+  }
+
+  play() {
+    const { p } = this.s;
+    if (!p.n) return;
+    if (this.playing) return;
+    this.playing = true;
+    const c = this.s.cursor;
+    if (c >= p.n - 1) this.hooks.setCursor(0);
+    else if (c < 0) this.hooks.setCursor(0);
+    this.last = performance.now();
+    this.acc = 0;
+    const tick = (now) => {
+      if (!this.playing) return;
+      this.acc += ((now - this.last) / 1000) * this.speed;
+      this.last = now;
+      const steps = Math.floor(this.acc);
+      if (steps > 0) {
+        this.acc -= steps;
+        const next = Math.min(p.n - 1, this.s.cursor + steps);
+        this.hooks.setCursor(next, { sync: false });
+        if (next >= p.n - 1) {
+          this.pause();
+          return;
+        }
+      }
+      this.timer = requestAnimationFrame(tick);
+    };
+    this.timer = requestAnimationFrame(tick);
+    this.hooks.onPlayChange(true);
+  }
+
+  pause() {
+    if (!this.playing) return;
+    this.playing = false;
+    cancelAnimationFrame(this.timer);
+    this.hooks.setCursor(this.s.cursor, { sync: true });
+    this.hooks.onPlayChange(false);
+  }
+
+  toggle() {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  step(delta) {
+    const { p } = this.s;
+    if (!p.n) return;
+    this.pause();
+    const c = this.s.cursor;
+    const next = c < 0 ? (delta > 0 ? 0 : p.n - 1) : Math.max(0, Math.min(p.n - 1, c + delta));
+    this.hooks.setCursor(next);
+  }
+
+  destroy() {
+    this.playing = false;
+    cancelAnimationFrame(this.timer);
+  }
+}

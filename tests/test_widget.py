@@ -1,0 +1,225 @@
+"""The timeline widget, Python side: traits built from real traces, the describe round
+trip, the display bundle and the built front-end bundle (the browser side is tested in
+tests/browser/)."""
+from __future__ import annotations
+
+import base64
+import re
+import struct
+
+import pytest
+
+import asyncviz
+from asyncviz.render.payload import VERSION
+from asyncviz.widgets.timeline import BUNDLE, TimelineWidget
+from programs import record
+
+SCRIPT = "<script>alert(1)</script>"
+
+GENERATOR = '''
+def gen():
+    x = yield "<script>alert(1)</script>"
+    yield x
+
+def main():
+    g = gen()
+    next(g)
+    g.send(5)
+    g.close()
+'''
+
+TASKS = '''
+import asyncio
+
+async def child(n):
+    await asyncio.sleep(0)
+    return n * 2
+
+async def main():
+    task = asyncio.create_task(child(21), name="kid")
+    return await task
+'''
+
+SIZES = {"u8": 1, "u16": 2, "u32": 4, "i32": 4}
+
+
+class Sent(list):
+    """Stands in for the comm: what the widget sends to the front-end."""
+
+    def __call__(self, content, buffers=None):
+        self.append(content)
+
+
+def widget_for(source: str, **options) -> tuple[TimelineWidget, asyncviz.Trace, Sent]:
+    trace, _ = record(source, **options)
+    w = TimelineWidget.of(trace)
+    sent = Sent()
+    w.send = sent
+    return w, trace, sent
+
+
+def comm_msg(w: TimelineWidget, data: dict, buffers=()) -> None:
+    """Deliver a message from the front-end the way the comm does (ipywidgets'
+    Widget._handle_msg), so that the widget's whole receiving path is exercised."""
+    w._handle_msg({"content": {"data": data}, "buffers": list(buffers)})
+
+
+def reply_to(w: TimelineWidget, sent: Sent, content, buffers=()):
+    before = len(sent)
+    comm_msg(w, {"method": "custom", "content": content}, buffers)
+    return sent[before:]
+
+
+def test_traits_hold_the_payload():
+    w, trace, _ = widget_for(GENERATOR)
+    assert w.header["version"] == VERSION == 1
+    assert w.header["n_events"] == len(trace.events) == 6
+    assert isinstance(w.buffers, bytes)
+    end = max(offset + count * SIZES[code] for offset, count, code in w.header["arrays"].values())
+    assert len(w.buffers) == end
+    # the arrays are where the header says: the kinds column, read back
+    offset, count, code = w.header["arrays"]["kind"]
+    kinds = [w.header["kinds"][k] for k in w.buffers[offset:offset + count]]
+    assert kinds == [e.kind for e in trace.events]
+    offset, count, code = w.header["arrays"]["obj"]
+    fmt = "<%d%s" % (count, "H" if code == "u16" else "I")
+    assert list(struct.unpack_from(fmt, w.buffers, offset)) == [e.obj for e in trace.events]
+    assert w.trace is trace
+    assert (w.selection, w.cursor, w.height) == (-1, -1, 0)
+
+
+SLEEPER = '''
+import asyncio
+
+async def main():
+    await asyncio.sleep(0.01)
+'''
+
+
+def test_clock_defaults_to_wall_when_the_loop_waited_and_step_otherwise():
+    w, _, _ = widget_for(GENERATOR)
+    assert w.clock == "step"
+    w2, trace, _ = widget_for(SLEEPER)
+    assert trace.idle, "the loop waited 10 ms: there is idle time"
+    assert w2.clock == "wall"
+    assert TimelineWidget.of(trace, clock="step").clock == "step"
+    with pytest.raises(Exception, match="clock"):
+        w2.clock = "sideways"
+
+
+def test_describe_answers_with_value_line_and_source_text():
+    w, trace, sent = widget_for(GENERATOR)
+    kinds = [e.kind for e in trace.events]
+    assert kinds == ["create", "start", "yield", "resume", "yield", "close"]
+    (reply,) = reply_to(w, sent, {"type": "describe", "index": 2})
+    assert reply == {
+        "type": "event", "index": 2, "t_ns": trace.events[2].t, "kind": "yield",
+        "object": "gen#1", "value": repr(SCRIPT), "line": 3,
+        "text": 'x = yield "<script>alert(1)</script>"', "target": None,
+    }
+    (reply,) = reply_to(w, sent, {"type": "describe", "index": 3})
+    assert (reply["kind"], reply["value"], reply["line"]) == ("resume", "5", 3)
+    (reply,) = reply_to(w, sent, {"type": "describe", "index": 1})
+    assert (reply["kind"], reply["line"], reply["text"]) == ("start", 2, "def gen():")
+
+
+def test_describe_batches_and_ignores_bad_indices():
+    w, trace, sent = widget_for(GENERATOR)
+    (reply,) = reply_to(w, sent, {"type": "describe", "indices": [1, 4, 99, -1]})
+    assert reply["type"] == "events"
+    assert [(d["index"], d["kind"], d["value"]) for d in reply["events"]] == [
+        (1, "start", None), (4, "yield", "5")]
+    assert reply_to(w, sent, {"type": "describe", "index": 6}) == []
+    assert reply_to(w, sent, {"type": "describe", "index": True}) == []
+    assert reply_to(w, sent, {"type": "describe", "index": "1"}) == []
+    assert reply_to(w, sent, {"type": "nonsense"}) == []
+    assert reply_to(w, sent, ["not", "a", "dict"]) == []
+
+
+def test_describe_names_the_await_target():
+    w, trace, sent = widget_for(TASKS)
+    awaits = [i for i, e in enumerate(trace.events)
+              if e.kind == "await" and e.target is not None
+              and trace.objects[e.target].kind == "task"]
+    assert awaits, list(trace.events)
+    (reply,) = reply_to(w, sent, {"type": "describe", "index": awaits[0]})
+    assert reply["object"] == "main#1"
+    assert reply["target"] == "kid"
+    assert reply["text"] == "return await task"
+
+
+def test_describe_without_values():
+    w, trace, sent = widget_for(GENERATOR, values=False)
+    (reply,) = reply_to(w, sent, {"type": "describe", "index": 2})
+    assert (reply["kind"], reply["value"], reply["line"]) == ("yield", None, 3)
+
+
+def test_selection_and_cursor_are_kept_in_range():
+    w, trace, _ = widget_for(GENERATOR)
+    w.cursor = 3
+    assert w.cursor == 3
+    w.cursor = 10_000
+    assert w.cursor == len(trace.events) - 1
+    w.cursor = -7
+    assert w.cursor == -1
+    gen = trace.object("gen#1")
+    w.selection = gen.id
+    assert w.selected is gen
+    w.selection = 999
+    assert w.selection == -1 and w.selected is None
+
+
+def test_front_end_changes_reach_python():
+    """selection, cursor and clock set in the browser arrive as comm "update" messages."""
+    w, trace, _ = widget_for(GENERATOR)
+    comm_msg(w, {"method": "update", "state": {"selection": 0, "cursor": 2, "clock": "wall"},
+                 "buffer_paths": []})
+    assert (w.selection, w.cursor, w.clock) == (0, 2, "wall")
+    assert w.selected is trace.objects[0]
+
+
+def test_exported_png_is_kept():
+    w, _, sent = widget_for(GENERATOR)
+    png = b"\x89PNG\r\n\x1a\nfake"
+    assert reply_to(w, sent, {"type": "png", "width": 10, "height": 10}, [memoryview(png)]) == []
+    assert w.exported_png == png
+
+
+def test_display_bundle_has_text_and_image():
+    w, trace, _ = widget_for(TASKS)
+    data, _metadata = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"] == repr(trace.summary())
+    assert "main#1" in data["text/plain"]
+    try:
+        from asyncviz.render.static import timeline_png  # noqa: F401
+    except ImportError:
+        assert "image/png" not in data
+    else:
+        assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_an_empty_trace_makes_a_widget():
+    with asyncviz.trace() as t:
+        pass
+    w = TimelineWidget.of(t)
+    assert w.header["n_events"] == 0
+    data, _ = w._repr_mimebundle_()
+    assert data["text/plain"]
+    w.cursor = 3
+    assert w.cursor == -1
+
+
+def test_the_front_end_bundle_is_built_and_offline():
+    assert BUNDLE.is_file(), "asyncviz/static/timeline.js is missing: pip install -e . builds it"
+    js = BUNDLE.read_text(encoding="utf-8")
+    assert TimelineWidget._esm == js or str(TimelineWidget._esm) == js
+    assert re.search(r"export\s*\{[^}]*\bas default\b|export default", js), "no default export"
+    # nothing is loaded from the internet: no URL at all in the bundle
+    assert "http://" not in js and "https://" not in js
+    assert not re.search(r"""import\s*\(?\s*["'](?!\.)""", js), "the bundle imports a module"
+    for hook in ("asyncviz-timeline", "timeline-canvas", "timeline-tooltip", "zoom-in",
+                 "zoom-out", "reset", "clock-toggle", "step-back", "step-forward", "play",
+                 "export", "cursor-state", "legend", "truncated", "__asyncviz",
+                 "firstFrameMs", "lastRedrawMs"):
+        assert hook in js, hook
