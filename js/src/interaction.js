@@ -16,6 +16,10 @@ const KEYS = new Set(["ArrowLeft", "ArrowRight", " ", "+", "=", "-", "_", "Home"
 export function attach(root, canvas, r) {
   let down = null; // {x, y, id, moved}
   let gestureScale = 1;
+  // a plain wheel zooms only after a click on the timeline, until the pointer leaves it:
+  // scrolling through a notebook passes over widgets, and must not be captured (focus
+  // cannot tell: JupyterLab takes it back to the notebook after every click)
+  let engaged = false;
   const local = (e) => {
     const b = canvas.getBoundingClientRect();
     return [e.clientX - b.left, e.clientY - b.top];
@@ -25,6 +29,7 @@ export function attach(root, canvas, r) {
     if (e.button !== 0) return;
     const [x, y] = local(e);
     down = { x, y, lastX: x, lastY: y, id: e.pointerId, moved: false };
+    engaged = true;
     canvas.setPointerCapture(e.pointerId);
     root.focus({ preventScroll: true });
   };
@@ -66,6 +71,9 @@ export function attach(root, canvas, r) {
     const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
     const dx = e.deltaX * unit;
     const dy = e.deltaY * unit;
+    if (!engaged && !e.ctrlKey && !e.metaKey && !e.shiftKey && Math.abs(dy) >= Math.abs(dx)) {
+      return; // the page scrolls; ctrl+wheel / pinch zooms anywhere
+    }
     e.preventDefault();
     if (e.ctrlKey || e.metaKey) {
       // trackpad pinch arrives as ctrl+wheel with small deltas
@@ -132,6 +140,10 @@ export function attach(root, canvas, r) {
   canvas.addEventListener("pointercancel", onCancel);
   canvas.addEventListener("pointerleave", onLeave);
   canvas.addEventListener("wheel", onWheel, { passive: false });
+  const onRootLeave = () => {
+    engaged = false;
+  };
+  root.addEventListener("pointerleave", onRootLeave);
   canvas.addEventListener("dblclick", onDbl);
   canvas.addEventListener("gesturestart", onGestureStart);
   canvas.addEventListener("gesturechange", onGestureChange);
@@ -140,6 +152,7 @@ export function attach(root, canvas, r) {
   return () => {
     window.removeEventListener("keydown", onWindowKey, true);
     canvas.removeEventListener("pointerdown", onDown);
+    root.removeEventListener("pointerleave", onRootLeave);
     canvas.removeEventListener("pointermove", onMove);
     canvas.removeEventListener("pointerup", onUp);
     canvas.removeEventListener("pointercancel", onCancel);

@@ -80,7 +80,8 @@ export class Playback {
     line.replaceChildren();
     if (c < 0 || c >= p.n) {
       line.appendChild(el("span", "avz-muted",
-        p.n ? "No cursor: press ▶ (step) or → to walk through the events one by one."
+        p.n ? "No cursor: press ▶ (step) or → to walk through the events one by one. " +
+              "Click the timeline, then scroll to zoom (ctrl+scroll anywhere)."
           : "The trace has no events."));
       return;
     }

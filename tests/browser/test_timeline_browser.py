@@ -373,6 +373,36 @@ def test_zoom_buttons_and_reset(nb, ui):
     assert abs(span() - base) <= 1, (base, span())
 
 
+def test_wheel_scrolls_the_page_until_the_timeline_is_focused(nb, ui):
+    tl = Timeline(nb, WIDGET["zoom"]).wait_drawn()
+    a, b = nb.info["script_event"][0], nb.info["n_events"] - 1
+
+    def span():
+        return abs(tl.event_xy(a)["x"] - tl.event_xy(b)["x"])
+
+    page = nb.page
+    tl.hook("reset").click()
+    page.mouse.move(0, 0)  # leave the widget: a click engages the wheel only until then
+
+    def centre():
+        box = tl.hook("timeline-canvas").bounding_box()
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    base = span()
+    cx, cy = centre()
+    page.mouse.move(cx, cy)
+    page.mouse.wheel(0, 120)  # passing over the widget while scrolling the notebook
+    page.wait_for_timeout(200)
+    assert abs(span() - base) <= 1, "an unfocused timeline took the page's scroll"
+    assert centre()[1] < cy - 20, "the notebook did not scroll"
+    cx, cy = centre()
+    page.mouse.click(cx, cy)
+    page.mouse.wheel(0, -240)
+    page.wait_for_timeout(200)
+    assert span() > base * 1.2, (base, span())
+    tl.hook("reset").click()
+
+
 def test_export_downloads_a_png(nb, ui):
     tl = Timeline(nb, WIDGET["export"]).wait_drawn()
     with nb.page.expect_download(timeout=15_000) as download:
