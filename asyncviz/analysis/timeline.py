@@ -181,8 +181,9 @@ def _place(trace: Trace, delegator, driver, first_event):
         placed[i] = True
         lanes[lane].rows = max(lanes[lane].rows, depth + 1)
 
-    order = sorted(range(len(objects)),
-                   key=lambda i: (first_event[i] < 0, first_event[i], i))
+    # by first appearance; objects with no events of their own (the cell's task, whose
+    # top-level code is not recorded, yet spawns the others) head the picture
+    order = sorted(range(len(objects)), key=lambda i: (first_event[i], i))
     for i in order:
         place(i)
     if trace.idle:
