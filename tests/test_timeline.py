@@ -5,7 +5,7 @@ import struct
 
 from asyncviz.analysis.timeline import timeline_of
 from asyncviz.events import KINDS
-from asyncviz.render.payload import VERSION, encode
+from asyncviz.render.payload import VERSION, encode, header_json
 from asyncviz.trace import Trace
 from programs import record
 from test_sequences import PROGRAMS
@@ -105,11 +105,15 @@ def test_payload_layout_and_size():
     for name, (offset, count, code) in header["arrays"].items():
         assert offset % 4 == 0, name
     assert len(buf) / n <= 16
+    objects = header["objects"]
+    assert [header["object_kinds"][k] for k in objects["kind"]] == [o.kind for o in t.objects]
+    assert objects["label"] == [o.label for o in t.objects]
+    assert [header["state_names"][s] for s in objects["state"]] == [o.state for o in t.objects]
 
 
 def test_payload_of_empty_trace():
     header, buf = encode(Trace(buffer=b"", strings=[], objects=[]))
-    assert header["n_events"] == 0 and header["lanes"] == [] and len(buf) == 0
+    assert header["n_events"] == 0 and header["lanes"]["label"] == [] and len(buf) == 0
 
 
 def test_payload_at_scale_is_at_most_16_bytes_per_event():
@@ -128,7 +132,9 @@ async def main():
 ''')
     assert len(t.events) > 200_000
     header, buf = encode(t)
-    assert len(buf) / header["n_events"] <= 16
+    # everything counted: the columns of 4,000 objects as well as the event arrays
+    total = len(buf) + len(header_json(header))
+    assert total / header["n_events"] <= 16, total / header["n_events"]
 
 
 def test_generators_nest_below_what_drives_them():

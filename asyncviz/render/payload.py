@@ -12,9 +12,12 @@ header = {
   "truncated": bool, "dropped": int, "python": str, "backend": str,
   "kinds": ["create", "start", ...],                     # kind codes, as in events.KINDS
   "states": {"create": "CREATED", "start": "RUNNING", ...},  # state after each kind
-  "lanes": [{"id", "label", "kind": "task"|"free"|"idle", "rows": int, "object": int|None}],
-  "objects": [{"id", "label", "kind", "lane": int|None, "depth": int, "parent": int|None,
-               "state": str, "filename": str|None, "firstlineno": int|None}],
+  "lanes": {"label": [...], "kind": ["task"|"free"|"idle", ...], "rows": [...],
+            "object": [int|None, ...]},                  # columns: lane i is index i
+  "object_kinds": [...], "state_names": [...], "files": [...],
+  "objects": {"label": [...], "kind": [index into object_kinds], "lane": [int|None],
+              "depth": [...], "parent": [int|None], "state": [index into state_names],
+              "file": [index into files|None], "line": [firstlineno|None]},
   "spawns": [[parent_object, child_object, event_index_of_create]],
   "arrays": {"t": [offset, count, "u32"], "obj": [offset, count, "u16"|"u32"],
              "kind": [offset, count, "u8"], "partner": [offset, count, "i32"],
@@ -48,7 +51,7 @@ import struct
 from array import array
 
 from ..analysis.timeline import Timeline, timeline_of
-from ..events import FRAME_TRANSITIONS, KINDS
+from ..events import FRAME_TRANSITIONS, KINDS, OBJECT_KINDS, STATES
 from ..trace import Trace
 
 VERSION = 1
@@ -92,6 +95,8 @@ def encode(trace: Trace, timeline: Timeline | None = None) -> tuple[dict, bytes]
         raw = data.tobytes()
         chunks.append(raw)
         offset += len(raw)
+    files = sorted({o.filename for o in trace.objects if o.filename})
+    file_index = {f: i for i, f in enumerate(files)}
     header = {
         "version": VERSION,
         "n_events": n,
@@ -103,17 +108,35 @@ def encode(trace: Trace, timeline: Timeline | None = None) -> tuple[dict, bytes]
         "backend": trace.meta.get("backend"),
         "kinds": list(KINDS),
         "states": {kind: target for kind, (_src, target) in FRAME_TRANSITIONS.items()},
-        "lanes": [lane.as_dict() for lane in tl.lanes],
-        "objects": [
-            {"id": o.id, "label": o.label, "kind": o.kind, "lane": tl.lane_of[o.id],
-             "depth": tl.depth_of[o.id], "parent": o.parent, "state": o.state,
-             "filename": o.filename, "firstlineno": o.firstlineno}
-            for o in trace.objects
-        ],
+        # columns, not one JSON object per row: ten thousand tasks would otherwise cost
+        # more header than all their events
+        "lanes": _columns(tl.lanes, ("label", "kind", "rows", "object"),
+                          lambda lane: (lane.label, lane.kind, lane.rows, lane.object)),
+        "object_kinds": list(OBJECT_KINDS),
+        "state_names": list(STATES),
+        "files": files,
+        "objects": {
+            "label": [o.label for o in trace.objects],
+            "kind": [OBJECT_KINDS.index(o.kind) for o in trace.objects],
+            "lane": list(tl.lane_of),
+            "depth": list(tl.depth_of),
+            "parent": [o.parent for o in trace.objects],
+            "state": [STATES.index(o.state) for o in trace.objects],
+            "file": [file_index.get(o.filename) for o in trace.objects],
+            "line": [o.firstlineno for o in trace.objects],
+        },
         "spawns": tl.spawns,
         "arrays": layout,
     }
     return header, b"".join(chunks)
+
+
+def _columns(rows, names, values) -> dict:
+    out = {name: [] for name in names}
+    for row in rows:
+        for name, value in zip(names, values(row)):
+            out[name].append(value)
+    return out
 
 
 def header_json(header: dict) -> str:

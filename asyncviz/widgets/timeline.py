@@ -96,7 +96,7 @@ class TimelineWidget(anywidget.AnyWidget):
     @traitlets.validate("selection")
     def _valid_selection(self, proposal):
         value = proposal["value"]
-        n = len(self.header.get("objects", ())) if self.header else 0
+        n = len(self.header.get("objects", {}).get("label", ())) if self.header else 0
         return value if 0 <= value < n else -1
 
     # -- messages from the front-end ---------------------------------------------------
