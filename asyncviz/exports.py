@@ -14,8 +14,8 @@ from pathlib import Path
 from .analysis.summary import Summary
 from .trace import Trace
 
-# In the contract, written by later issues (Chrome trace, state machine).
-LATER = (".json", ".dot")
+# In the contract, written by a later issue (Chrome trace).
+LATER = (".json",)
 
 
 def _avz(trace: Trace) -> bytes:
@@ -67,17 +67,46 @@ def _pdf(trace: Trace) -> bytes:
     return timeline_pdf(trace)
 
 
+def _dot(trace: Trace) -> bytes:
+    # the graphviz package builds the text; no Graphviz program is needed for it
+    from .render.dot import trace_dot
+    return trace_dot(trace).encode("utf-8")
+
+
+def _states_svg(trace: Trace) -> bytes:
+    from .render.dot import trace_svg
+    return trace_svg(trace).encode("utf-8")
+
+
+def _states_png(trace: Trace) -> bytes:
+    from .render.dot import trace_png
+    return trace_png(trace)
+
+
 WRITERS = {".avz": _avz, ".html": _html, ".txt": _txt,
-           ".png": _png, ".svg": _svg, ".pdf": _pdf}  # the timeline images
+           ".png": _png, ".svg": _svg, ".pdf": _pdf,  # the timeline images
+           ".dot": _dot}                              # the state machines, as DOT
+# Names ending in these are the state machines drawn by Graphviz's `dot`; they are matched
+# before the single suffixes above, so x.states.svg is not the timeline.
+STATE_WRITERS = {".states.svg": _states_svg, ".states.png": _states_png}
+
+
+def writer_for(path: Path):
+    """The writer for `path`'s name (case-insensitive), or None."""
+    name = path.name.lower()
+    for ending, writer in STATE_WRITERS.items():
+        if name.endswith(ending) and len(name) > len(ending):
+            return writer
+    return WRITERS.get(path.suffix.lower())
 
 
 def save(trace: Trace, path: Path) -> Path:
     """Write `trace` to `path` in the format its suffix names; returns the path."""
     path = Path(path)
     suffix = path.suffix.lower()
-    writer = WRITERS.get(suffix)
+    writer = writer_for(path)
     if writer is None:
-        now = " ".join(WRITERS)
+        now = " ".join([*WRITERS, *STATE_WRITERS])
         if suffix in LATER:
             why = f"saving {suffix} files is not available yet"
         elif suffix:
@@ -85,7 +114,13 @@ def save(trace: Trace, path: Path) -> Path:
         else:
             why = f"{path.name!r} has no suffix to pick a format by"
         raise ValueError(f"cannot save {path}: {why}; use one of {now}")
-    data = writer(trace)
+    try:
+        data = writer(trace)
+    except RuntimeError as exc:
+        from .render.dot import GraphvizError
+        if isinstance(exc, GraphvizError):  # no `dot`: its message says how to install it
+            raise ValueError(f"cannot save {path}: {exc}") from None
+        raise
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, data)
     return path

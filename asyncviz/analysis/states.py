@@ -193,42 +193,50 @@ def suspension_points(trace: Trace, function: Function | None = None, obj=None) 
         nodes[node_id].count += 1
         return node_id
 
+    delegating_word = "yield from" if function.kind == "generator" else "await"
     for o, events in _events_by_object(trace, ids).items():
-        at = "start" if trace.objects[o].initial in (None, "CREATED") else None
+        if trace.objects[o].initial in (None, "CREATED"):
+            at = "start"
+        else:  # suspended somewhere before the trace began: we do not know where
+            at = visit("before", lambda: Node("before", "(suspended before the trace)",
+                                              "start"))
         sent = None       # the value that came in when the object last resumed
         begun = None      # the begin event of the current step
         for index, e in events:
             if e.kind in _BEGIN:
                 begun = e
                 if e.kind == "resume":
-                    sent = f"sent {e.value}" if e.value is not None else None
+                    # at a yield, the value send() passed; at an await / yield from,
+                    # what that expression produced
+                    word = "got" if at.startswith("await:") else "sent"
+                    sent = f"{word} {e.value}" if e.value is not None else None
                 elif e.kind == "throw":
                     sent = f"thrown {e.value}"
-                    # a throw enters the function at its current suspension point
                 else:
                     sent = None
                 continue
             if e.kind in _SUSPEND:
                 node_id = f"{e.kind}:{e.line}"
-                visit(node_id, lambda: Node(node_id, f"{e.kind} · line {e.line}", "site",
+                word = e.kind if e.kind == "yield" else delegating_word
+                visit(node_id, lambda: Node(node_id, f"{word} · line {e.line}", "site",
                                             e.line, source(e.line)))
-                out = f"{e.kind}ed {e.value}" if e.kind == "yield" else (
-                    f"awaited {trace.objects[e.target].label}" if e.target is not None
-                    else f"awaited {e.value}")
+                waited = "awaited" if word == "await" else "yield from"
+                out = f"yielded {e.value}" if e.kind == "yield" else (
+                    f"{waited} {trace.objects[e.target].label}" if e.target is not None
+                    else f"{waited} {e.value}")
             elif e.kind in _EXIT:
-                node_id = e.kind
-                # a close happens at the suspension point already drawn: no line of its own
-                visit(node_id, lambda: Node(node_id, e.kind, "exit", None if e.kind == "close"
-                                            else e.line, None if e.kind == "close"
-                                            else source(e.line)))
+                # a close happens at the suspension point already drawn: no line of its
+                # own; a return or raise is one way out per line
+                node_id = e.kind if e.kind == "close" else f"{e.kind}:{e.line}"
+                visit(node_id, lambda: Node(
+                    node_id, e.kind if e.kind == "close" else f"{e.kind} · line {e.line}",
+                    "exit", None if e.kind == "close" else e.line,
+                    None if e.kind == "close" else source(e.line)))
                 out = f"{e.kind} {e.value}" if e.value is not None else e.kind
             else:
                 continue
             machine.event_node[index] = node_id
-            source_id = at if at is not None else "start"
-            if e.kind == "close" and begun is None and at is None:
-                source_id = "start"
-            edge = edges.setdefault((source_id, node_id), Edge(source_id, node_id))
+            edge = edges.setdefault((at, node_id), Edge(at, node_id))
             verb = (begun.kind if begun is not None else "close")
             edge.kinds["send/next" if verb == "resume" else verb] += 1
             edge.events.append(index)

@@ -351,13 +351,15 @@ class Core:
         if o.root_of is not None:
             self._task_end(o.root_of, t, K_RETURN, v)
 
-    def on_unwind(self, frame, code, offset: int, exc, described: int | None = None) -> None:
+    def on_unwind(self, frame, code, offset: int, exc, described: int | None = None,
+                  line: int = 0) -> None:
         o = self.frames.get(id(frame))
         if o is None or o.state is not RUNNING:
             return
         value = self.value(exc) if described is None else described
         t = _now() - self.t0
-        self.emit(t, o.tid, K_RAISE, value, _raise_line(frame, exc) or sites(code).line(offset))
+        line = line or _raise_line(frame, exc) or sites(code).line(offset)
+        self.emit(t, o.tid, K_RAISE, value, line)
         o.state = CLOSED
         self.pending_target = None
         self._pop(o)

@@ -63,23 +63,24 @@ class SetTraceBackend:
                 elif op in RETURN_OPS:
                     core.on_return(frame, code, lasti, arg)
                 else:
-                    core.on_unwind(frame, code, lasti, None,
-                                   described=last_exc.pop(id(frame), core.value(None)))
+                    described, line = last_exc.pop(id(frame), (core.value(None), 0))
+                    core.on_unwind(frame, code, lasti, None, described=described, line=line)
                 last_exc.pop(id(frame), None)
             elif event == "exception":
                 key = id(frame)
                 if maybe_thrown.pop(key, -1) == frame.f_lasti:
                     core.retype_as_throw(frame, arg[1])
-                    last_exc[key] = core.value(arg[1])
+                    last_exc[key] = (core.value(arg[1]), _line_in(arg[2], frame))
                     return local
                 throw = pending.pop(key, None)
                 if throw is not None:
                     core.on_throw(frame, code, arg[1], t=throw[0], line=throw[1])
-                    last_exc[key] = core.value(arg[1])
+                    last_exc[key] = (core.value(arg[1]), _line_in(arg[2], frame))
                     thrown.add(key)
                     frame.f_trace_opcodes = True
                 elif key in frames:
-                    last_exc[key] = core.value(arg[1])
+                    # where it was raised: a finally it passes through moves f_lasti
+                    last_exc[key] = (core.value(arg[1]), _line_in(arg[2], frame))
             return local
 
         def global_(frame, event, arg):
@@ -115,3 +116,13 @@ class SetTraceBackend:
         if sys.gettrace() is self._installed:
             sys.settrace(None)
         self._installed = None
+
+
+def _line_in(tb, frame) -> int:
+    """The line the traceback gives for `frame` (0 if it does not pass through it)."""
+    line = 0
+    while tb is not None:
+        if tb.tb_frame is frame:
+            line = tb.tb_lineno or 0
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,415 @@
+"""The state machines as Graphviz pictures: DOT text, and SVG/PNG drawn by `dot`.
+
+    from asyncviz.render.dot import machine_dot, machine_svg, machine_png, trace_dot
+    machine_dot(machine)        # str: DOT, built with the `graphviz` package; no binary needed
+    machine_svg(machine)        # str: SVG, laid out by Graphviz's `dot` program
+    machine_png(machine)        # bytes: PNG, the same picture (dpi=144: sharp on a slide)
+    trace_dot(trace)            # str: each function's suspension points, a cluster each
+
+The machines come from `analysis/states.py`; nothing is recomputed here, only drawn:
+
+- the *lifecycle* machine left to right: a start arrow into CREATED, then RUNNING and
+  SUSPENDED (the running state filled, as the running bars of the timeline are), CLOSED a
+  double circle; states never entered are drawn dashed, so the whole machine is always
+  there to point at;
+- the *suspension-point* machine top to bottom: the start a small filled circle; each
+  `yield`/`await` site a rounded blue box with two lines, "yield · line 5" and its source
+  text in a monospace font; each way out a double-bordered box coloured by kind —
+  return green, raise vermillion, close grey (Okabe–Ito colours, safe for colour-blind
+  readers).
+
+Edges carry `Edge.label` (the transitions and how often); the busier an edge, the thicker.
+Every node and edge has an `id` (`node-<Node.id>`, `edge-<index into machine.edges>`; in
+`trace_dot` prefixed `f<N>-` per function) and a `tooltip` with its counts and sample
+values, so a browser view can hook hover and click to them.  `highlight_node` /
+`highlight_edge` mark the current state and the edge just taken (a timeline cursor).
+
+User text (source lines, values, names) is never markup: plain labels and tooltips have
+`&` written as an entity and go through the graphviz package's quoting with backslashes
+and `<...>` disarmed (`graphviz.escape`); the HTML-like labels of the two-line boxes have
+every user string `html.escape`d.  Machines with more than MAX_NODES nodes keep the most
+visited ones and say "+N more sites".
+
+`graphviz` is imported lazily (only `render/` may import it).  Without the `dot` program,
+`machine_svg`/`machine_png` raise `GraphvizNotFound` (a RuntimeError) whose one-line message
+gives the install commands; DOT text needs no binary, and the notebook widget lays DOT out
+in the browser.
+"""
+from __future__ import annotations
+
+import html
+import math
+import shutil
+
+from ..analysis.states import Edge, Machine, Node, functions, suspension_points
+from ..trace import Trace
+from .static import EMPTY_MESSAGE, INK, MUTED, OKABE_ITO, tint
+
+__all__ = ["machine_dot", "machine_svg", "machine_png", "trace_dot", "trace_svg",
+           "trace_png", "GraphvizError", "GraphvizNotFound", "DOT_MISSING", "MAX_NODES"]
+
+COLUMNS = 3              # trace_dot: functions per row, so many functions stack, not sprawl
+MAX_NODES = 200          # more nodes than this: the most visited stay, a note counts the rest
+SOURCE_CHARS = 56        # a site's source text is cut to this many characters on the box
+TOOLTIP_CHARS = 300      # each line of a tooltip
+
+DOT_MISSING = (
+    "Graphviz's `dot` program was not found on PATH, and drawing a state machine as "
+    "SVG or PNG needs it; install it with `apt-get install graphviz` (Debian/Ubuntu), "
+    "`brew install graphviz` (macOS) or `conda install graphviz`, or save a .dot file "
+    "instead — in a notebook the states widget works without it")
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz could not draw the picture; the message (one line) says why."""
+
+
+class GraphvizNotFound(GraphvizError):
+    """Graphviz's `dot` program is not installed; the message says how to install it."""
+
+    def __init__(self, message: str = DOT_MISSING):
+        super().__init__(message)
+
+
+# -- looks ---------------------------------------------------------------------------------
+
+FONT = "Helvetica,Arial,sans-serif"
+MONO = "monospace"
+GREY = "#7A7A7A"
+EDGE_INK = "#3C3C3C"
+HIGHLIGHT = OKABE_ITO["orange"]
+SITE = OKABE_ITO["blue"]
+EXIT_COLOURS = {"return": OKABE_ITO["bluish_green"], "raise": OKABE_ITO["vermillion"],
+                "close": GREY}
+STATE_FILL = {"CREATED": "#FFFFFF", "RUNNING": tint(OKABE_ITO["sky_blue"], 0.45),
+              "SUSPENDED": "#FFFFFF", "CLOSED": "#F2F2F2"}
+
+
+def _dark(colour: str, by: float = 0.72) -> str:
+    """`colour` mixed with black (for text on a tint of it)."""
+    return "#" + "".join(f"{round(int(colour[i:i + 2], 16) * by):02X}" for i in (1, 3, 5))
+
+
+# -- safe text -----------------------------------------------------------------------------
+
+def _printable(text: str, limit: int | None = None) -> str:
+    """One line: control characters spelled out; cut to `limit` characters."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable()
+                       else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                       for c in text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _plain(*lines: str, limit: int = TOOLTIP_CHARS) -> str:
+    """A plain (non-HTML) DOT string of user text, one line per argument.
+
+    Graphviz decodes entities in plain strings, so `&` is written `&amp;` (and `<`, `>`,
+    quotes as entities too); `graphviz.escape` doubles backslashes and marks the result as
+    not-HTML, so a text that looks like `<...>` is quoted as a string, never taken as an
+    HTML-like label.  Lines are joined with DOT's own line break, `\\n`."""
+    import graphviz
+    parts = [html.escape(_printable(str(line), limit)).replace("\\", "\\\\")
+             for line in lines]
+    return graphviz.nohtml("\\n".join(parts))
+
+
+def _html_text(text: str, limit: int | None = None) -> str:
+    """User text for inside an HTML-like label: escaped, so it is text, never markup."""
+    return html.escape(_printable(text, limit), quote=True)
+
+
+def _box_label(head: str, source: str | None, colour: str) -> str:
+    """An HTML-like label: a head line ("yield · line 5"), and the source text below it in
+    a monospace font.  Every user string is escaped here."""
+    rows = f'<font color="{colour}">{_html_text(head)}</font>'
+    if source:
+        rows += (f'<br/><font face="{MONO}" point-size="11">'
+                 f"{_html_text(source, SOURCE_CHARS)}</font>")
+    return f"<{rows}>"
+
+
+# -- pieces ----------------------------------------------------------------------------------
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n:,} times"
+
+
+def _node_tooltip(machine: Machine, node: Node) -> str:
+    if node.kind == "start":
+        n = len(machine.objects)
+        return _plain(f"start of {machine.title}",
+                      f"{n} object{'s' if n != 1 else ''} traced")
+    lines = [_head(node)]
+    if node.text:
+        lines.append(node.text)
+    lines.append(f"entered {_times(node.count)}" if node.count else "not entered in the trace")
+    return _plain(*lines)
+
+
+def _head(node: Node) -> str:
+    """The first line of a box: the node's label (an exit's names its line already)."""
+    return node.label
+
+
+def _edge_tooltip(machine: Machine, labels: dict[str, str], edge: Edge) -> str:
+    lines = [f"{labels[edge.source]} → {labels[edge.target]}: {edge.label}"
+             f" ({_times(edge.count)})"]
+    if edge.samples:
+        lines.append("samples:")
+        lines += [f"• {s}" for s in edge.samples]
+    return _plain(*lines)
+
+
+def _penwidth(count: int) -> str:
+    return f"{min(1.2 + 0.7 * math.log2(max(count, 1)), 4.0):.2f}"
+
+
+def _kept(machine: Machine, max_nodes: int) -> tuple[set[str], int]:
+    """The node ids drawn, and how many were left out (the least visited ones)."""
+    if len(machine.nodes) <= max_nodes:
+        return {n.id for n in machine.nodes}, 0
+    fixed = [n for n in machine.nodes if n.kind != "site"]  # start, states, ways out
+    rest = sorted((n for n in machine.nodes if n.kind == "site"),
+                  key=lambda n: -n.count)  # stable: ties keep the machine's order
+    room = max(max_nodes - len(fixed), 0)
+    keep = {n.id for n in fixed} | {n.id for n in rest[:room]}
+    return keep, len(rest) - min(room, len(rest))
+
+
+def _add_machine(g, machine: Machine, *, prefix: str = "", highlight_node=None,
+                 highlight_edge=None, max_nodes: int = MAX_NODES,
+                 ranks: bool = True) -> list[str]:
+    """Add the nodes and edges of `machine` to the graph (or subgraph) `g`; returns the
+    DOT names of the nodes drawn, the first one first."""
+    keep, left_out = _kept(machine, max_nodes)
+    key = prefix.replace("-", "_")  # DOT node names: plain identifiers; ids keep the "-"
+    name = {n.id: f"{key}n{i}" for i, n in enumerate(machine.nodes)}
+    labels = {n.id: n.label for n in machine.nodes}
+    by_id = {n.id: n for n in machine.nodes}
+    lifecycle = machine.kind == "lifecycle"
+    touched = {e.source for e in machine.edges} | {e.target for e in machine.edges}
+
+    if lifecycle:
+        g.node(f"{key}begin", label="", shape="point", width="0.12", color=INK,
+               id=f"{prefix}node-begin", tooltip=_plain("the lifecycle starts in CREATED"))
+    for node in machine.nodes:
+        if node.id not in keep:
+            continue
+        attrs = {"id": f"{prefix}node-{node.id}", "tooltip": _node_tooltip(machine, node)}
+        if node.kind == "state":
+            seen = node.count > 0 or node.id in touched
+            attrs.update(shape="doublecircle" if node.id == "CLOSED" else "circle",
+                         label=_plain(node.label), width="1.4", fixedsize="true",
+                         fontsize="13", style="filled" if seen else "dashed,filled",
+                         fillcolor=STATE_FILL.get(node.id, "#FFFFFF") if seen else "#FFFFFF",
+                         color=INK if seen else GREY, fontcolor=INK if seen else GREY)
+        elif node.kind == "start":
+            attrs.update(shape="circle", label="", style="filled", fillcolor=INK, color=INK,
+                         width="0.22", fixedsize="true")
+        elif node.kind == "site":
+            colour = SITE
+            attrs.update(shape="box", style="rounded,filled", fillcolor=tint(colour, 0.12),
+                         color=colour, penwidth="1.4", margin="0.16,0.07",
+                         label=_box_label(_head(node), node.text, _dark(colour)))
+        else:  # exit
+            colour = EXIT_COLOURS.get(node.id.split(":")[0], GREY)
+            attrs.update(shape="box", style="rounded,filled", peripheries="2",
+                         fillcolor=tint(colour, 0.14), color=colour, penwidth="1.4",
+                         margin="0.16,0.07",
+                         label=_box_label(_head(node), node.text, _dark(colour)))
+        if node.id == highlight_node:
+            attrs.update(color=HIGHLIGHT, penwidth="3.5")
+            if node.kind != "start":
+                attrs["fillcolor"] = tint(HIGHLIGHT, 0.3)
+        g.node(name[node.id], **attrs)
+    if left_out:
+        g.node(f"{key}more", label=_plain(f"+{left_out:,} more sites"), shape="note",
+               style="filled", fillcolor="#FFFFFF", color=GREY, fontcolor=MUTED,
+               fontsize="11", id=f"{prefix}node-more",
+               tooltip=_plain(f"{left_out:,} less visited sites are left out of the picture"))
+    if lifecycle and "CREATED" in keep:
+        g.edge(f"{key}begin", name["CREATED"], color=INK, penwidth="1.4",
+               id=f"{prefix}edge-begin", tooltip=_plain("start state"))
+        # the states keep their places (CREATED, RUNNING, then SUSPENDED and CLOSED) even
+        # when some transitions never happened
+        pairs = {(e.source, e.target) for e in machine.edges}
+        for a, b in (("CREATED", "RUNNING"), ("RUNNING", "SUSPENDED"), ("RUNNING", "CLOSED")):
+            if a in name and b in name and (a, b) not in pairs:
+                g.edge(name[a], name[b], style="invis")
+
+    for index, edge in enumerate(machine.edges):
+        if edge.source not in keep or edge.target not in keep:
+            continue
+        target = by_id[edge.target]
+        kinds = set(edge.kinds)
+        colour = EDGE_INK
+        if target.kind == "exit":
+            colour = EXIT_COLOURS.get(target.id, GREY)
+        elif len(kinds) == 1 and kinds <= set(EXIT_COLOURS):   # lifecycle: into CLOSED
+            colour = EXIT_COLOURS[kinds.pop()]
+        elif edge.kinds and kinds <= {"throw", "raise"}:
+            colour = OKABE_ITO["vermillion"]
+        tooltip = _edge_tooltip(machine, labels, edge)
+        attrs = {"label": _plain(f" {edge.label} "), "id": f"{prefix}edge-{index}",
+                 "tooltip": tooltip, "labeltooltip": tooltip, "color": colour,
+                 "fontcolor": _dark(colour, 0.85) if colour != EDGE_INK else EDGE_INK,
+                 "penwidth": _penwidth(edge.count)}
+        if target.id == "close" or set(edge.kinds) == {"close"}:
+            attrs["style"] = "dashed"
+        if index == highlight_edge:
+            attrs.update(color=HIGHLIGHT, penwidth="3.5", fontcolor=_dark(HIGHLIGHT))
+        g.edge(name[edge.source], name[edge.target], **attrs)
+
+    if ranks and not lifecycle:
+        # the start at the top, the ways out at the bottom
+        with g.subgraph() as top:
+            top.attr(rank="min")
+            if "start" in keep:
+                top.node(name["start"])
+        exits = [n for n in machine.nodes if n.kind == "exit" and n.id in keep]
+        if exits:
+            with g.subgraph() as bottom:
+                bottom.attr(rank="max")
+                for n in exits:
+                    bottom.node(name[n.id])
+    return [name[n.id] for n in machine.nodes if n.id in keep] + \
+        ([f"{key}more"] if left_out else [])
+
+
+def _graph_defaults(g, rankdir: str) -> None:
+    g.attr(rankdir=rankdir, fontname=FONT, fontsize="15", fontcolor=INK, labelloc="t",
+           labeljust="c", bgcolor="white", pad="0.3", nodesep="0.45",
+           ranksep="0.5" if rankdir == "TB" else "0.65")
+    g.attr("node", fontname=FONT, fontsize="12", fontcolor=INK)
+    g.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.8")
+
+
+def _subtitle(machine: Machine) -> str:
+    n = len(machine.objects)
+    what = "lifecycle" if machine.kind == "lifecycle" else "suspension points"
+    return f"{what} of {machine.title}" + (f" — {n} objects" if n > 1 else "")
+
+
+def _title_label(title: str, detail: str) -> str:
+    """An HTML-like title: `title` in bold, `detail` below it, smaller and grey."""
+    return (f"<<b>{_html_text(title, 120)}</b><br/>"
+            f'<font point-size="12" color="{MUTED}">{_html_text(detail, 160)}</font>'
+            '<br/><font point-size="5"> </font>>')
+
+
+def _detail(machine: Machine) -> str:
+    n = len(machine.objects)
+    what = "lifecycle" if machine.kind == "lifecycle" else "suspension points"
+    return what + (f" · {n} objects" if n > 1 else "")
+
+
+def _digraph(machine: Machine, *, highlight_node=None, highlight_edge=None,
+             max_nodes: int = MAX_NODES, dpi: int | None = None):
+    import graphviz
+    g = graphviz.Digraph(name=_plain(_subtitle(machine)))
+    _graph_defaults(g, "LR" if machine.kind == "lifecycle" else "TB")
+    g.attr(label=_title_label(machine.title, _detail(machine)),
+           tooltip=_plain(_subtitle(machine)))
+    if dpi:
+        g.attr(dpi=str(int(dpi)))
+    _add_machine(g, machine, highlight_node=highlight_node, highlight_edge=highlight_edge,
+                 max_nodes=max_nodes)
+    return g
+
+
+def machine_dot(machine: Machine, *, highlight_node: str | None = None,
+                highlight_edge: int | None = None, max_nodes: int = MAX_NODES) -> str:
+    """DOT for a lifecycle or suspension-point machine (see the module docstring).
+
+    highlight_node: a `Node.id` to mark (the current state); highlight_edge: an index into
+    `machine.edges` (the edge just taken) — e.g. `machine.at(event)`."""
+    return _digraph(machine, highlight_node=highlight_node, highlight_edge=highlight_edge,
+                    max_nodes=max_nodes).source
+
+
+# -- drawing with `dot` ------------------------------------------------------------------
+
+def _pipe(source: str, fmt: str) -> bytes:
+    import graphviz
+    if shutil.which("dot") is None:
+        raise GraphvizNotFound()
+    try:
+        return graphviz.Source(source).pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFound() from None
+    except graphviz.CalledProcessError as exc:  # dot ran and failed: say how, on one line
+        why = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        detail = why[0] if why else f"exit status {exc.returncode}"
+        raise GraphvizError(f"Graphviz's dot failed to draw the state machine ({detail})"
+                            ) from None
+
+
+def machine_svg(machine: Machine, **options) -> str:
+    """The machine as an SVG document, laid out by `dot` (GraphvizNotFound without it).
+    Options as for `machine_dot`."""
+    return _pipe(machine_dot(machine, **options), "svg").decode("utf-8")
+
+
+def machine_png(machine: Machine, *, dpi: int = 144, **options) -> bytes:
+    """The machine as PNG bytes, laid out by `dot`; dpi=144 is twice Graphviz's default
+    resolution (sharp on a projector).  Options as for `machine_dot`."""
+    return _pipe(_digraph(machine, dpi=dpi, **options).source, "png")
+
+
+# -- a whole trace ----------------------------------------------------------------------------
+
+def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = None) -> str:
+    """One DOT document for a trace: the suspension-point machine of every function that
+    ran, each as a `subgraph cluster_N` labelled with the function (node ids prefixed
+    `f<N>-`).  A trace where nothing ran gives a single note, "nothing ran in scope"."""
+    import graphviz
+    fns = functions(trace)
+    g = graphviz.Digraph(name="asyncviz")
+    _graph_defaults(g, "TB")
+    n = len(fns)
+    detail = f"suspension points of {n} function{'s' if n != 1 else ''}"
+    g.attr(label=_title_label("asyncviz state machines", detail),
+           tooltip=_plain(f"asyncviz state machines — {detail}"))
+    if dpi:
+        g.attr(dpi=str(int(dpi)))
+    if not fns:
+        g.node("empty", label=_plain(EMPTY_MESSAGE), shape="note", style="filled",
+               fillcolor="#FFFFFF", color=GREY, fontcolor=MUTED, fontsize="14",
+               id="node-empty", tooltip=_plain(EMPTY_MESSAGE))
+        return g.source
+    if n > COLUMNS:
+        g.attr(newrank="true")  # rank=same across clusters: the rows below line up
+    drawn: list[list[str]] = []   # per cluster, the DOT names of its nodes
+    for i, fn in enumerate(fns):
+        machine = suspension_points(trace, fn)
+        with g.subgraph(name=f"cluster_{i}") as c:
+            objs = len(machine.objects)
+            label = fn.key + (f" — {objs} objects" if objs > 1 else "")
+            c.attr(label=_plain(label), tooltip=_plain(label), id=f"f{i}-cluster",
+                   style="rounded", color="#CCCCCC", fontsize="13", margin="14")
+            drawn.append(_add_machine(c, machine, prefix=f"f{i}-", max_nodes=max_nodes,
+                                      ranks=False))
+    # rows of COLUMNS clusters: each row's starts side by side, below every node above
+    for row in range(0, n, COLUMNS) if n > COLUMNS else ():
+        starts = [drawn[i][0] for i in range(row, min(row + COLUMNS, n))]
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            for s in starts:
+                same.node(s)
+        for i in range(max(row - COLUMNS, 0), row):
+            for above in drawn[i]:
+                g.edge(above, starts[0], style="invis", weight="0")
+    return g.source
+
+
+def trace_svg(trace: Trace) -> str:
+    """`trace_dot` drawn by `dot`, as SVG (GraphvizNotFound without it)."""
+    return _pipe(trace_dot(trace), "svg").decode("utf-8")
+
+
+def trace_png(trace: Trace, *, dpi: int = 144) -> bytes:
+    """`trace_dot` drawn by `dot`, as PNG (GraphvizNotFound without it)."""
+    return _pipe(trace_dot(trace, dpi=dpi), "png")
