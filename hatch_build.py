@@ -1,10 +1,13 @@
 """Hatch build hook: bundle the front-end (js/) into asyncviz/static/ with esbuild.
 
+Three bundles: timeline.js and states.js (the two widgets' ESM) and states-layout.js
+(Graphviz compiled to WebAssembly, which the states widget loads when `dot` is missing).
+
 Runs for every build target (wheel, sdist, editable).  In a git checkout it always
 rebuilds: `npm ci` when js/node_modules is missing, then `npm run build`.  From an
-unpacked sdist (it has PKG-INFO and ships the built bundle) it uses the bundle as is,
+unpacked sdist (it has PKG-INFO and ships the built bundles) it uses them as they are,
 so `pip install jupyter-asyncviz-*.tar.gz` needs neither Node.js nor the network.
-ASYNCVIZ_BUILD_JS=1 forces a rebuild, ASYNCVIZ_BUILD_JS=0 skips it when a bundle exists.
+ASYNCVIZ_BUILD_JS=1 forces a rebuild, ASYNCVIZ_BUILD_JS=0 skips it when the bundles exist.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-BUNDLE = Path("asyncviz") / "static" / "timeline.js"
+STATIC = Path("asyncviz") / "static"
+BUNDLES = tuple(STATIC / name for name in ("timeline.js", "states.js", "states-layout.js"))
 NODE_MIN = 18
 
 
@@ -30,19 +34,20 @@ class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict) -> None:
         root = Path(self.root)
         js = root / "js"
-        bundle = root / BUNDLE
+        built = all((root / b).is_file() for b in BUNDLES)
         force = os.environ.get("ASYNCVIZ_BUILD_JS", "").strip().lower()
         from_sdist = (root / "PKG-INFO").is_file()
 
-        if bundle.is_file() and (force in ("0", "no", "false")
-                                 or (from_sdist and force not in ("1", "yes", "true"))):
-            self.app.display_info(f"asyncviz: using the prebuilt front-end {BUNDLE}")
+        if built and (force in ("0", "no", "false")
+                      or (from_sdist and force not in ("1", "yes", "true"))):
+            self.app.display_info(f"asyncviz: using the prebuilt front-end in {STATIC}")
             return
         if not (js / "package.json").is_file():
-            if bundle.is_file():
+            if built:
                 return
             raise AsyncvizFrontendError(
-                f"asyncviz: neither the front-end bundle {BUNDLE} nor its sources js/ are here")
+                f"asyncviz: neither the front-end bundles in {STATIC} nor their sources js/ "
+                "are here")
 
         npm = shutil.which("npm")
         problem = None
@@ -55,20 +60,23 @@ class CustomBuildHook(BuildHookInterface):
             elif major < NODE_MIN:
                 problem = f"node is version {major}"
         if problem:
-            if bundle.is_file():
+            if built:
                 self.app.display_warning(
-                    f"asyncviz: {problem}; keeping the existing {BUNDLE} (it may be stale)")
+                    f"asyncviz: {problem}; keeping the existing bundles in {STATIC} (they "
+                    "may be stale)")
                 return
             raise AsyncvizFrontendError(
-                f"asyncviz: building the timeline front-end needs Node.js >= {NODE_MIN} "
+                f"asyncviz: building the front-end needs Node.js >= {NODE_MIN} "
                 f"with npm ({problem}): install Node.js from https://nodejs.org or your "
-                "package manager, or install a released wheel/sdist, which ships the bundle")
+                "package manager, or install a released wheel/sdist, which ships the bundles")
 
         if not (js / "node_modules").is_dir():
             self._run([npm, "ci", "--no-audit", "--no-fund"], js)
         self._run([npm, "run", "build"], js)
-        if not bundle.is_file():
-            raise AsyncvizFrontendError(f"asyncviz: `npm run build` did not produce {BUNDLE}")
+        missing = [str(b) for b in BUNDLES if not (root / b).is_file()]
+        if missing:
+            raise AsyncvizFrontendError(
+                f"asyncviz: `npm run build` did not produce {', '.join(missing)}")
 
     def _run(self, cmd: list[str], cwd: Path) -> None:
         self.app.display_info(f"asyncviz: npm {' '.join(cmd[1:])} (in js/)")

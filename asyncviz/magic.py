@@ -62,7 +62,7 @@ LAST = "__avz_last__"
 HELPERS = (CELL, BEGIN, END, THREAD)
 
 VIEWS = ("timeline", "states", "summary", "all", "none")
-LATER_VIEWS = ("states",)  # the state-machine view comes with a later version
+LATER_VIEWS: tuple[str, ...] = ()  # views accepted before they exist (none now)
 DEFAULT_MAX_EVENTS = 1_000_000
 EXPORT_DIR_ENV = "ASYNCVIZ_EXPORT_DIR"
 
@@ -85,8 +85,12 @@ class AsyncTraceMagics(Magics):
     @argument("--view", choices=VIEWS, default="timeline",
               help="what to show when the cell ends: 'timeline' (default: the "
                    "interactive timeline, which also carries a PNG and the summary text "
-                   "for exported notebooks), 'summary' (the table), 'all' (both), 'none'. "
-                   "'states' comes with a later version and shows the summary for now.")
+                   "for exported notebooks), 'states' (the state machines: lifecycle and "
+                   "suspension points of each function or object, with an SVG and a text "
+                   "listing for exported notebooks), 'summary' (the table), 'all' (the "
+                   "timeline and the state machines, linked: the timeline's cursor "
+                   "highlights the current state, and selecting in one selects in the "
+                   "other; then the table), 'none'.")
     @argument("--save", action="append", metavar="PATH",
               help="also write the trace to PATH, in the format its suffix names "
                    "(.avz: the trace file, asyncviz.load() reads it again; .html; .txt). "
@@ -120,7 +124,7 @@ class AsyncTraceMagics(Magics):
         names the cell defines persist and an exception is shown as usual (after the
         partial trace).  The finished Trace is bound to ``_asynctrace`` in the user
         namespace (and to ``--out NAME``); then the view is shown (``--view``, default:
-        the summary table) and each ``--save PATH`` is written.  With the environment
+        the timeline) and each ``--save PATH`` is written.  With the environment
         variable ASYNCVIZ_EXPORT_DIR set, every traced cell is also written there as
         cell<N>.txt, cell<N>.html and cell<N>.avz (N: the execution count).
 
@@ -494,15 +498,29 @@ class _State:
     @staticmethod
     def _show(trace, view: str) -> None:
         from IPython.display import display
+        timeline = states = None
         if view in ("timeline", "all"):
             try:
-                widget = trace.timeline()
+                timeline = trace.timeline()
             except Exception as exc:  # no front-end bundle, no anywidget: say so, go on
                 _error_line(f"asyncviz: cannot show the timeline ({exc}); showing the summary")
-            else:
+        if view in ("states", "all"):
+            try:
+                states = trace.states()
+            except Exception as exc:
+                _error_line(f"asyncviz: cannot show the state machines ({exc}); "
+                            "showing the summary")
+        if timeline is not None and states is not None:
+            try:
+                states.link(timeline)  # cursor and selection, in the browser
+            except Exception as exc:
+                _error_line(f"asyncviz: cannot link the timeline and the state machines: {exc}")
+        for widget in (timeline, states):
+            if widget is not None:
                 display(widget)
-                if view == "timeline":
-                    return
+        shown = {"timeline": timeline, "states": states}
+        if view in shown and shown[view] is not None:
+            return  # else the summary stands in for the view that failed
         try:
             summary = trace.summary()
         except Exception as exc:

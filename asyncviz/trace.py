@@ -178,9 +178,26 @@ class Trace:
         from .widgets.timeline import TimelineWidget
         return TimelineWidget.of(self)
 
+    def states(self, obj=None):
+        """The state-machine widget: `obj` (an id or a label) → that object's lifecycle
+        machine; None → the first function's suspension-point machine."""
+        from .widgets.states import StatesWidget
+        return StatesWidget.of(self, obj)
+
     def save(self, path) -> Path:
-        """Write the trace; the suffix picks the format: .avz (asyncviz.load reads it
-        back), .png .svg .pdf (the timeline), .html, .txt (the summary)."""
+        """Write the trace; the name's ending picks the format:
+
+        - .avz: the native trace file (asyncviz.load reads it back);
+        - .png .svg .pdf: the timeline image;
+        - .html: a self-contained page; .txt: the summary table;
+        - .dot: the state machines as Graphviz DOT text — the suspension-point machine of
+          every function that ran, one cluster each (needs no Graphviz program);
+        - .states.svg .states.png: the same state machines drawn by Graphviz's `dot`
+          program (these endings win over .svg/.png).  Without `dot` this raises a
+          ValueError whose message gives the command that installs it.
+
+        The file appears complete or not at all (a temporary file is renamed into place).
+        Returns the path written."""
         from .exports import save
         return save(self, Path(path))
 

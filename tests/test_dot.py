@@ -154,7 +154,10 @@ def test_layout_directions_and_shapes(traces):
     text = dot.machine_dot(points)
     assert 'face="monospace"' in text and "peripheries=2" in text
     # the exits are coloured by kind (Okabe–Ito): return green, raise vermillion
-    assert strokes(svg_element(dot.machine_svg(points), "node-return:6")) == {"#009e73"}
+    svg = dot.machine_svg(points)
+    assert strokes(svg_element(svg, "node-return:6")) == {"#009e73"}
+    edge_in = [i for i, e in enumerate(points.edges) if e.target == "return:6"][0]
+    assert "#009e73" in strokes(svg_element(svg, f"edge-{edge_in}"))  # the way in, too
     trace = traces["cancel"]
     sleeper = suspension_points(trace, [f for f in functions(trace) if f.name == "sleeper"][0])
     assert strokes(svg_element(dot.machine_svg(sleeper), "node-raise:5")) == {"#d55e00"}

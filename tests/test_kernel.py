@@ -15,6 +15,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -430,8 +431,18 @@ list(gen3())
 print(json.dumps({"kinds": sorted({o.kind for o in _asynctrace.objects})}))
 ''',
     '''%%asynctrace --view states
-# case: view_later
+# case: view_states
 list(gen3())
+''',
+    '''%%asynctrace --view all
+# case: view_all
+list(gen3())
+''',
+    '''# case: view_all_probe
+from ipywidgets.widgets.widget import _instances
+from ipywidgets.widgets.widget_link import Link
+print(json.dumps(sorted([l.source[1], l.source[0].model_id, l.target[0].model_id]
+                        for l in list(_instances.values()) if isinstance(l, Link))))
 ''',
     # -- 10. help ---------------------------------------------------------------------------
     ("help", "%asynctrace?"),
@@ -699,13 +710,43 @@ def test_default_view_is_the_timeline_with_fallbacks(main_nb):
     assert "events" in data["text/plain"] and "objects" in data["text/plain"], data
 
 
-def test_later_views_show_the_summary_with_a_note(main_nb):
-    cell = main_nb.cell("view_later")
+def states_shown(data: dict) -> dict:
+    """The state-machine widget's bundle: the widget, the machine as text (and as SVG
+    when Graphviz's dot is installed), for readers without a kernel."""
+    assert WIDGET in data and data[WIDGET]["model_id"], data
+    assert data["text/plain"].startswith("suspension points of gen3 (generator"), data
+    assert "start → yield · line" in data["text/plain"], data
+    if shutil.which("dot"):
+        assert "<svg" in data["image/svg+xml"] and "node&#45;start" in data["image/svg+xml"]
+    else:
+        assert "image/svg+xml" not in data
+    return data
+
+
+def test_view_states_shows_the_state_machine_widget(main_nb):
+    cell = main_nb.cell("view_states")
     assert not errors(cell), describe(cell)
-    table_shown(cell)
-    assert stdout(cell).strip() == ("asyncviz: --view states comes with a later "
-                                    "version; showing the summary"), describe(cell)
+    shown = displays(cell)
+    assert len(shown) == 1, describe(cell)
+    states_shown(shown[0]["data"])
+    assert stdout(cell) == "" and stderr(cell) == "", describe(cell)
     assert result(cell) == "[1, 2]"
+
+
+def test_view_all_shows_the_timeline_and_the_states_linked_then_the_table(main_nb):
+    cell = main_nb.cell("view_all")
+    assert not errors(cell), describe(cell)
+    shown = displays(cell)
+    assert len(shown) == 3, describe(cell)
+    timeline, states, table = (o["data"] for o in shown)
+    assert "image/png" in timeline and "events" in timeline["text/plain"], timeline
+    states_shown(states)
+    assert "<table" in table["text/html"], table
+    assert stdout(cell) == "" and stderr(cell) == "", describe(cell)
+    assert result(cell) == "[1, 2]"
+    # linked in the front-end (jslink): cursor and selection, timeline → states
+    pair = [timeline[WIDGET]["model_id"], states[WIDGET]["model_id"]]
+    assert probe(main_nb.cell("view_all_probe")) == [["cursor", *pair], ["selection", *pair]]
 
 
 def test_help_documents_every_option(main_nb):
@@ -715,7 +756,8 @@ def test_help_documents_every_option(main_nb):
     assert pages, reply
     text = ANSI.sub("", pages[0])
     for option in ("--view", "--save", "--out", "--max-events", "--no-values", "--thread",
-                   "--include", "--exclude", "_asynctrace", "timeline", "summary", "none"):
+                   "--include", "--exclude", "_asynctrace", "timeline", "states", "summary",
+                   "none"):
         assert option in text, f"{option} not in the help:\n{text}"
 
 

@@ -247,7 +247,7 @@ def _add_machine(g, machine: Machine, *, prefix: str = "", highlight_node=None,
         kinds = set(edge.kinds)
         colour = EDGE_INK
         if target.kind == "exit":
-            colour = EXIT_COLOURS.get(target.id, GREY)
+            colour = EXIT_COLOURS.get(target.id.split(":")[0], GREY)  # return:12 → return
         elif len(kinds) == 1 and kinds <= set(EXIT_COLOURS):   # lifecycle: into CLOSED
             colour = EXIT_COLOURS[kinds.pop()]
         elif edge.kinds and kinds <= {"throw", "raise"}:

@@ -1,10 +1,10 @@
 """The anywidget classes.  Only this package imports anywidget and ipywidgets.
 
-    from asyncviz.widgets import TimelineWidget
+    from asyncviz.widgets import TimelineWidget, StatesWidget
 """
 from __future__ import annotations
 
-__all__ = ["TimelineWidget"]
+__all__ = ["TimelineWidget", "StatesWidget"]
 
 
 def __getattr__(name):
@@ -12,4 +12,7 @@ def __getattr__(name):
     if name == "TimelineWidget":
         from .timeline import TimelineWidget
         return TimelineWidget
+    if name == "StatesWidget":
+        from .states import StatesWidget
+        return StatesWidget
     raise AttributeError(f"module 'asyncviz.widgets' has no attribute {name!r}")

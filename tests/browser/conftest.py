@@ -5,7 +5,7 @@ elsewhere every browser test is skipped with the reason shown in the -ra summary
 it is set, a missing Chromium or Playwright package fails the tests instead of skipping.
 
 Session: one `jupyter lab` and one `jupyter notebook` server (see harness.JupyterServer
-for why not one for both), started together, and one Chromium.  Per test: a fresh
+for why not one for both), started together without Graphviz on PATH, and one Chromium.  Per test: a fresh
 browser context and page, with every non-local request blocked and failing the test at
 teardown, console errors failing it too, and a full-page screenshot into
 $ASYNCVIZ_SCREENSHOTS (default out/screenshots/), whose path is printed at the end.
@@ -80,8 +80,11 @@ def browser_workdir(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def jupyter_servers(browser_workdir):
-    """{"lab": JupyterServer, "notebook7": JupyterServer}, launched in parallel."""
-    servers = {ui: harness.JupyterServer(browser_workdir / ui, ui) for ui in harness.UIS}
+    """{"lab": JupyterServer, "notebook7": JupyterServer}, launched in parallel, with
+    Graphviz's programs hidden from them and their kernels: the widgets must work on a
+    laptop without Graphviz (the states widget then lays its diagrams out in the browser)."""
+    servers = {ui: harness.JupyterServer(browser_workdir / ui, ui, hide=harness.GRAPHVIZ)
+               for ui in harness.UIS}
     try:
         for s in servers.values():
             s.launch()

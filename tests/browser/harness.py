@@ -28,6 +28,10 @@ CHROMIUM_ARGS = [
 # Notebook 7.6 logs this on every page load, with or without widgets (TESTING.md)
 IGNORED_CONSOLE_ERRORS = ("Cannot read properties of undefined (reading 'schema')",)
 UIS = ("lab", "notebook7")
+# Graphviz's programs: hidden from the server and its kernels (JupyterServer(hide=...)), so
+# the widgets are tested as on a laptop without Graphviz; the full PATH is kept in
+# ASYNCVIZ_TEST_FULL_PATH for a cell that wants `dot` back.
+GRAPHVIZ = ("dot", "neato", "circo", "fdp", "sfdp", "twopi", "osage", "patchwork")
 KERNEL_NAME = "python3"
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -58,10 +62,11 @@ class JupyterServer:
     Notebook 7 pages served afterwards by the same server inherit it and throw "Command
     'filebrowser:open-path' not registered." (jupyterlab_server/handlers.py, notebook 7.6)."""
 
-    def __init__(self, base: Path, ui: str = "lab"):
+    def __init__(self, base: Path, ui: str = "lab", hide: tuple[str, ...] = ()):
         if ui not in UIS:
             raise ValueError(f"ui must be one of {UIS}, not {ui!r}")
         self.ui = ui
+        self.hide = tuple(hide)  # programs the server and its kernels must not find
         self.base = Path(base)
         self.root = self.base / "root"
         self.token = secrets.token_hex(16)
@@ -86,6 +91,9 @@ class JupyterServer:
             path.mkdir(parents=True, exist_ok=True)
             env[var] = str(path)
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        if self.hide:
+            env["ASYNCVIZ_TEST_FULL_PATH"] = env["PATH"]
+            env["PATH"] = path_without(env["PATH"], self.hide, self.base / "path")
         env["PYTHONUNBUFFERED"] = "1"
         for var in ("PYTHONSTARTUP", "ASYNCVIZ_EXPORT_DIR", "JUPYTER_PATH", "JUPYTER_PREFER_ENV_PATH"):
             env.pop(var, None)
@@ -205,6 +213,28 @@ class JupyterServer:
         if ui == "notebook7":
             return f"{self.url}/notebooks/{name}?token={self.token}"
         raise ValueError(ui)
+
+
+def path_without(path: str, names, folder: Path) -> str:
+    """`path` with every directory that holds one of `names` replaced by a folder of
+    symlinks to everything else in it (under `folder`): those programs are not found,
+    all others still are."""
+    out = []
+    shadows: dict[str, Path] = {}
+    for entry in path.split(os.pathsep):
+        if not entry or not any(os.path.exists(os.path.join(entry, n)) for n in names):
+            out.append(entry)
+            continue
+        real = os.path.realpath(entry)
+        if real not in shadows:
+            shadow = shadows[real] = folder / str(len(shadows))
+            shadow.mkdir(parents=True, exist_ok=True)
+            for name in os.listdir(entry):
+                link = shadow / name
+                if name not in names and not os.path.lexists(link):
+                    link.symlink_to(os.path.join(real, name))
+        out.append(str(shadows[real]))
+    return os.pathsep.join(out)
 
 
 # ----------------------------------------------------------------------------- browser
