@@ -43,6 +43,7 @@ import keyword
 import linecache
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -486,7 +487,10 @@ class _State:
         export = os.environ.get(EXPORT_DIR_ENV)
         if export:
             n = run.count if run.count is not None else 0
-            for suffix in (".txt", ".html", ".avz", ".png", ".svg"):
+            suffixes = [".txt", ".html", ".avz", ".png", ".svg", ".dot"]
+            if shutil.which("dot"):  # the state machines as a picture need Graphviz's dot
+                suffixes.append(".states.svg")
+            for suffix in suffixes:
                 self._save(trace, os.path.join(export, f"cell{n}{suffix}"))
 
     def _bind(self, run: _Run, trace) -> None:
