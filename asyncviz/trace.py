@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from array import array
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence

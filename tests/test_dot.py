@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import asyncviz
 from asyncviz.analysis.states import (
     Edge, Machine, Node, functions, lifecycle, suspension_points,
 )

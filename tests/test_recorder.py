@@ -2,7 +2,6 @@
 ignored, values described without harm, limits honoured, scope as documented."""
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
 import threading

@@ -7,7 +7,6 @@ notebook cell is (tests/programs.py).
 """
 from __future__ import annotations
 
-import sys
 
 import pytest
 

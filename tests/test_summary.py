@@ -6,7 +6,6 @@ import asyncio
 import html
 import inspect
 import json
-import sys
 
 import pytest
 

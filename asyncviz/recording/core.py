@@ -10,7 +10,6 @@ record.  It also takes the hints the rewritten cell code sends (`sent`, `created
 from __future__ import annotations
 
 import struct
-import sys
 import time
 import weakref
 from collections import Counter
@@ -498,7 +497,11 @@ class Core:
 def _raise_line(frame, exc) -> int:
     """Where the exception passed through `frame`, as its traceback says (3.12+ reports
     the offset of the frame's implicit handler, on another line)."""
-    tb = getattr(exc, "__traceback__", None)
+    return traceback_line(getattr(exc, "__traceback__", None), frame)
+
+
+def traceback_line(tb, frame) -> int:
+    """The line the traceback gives for `frame` (0 if it does not pass through it)."""
     line = 0
     while tb is not None:
         if tb.tb_frame is frame:

@@ -14,6 +14,7 @@ import sys
 import time
 
 from .backend import BackendUnavailable
+from .core import traceback_line
 from .sites import RETURN_OPS, YIELD_VALUE, sites
 
 _now = time.perf_counter_ns
@@ -70,17 +71,17 @@ class SetTraceBackend:
                 key = id(frame)
                 if maybe_thrown.pop(key, -1) == frame.f_lasti:
                     core.retype_as_throw(frame, arg[1])
-                    last_exc[key] = (core.value(arg[1]), _line_in(arg[2], frame))
+                    last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
                     return local
                 throw = pending.pop(key, None)
                 if throw is not None:
                     core.on_throw(frame, code, arg[1], t=throw[0], line=throw[1])
-                    last_exc[key] = (core.value(arg[1]), _line_in(arg[2], frame))
+                    last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
                     thrown.add(key)
                     frame.f_trace_opcodes = True
                 elif key in frames:
                     # where it was raised: a finally it passes through moves f_lasti
-                    last_exc[key] = (core.value(arg[1]), _line_in(arg[2], frame))
+                    last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
             return local
 
         def global_(frame, event, arg):
@@ -117,12 +118,3 @@ class SetTraceBackend:
             sys.settrace(None)
         self._installed = None
 
-
-def _line_in(tb, frame) -> int:
-    """The line the traceback gives for `frame` (0 if it does not pass through it)."""
-    line = 0
-    while tb is not None:
-        if tb.tb_frame is frame:
-            line = tb.tb_lineno or 0
-        tb = tb.tb_next
-    return line

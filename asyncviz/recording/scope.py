@@ -7,7 +7,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import site
-import sys
 import sysconfig
 
 # Code that runs the cell, not code the cell runs: never recorded, even with --include '*'.

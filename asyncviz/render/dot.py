@@ -43,7 +43,7 @@ import shutil
 
 from ..analysis.states import Edge, Machine, Node, functions, suspension_points
 from ..trace import Trace
-from .static import EMPTY_MESSAGE, INK, MUTED, OKABE_ITO, tint
+from .static import EMPTY_MESSAGE, INK, MUTED, OKABE_ITO, printable, tint
 
 __all__ = ["machine_dot", "machine_svg", "machine_png", "trace_dot", "trace_svg",
            "trace_png", "GraphvizError", "GraphvizNotFound", "DOT_MISSING", "MAX_NODES"]
@@ -92,16 +92,6 @@ def _dark(colour: str, by: float = 0.72) -> str:
 
 # -- safe text -----------------------------------------------------------------------------
 
-def _printable(text: str, limit: int | None = None) -> str:
-    """One line: control characters spelled out; cut to `limit` characters."""
-    if not text.isprintable():
-        text = "".join(c if c.isprintable()
-                       else c.encode("unicode_escape", "backslashreplace").decode("ascii")
-                       for c in text)
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
 
 def _plain(*lines: str, limit: int = TOOLTIP_CHARS) -> str:
     """A plain (non-HTML) DOT string of user text, one line per argument.
@@ -111,14 +101,14 @@ def _plain(*lines: str, limit: int = TOOLTIP_CHARS) -> str:
     not-HTML, so a text that looks like `<...>` is quoted as a string, never taken as an
     HTML-like label.  Lines are joined with DOT's own line break, `\\n`."""
     import graphviz
-    parts = [html.escape(_printable(str(line), limit)).replace("\\", "\\\\")
+    parts = [html.escape(printable(str(line), limit)).replace("\\", "\\\\")
              for line in lines]
     return graphviz.nohtml("\\n".join(parts))
 
 
 def _html_text(text: str, limit: int | None = None) -> str:
     """User text for inside an HTML-like label: escaped, so it is text, never markup."""
-    return html.escape(_printable(text, limit), quote=True)
+    return html.escape(printable(text, limit), quote=True)
 
 
 def _box_label(head: str, source: str | None, colour: str) -> str:

@@ -30,15 +30,14 @@ from __future__ import annotations
 
 import bisect
 import shutil
-from pathlib import Path
 
 import anywidget
 import traitlets
 
 from ..analysis import states
 from ..trace import Trace
+from .bundle import STATIC, esm
 
-STATIC = Path(__file__).parent.parent / "static"
 BUNDLE = STATIC / "states.js"
 LAYOUT_BUNDLE = STATIC / "states-layout.js"
 MACHINES = ("lifecycle", "points")
@@ -46,15 +45,6 @@ META_VERSION = 1
 MACHINE_OBJECTS = ("generator", "coroutine", "async_generator")
 MAX_OBJECT_CHOICES = 2000  # listed up front; any other object is added once chosen
 
-_MISSING_BUNDLE = """
-export default { render({ el }) {
-  const d = document.createElement("div");
-  d.style.cssText = "padding:8px;border:1px solid #d55e00;color:#d55e00;font-family:sans-serif";
-  d.textContent = "asyncviz: the state-machine front-end was not built (asyncviz/static/states.js "
-    + "is missing). Reinstall with Node.js >= 18 on PATH: pip install -e .";
-  el.appendChild(d);
-} };
-"""
 
 _layout_engine: bytes | None = None
 
@@ -75,7 +65,7 @@ def has_dot() -> bool:
 class StatesWidget(anywidget.AnyWidget):
     """The lifecycle and suspension-point machines of one object or function."""
 
-    _esm = BUNDLE if BUNDLE.is_file() else _MISSING_BUNDLE
+    _esm = esm("states.js", "state-machine")
 
     choices = traitlets.List(traitlets.Dict()).tag(sync=True)
     choice = traitlets.Unicode("").tag(sync=True)

@@ -12,33 +12,24 @@ from __future__ import annotations
 
 import base64
 import linecache
-from pathlib import Path
 
 import anywidget
 import traitlets
 
 from ..render.payload import encode
 from ..trace import Trace
+from .bundle import STATIC, esm
 
-BUNDLE = Path(__file__).parent.parent / "static" / "timeline.js"
+BUNDLE = STATIC / "timeline.js"
 DESCRIBE_MAX = 500  # events answered per batch request
 
-_MISSING_BUNDLE = """
-export default { render({ el }) {
-  const d = document.createElement("div");
-  d.style.cssText = "padding:8px;border:1px solid #d55e00;color:#d55e00;font-family:sans-serif";
-  d.textContent = "asyncviz: the timeline front-end was not built (asyncviz/static/timeline.js "
-    + "is missing). Reinstall with Node.js >= 18 on PATH: pip install -e .";
-  el.appendChild(d);
-} };
-"""
 
 
 class TimelineWidget(anywidget.AnyWidget):
     """Who ran when: lanes, running slices, suspensions, events, relations, playback."""
 
     # a missing bundle (a checkout installed without Node.js) must not break the import
-    _esm = BUNDLE if BUNDLE.is_file() else _MISSING_BUNDLE
+    _esm = esm("timeline.js", "timeline")
 
     header = traitlets.Dict().tag(sync=True)
     buffers = traitlets.Bytes(b"").tag(sync=True)

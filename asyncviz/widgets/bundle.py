@@ -1,0 +1,23 @@
+"""What both widgets share: where their built front-end lives."""
+from __future__ import annotations
+
+from pathlib import Path
+
+STATIC = Path(__file__).parent.parent / "static"
+
+
+def esm(bundle: str, what: str):
+    """The bundle's path, or — in a checkout installed without Node.js — a tiny module
+    that says so in the notebook instead of failing the import."""
+    path = STATIC / bundle
+    if path.is_file():
+        return path
+    message = (f"asyncviz: the {what} front-end was not built (asyncviz/static/{bundle} is "
+               "missing). Reinstall with Node.js >= 18 on PATH: pip install -e .")
+    return ("export default { render({ el }) {\n"
+            "  const d = document.createElement('div');\n"
+            "  d.style.cssText = 'padding:8px;border:1px solid #d55e00;color:#d55e00;"
+            "font-family:sans-serif';\n"
+            f"  d.textContent = {message!r};\n"
+            "  el.appendChild(d);\n"
+            "} };\n")
