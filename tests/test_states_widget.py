@@ -15,6 +15,7 @@ import asyncviz
 from asyncviz.analysis import states
 from asyncviz.widgets import states as states_widget
 from asyncviz.widgets.states import BUNDLE, LAYOUT_BUNDLE, StatesWidget, at
+from test_widget import TASKS
 from programs import record
 from test_sequences import PROGRAMS
 
@@ -34,17 +35,6 @@ def main():
     p.close()
 '''
 
-TASKS = '''
-import asyncio
-
-async def child(n):
-    await asyncio.sleep(0)
-    return n * 2
-
-async def main():
-    task = asyncio.create_task(child(21), name="kid")
-    return await task
-'''
 
 
 def applicable(name: str) -> bool:

@@ -1,4 +1,5 @@
-"""What both widgets share: where their built front-end lives."""
+"""What both widgets share: where their built front-end lives, and how their linked
+traits (`cursor`, `selection`) are kept in range."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,3 +22,13 @@ def esm(bundle: str, what: str):
             f"  d.textContent = {message!r};\n"
             "  el.appendChild(d);\n"
             "} };\n")
+
+
+def clamp_cursor(value: int, n_events: int) -> int:
+    """An event index within the trace, or -1 (no cursor)."""
+    return -1 if value < 0 or n_events == 0 else min(value, n_events - 1)
+
+
+def valid_selection(value: int, n_objects: int) -> int:
+    """An object id of the trace, or -1 (nothing selected)."""
+    return value if 0 <= value < n_objects else -1

@@ -36,7 +36,7 @@ import traitlets
 
 from ..analysis import states
 from ..trace import Trace
-from .bundle import STATIC, esm
+from .bundle import STATIC, clamp_cursor, esm, valid_selection
 
 BUNDLE = STATIC / "states.js"
 LAYOUT_BUNDLE = STATIC / "states-layout.js"
@@ -198,17 +198,11 @@ class StatesWidget(anywidget.AnyWidget):
 
     @traitlets.validate("cursor")
     def _valid_cursor(self, proposal):
-        value = proposal["value"]
-        n = len(self._trace.events) if self._trace is not None else 0
-        if value < 0 or n == 0:
-            return -1
-        return min(value, n - 1)
+        return clamp_cursor(proposal["value"], len(self._trace.events) if self._trace is not None else 0)
 
     @traitlets.validate("selection")
     def _valid_selection(self, proposal):
-        value = proposal["value"]
-        n = len(self._trace.objects) if self._trace is not None else 0
-        return value if 0 <= value < n else -1
+        return valid_selection(proposal["value"], len(self._trace.objects) if self._trace is not None else 0)
 
     @traitlets.observe("selection")
     def _follow_selection(self, change):

@@ -18,7 +18,7 @@ import traitlets
 
 from ..render.payload import encode
 from ..trace import Trace
-from .bundle import STATIC, esm
+from .bundle import STATIC, clamp_cursor, esm, valid_selection
 
 BUNDLE = STATIC / "timeline.js"
 DESCRIBE_MAX = 500  # events answered per batch request
@@ -78,17 +78,11 @@ class TimelineWidget(anywidget.AnyWidget):
 
     @traitlets.validate("cursor")
     def _valid_cursor(self, proposal):
-        value = proposal["value"]
-        n = int(self.header.get("n_events", 0)) if self.header else 0
-        if value < 0 or n == 0:
-            return -1
-        return min(value, n - 1)
+        return clamp_cursor(proposal["value"], int(self.header.get("n_events", 0)) if self.header else 0)
 
     @traitlets.validate("selection")
     def _valid_selection(self, proposal):
-        value = proposal["value"]
-        n = len(self.header.get("objects", {}).get("label", ())) if self.header else 0
-        return value if 0 <= value < n else -1
+        return valid_selection(proposal["value"], len(self.header.get("objects", {}).get("label", ())) if self.header else 0)
 
     # -- messages from the front-end ---------------------------------------------------
 

@@ -25,6 +25,7 @@ import {
   applyTheme, fitTexts, graphvizTip, indexGraph, metricFonts, naturalSize, parseSvg,
 } from "./states-svg.js";
 import { STATES_CSS } from "./states-style.js";
+import { button } from "./toolbar.js";
 import { el, Tooltip } from "./tooltip.js";
 
 const KIND_TEXT = {
@@ -45,17 +46,6 @@ function lastAtOrBefore(a, x) {
     else hi = mid;
   }
   return lo - 1;
-}
-
-function button(testid, text, title, iconName) {
-  const b = el("button", "avz-btn");
-  b.type = "button";
-  b.dataset.testid = testid;
-  b.title = title;
-  b.setAttribute("aria-label", title);
-  if (iconName) b.appendChild(icon(iconName, "#888"));
-  if (text) b.appendChild(el("span", "avz-btn-text", text));
-  return b;
 }
 
 class States {
@@ -89,15 +79,15 @@ class States {
     select.setAttribute("aria-label", "function or object");
     select.addEventListener("change", () => this.setTraits({ choice: select.value }));
     this.select = select;
-    const lifecycle = button("machine-lifecycle", "lifecycle",
+    const lifecycle = button("machine-lifecycle", null, "lifecycle",
       "Lifecycle: CREATED, RUNNING, SUSPENDED, CLOSED and the transitions between them");
-    const points = button("machine-points", "suspension points",
+    const points = button("machine-points", null, "suspension points",
       "Suspension points: the start, every yield/await reached, the ways out");
     lifecycle.addEventListener("click", () => this.setTraits({ machine: "lifecycle" }));
     points.addEventListener("click", () => this.setTraits({ machine: "points" }));
     this.machineButtons = { lifecycle, points };
-    const back = button("states-step-back", "", "Cursor to this machine's previous event (←)", "back");
-    const forward = button("states-step-forward", "", "Cursor to this machine's next event (→)", "forward");
+    const back = button("states-step-back", "back", "", "Cursor to this machine's previous event (←)");
+    const forward = button("states-step-forward", "forward", "", "Cursor to this machine's next event (→)");
     back.addEventListener("click", () => this.step(-1));
     forward.addEventListener("click", () => this.step(1));
     const group = (...items) => {

@@ -12,7 +12,7 @@ import { icon } from "./icons.js";
  * @param {string} text  visible text (besides the icon)
  * @param {string} title
  */
-function button(testid, iconName, text, title) {
+export function button(testid, iconName, text, title) {
   const b = el("button", "avz-btn");
   b.type = "button";
   b.dataset.testid = testid;
