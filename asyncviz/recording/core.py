@@ -9,6 +9,7 @@ record.  It also takes the hints the rewritten cell code sends (`sent`, `created
 """
 from __future__ import annotations
 
+import gc
 import struct
 import time
 import weakref
@@ -160,7 +161,10 @@ class Core:
                 return task.tid, task.tid
         return None, -1
 
-    def first_sight(self, frame, code, initial) -> Obj:
+    def first_sight(self, frame, code, initial, dying: bool = False) -> Obj:
+        """A frame not seen before.  `dying`: it is first seen being closed, which may be
+        its finaliser running inside its deallocation; a weak reference made then would
+        outlive it (the deallocation cleared them before calling the finaliser)."""
         gen = framegen.generator_of(frame)
         starting = self.tasks.starting if self.tasks is not None else None
         if starting is not None and gen is not None and starting[0] == id(gen):
@@ -174,7 +178,10 @@ class Core:
         o.sites = sites(code)
         self.frames[id(frame)] = o
         if gen is not None:
-            self.watch(gen, o)
+            if dying:
+                self.by_id[id(gen)] = o
+            else:
+                self.watch(gen, o)
         if task >= 0 and parent == task and self.tasks is not None:
             self.tasks.adopt(task, o, gen)
         return o
@@ -183,6 +190,11 @@ class Core:
         """Follow `obj` weakly: its end is noticed even when no event reports it."""
         key = id(obj)
         self.by_id[key] = o
+        if gc.is_finalized(obj):
+            # its finaliser is running, maybe from its deallocation, which cleared its
+            # weak references before calling it: a new one would outlive the object
+            o.ref = None
+            return
         try:
             o.ref = weakref.ref(obj, lambda _r, o=o, key=key: self._collected(o, key))
         except TypeError:
@@ -245,7 +257,7 @@ class Core:
         o = self.frames.get(id(frame))
         if o is None or (o.state is CLOSED and not o.closing):
             o = self.first_sight(frame, code, CREATED if frame.f_lasti <= sites(code).start
-                                 else SUSPENDED)
+                                 else SUSPENDED, dying=isinstance(exc, GeneratorExit))
         elif o.state is CLOSED or o.state is RUNNING:
             return
         line = line or o.line

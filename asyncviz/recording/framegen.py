@@ -1,81 +1,94 @@
-"""The generator object that owns a running frame.
+"""The generator object that owns a running frame, and the value an async generator yields.
 
-CPython keeps a generator's frame inside the generator object, at a fixed offset; a
-frame object points at that frame.  Nothing public maps a frame back to its generator
-before 3.14, so we read the pointer, after checking at import that the layout is the one
-we expect on this interpreter.  If the check fails, `generator_of` returns None and the
-recorder simply cannot notice a never-started or silently closed object's end.
+Both answers come from the interpreter's public interfaces, never from an address turned
+into an object by arithmetic: a frame that no generator owns (an ordinary function's, a
+finished generator's) would give a bogus object and corrupt the heap.
+
+- `PyFrame_GetGenerator(frame)` (public C API since 3.11) returns a new reference to the
+  owning generator, coroutine or async generator, or NULL.  Through ctypes it is called
+  with `restype=c_void_p` (a `py_object` restype crashes on NULL) and its new reference
+  is released at once.  It costs microseconds a call: the recorder asks once per object.
+- An async generator's `yield` hands the interpreter a private wrapper around the value.
+  The wrapper's type is recognised by identity where the interpreter exports it (3.11,
+  3.12) and otherwise by what only it can be (a static, garbage-collected builtin type
+  of that name, one pointer larger than an object header); the value is read with
+  `gc.get_referents`, which asks the type's own traverse function — no layout assumed.
 """
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
 
 _PTR = ctypes.sizeof(ctypes.c_void_p)
-_FRAME_FIELD = 3 * _PTR  # PyObject_HEAD (2 words), f_back, then f_frame
+_HEAPTYPE = 1 << 9
+_HAVE_GC = 1 << 14
+_WRAPPER_NAME = "async_generator_wrapped_value"
 
 
-def _iframe_address(frame) -> int:
-    return ctypes.c_void_p.from_address(id(frame) + _FRAME_FIELD).value or 0
-
-
-def _calibrate() -> int | None:
-    if sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount"):
+def _frame_getter():
+    if sys.implementation.name != "cpython":
         return None
-
-    def gen():
-        yield sys._getframe(0)
-
-    async def agen():
-        yield sys._getframe(0)
-
     try:
-        offsets = set()
-        for _ in range(2):
-            g = gen()
-            frame = next(g)
-            offsets.add(_iframe_address(frame) - id(g))
-            g.close()
-        a = agen()
-        step = a.asend(None)
-        try:
-            step.send(None)
-        except StopIteration as stop:
-            offsets.add(_iframe_address(stop.value) - id(a))
-        step.close()
-        a.aclose().close()
-    except Exception:
+        api = ctypes.pythonapi
+        get = api.PyFrame_GetGenerator
+        get.argtypes = [ctypes.py_object]
+        get.restype = ctypes.c_void_p
+        decref = api.Py_DecRef
+        decref.argtypes = [ctypes.c_void_p]
+        decref.restype = None
+    except (AttributeError, OSError):
         return None
-    if len(offsets) != 1:
-        return None
-    offset = offsets.pop()
-    return offset if 16 <= offset <= 1024 else None
+    return get, decref
 
 
-_OFFSET = _calibrate()
+_GETTER = _frame_getter()
 
 
 def generator_of(frame):
     """The generator, coroutine or async generator running `frame`, or None."""
-    if _OFFSET is None:
+    if _GETTER is None or frame is None:
         return None
-    address = _iframe_address(frame)
+    get, decref = _GETTER
+    address = get(frame)
     if not address:
         return None
-    obj = ctypes.cast(address - _OFFSET, ctypes.py_object).value
-    code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None) \
-        or getattr(obj, "ag_code", None)
-    return obj if code is frame.f_code else None
+    try:
+        # a live object: the call returned a new reference to it, released below
+        return ctypes.cast(address, ctypes.py_object).value
+    finally:
+        decref(address)
 
 
-available = _OFFSET is not None
+def _exported_wrapper_type() -> int | None:
+    try:
+        return ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi,
+                                                     "_PyAsyncGenWrappedValue_Type"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+_EXPORTED = _exported_wrapper_type() if sys.implementation.name == "cpython" else None
+_wrapper_types: dict[type, bool] = {}
+
+
+def is_async_yield_wrapper(cls: type) -> bool:
+    """Is `cls` the interpreter's wrapper of values yielded by async generators?"""
+    known = _wrapper_types.get(cls)
+    if known is None:
+        if _EXPORTED is not None:
+            known = id(cls) == _EXPORTED
+        else:
+            known = (cls.__name__ == _WRAPPER_NAME and cls.__module__ == "builtins"
+                     and not cls.__flags__ & _HEAPTYPE and bool(cls.__flags__ & _HAVE_GC)
+                     and cls.__basicsize__ == object.__basicsize__ + _PTR)
+        _wrapper_types[cls] = known
+    return known
 
 
 def unwrap_async_yield(value):
-    """The value an async generator yielded.  CPython wraps it (a private C type holding
-    one object pointer) so asend() can tell a yield from an await; unwrap it by that
-    pointer when the layout is the one checked at import."""
-    if _OFFSET is None or type(value).__name__ != "async_generator_wrapped_value":
+    """The value an async generator yielded (its wrapper's only referent)."""
+    if not is_async_yield_wrapper(type(value)):
         return value
-    address = ctypes.c_void_p.from_address(id(value) + 2 * _PTR).value
-    return ctypes.cast(address, ctypes.py_object).value if address else value
+    inside = gc.get_referents(value)
+    return inside[0] if len(inside) == 1 else value
