@@ -42,3 +42,9 @@ def choose(name: str | None = None) -> Backend:
         from .profile import SetTraceBackend
         return SetTraceBackend()
     raise ValueError(f"unknown backend {name!r}; use 'sys.monitoring' or 'sys.settrace'")
+
+
+def names() -> list[str]:
+    """The backends this interpreter can run, the preferred one first (what
+    `asyncviz.trace(backend=...)` accepts)."""
+    return ["sys.monitoring"] if hasattr(sys, "monitoring") else ["sys.settrace"]
