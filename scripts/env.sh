@@ -49,15 +49,31 @@ find_python() {
     return 0
 }
 
+# build_inputs_changed STAMP: is pyproject.toml, or anything the install compiles (the C
+# extension's sources and headers, nativebuild.py, hatch_build.py), newer than STAMP?
+build_inputs_changed() {
+    local stamp=$1 f
+    for f in pyproject.toml hatch_build.py asyncviz/recording/nativebuild.py \
+             asyncviz/recording/_native/*.c asyncviz/recording/_native/*.h; do
+        [ -e "$f" ] || continue
+        if [ "$f" -nt "$stamp" ]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
 # ensure_venv 3.X DIR: create a venv at DIR from Python 3.X if missing (or broken,
-# or of another version) and install this repo into it with `pip install -e ".[test]"`.
-# Idempotent: skips the install while DIR/.installed is newer than pyproject.toml.
+# or of another version) and install this repo into it with `pip install -e ".[test]"`
+# (which also compiles the C extension in place).
+# Idempotent: skips the install while DIR/.installed is newer than pyproject.toml and
+# the C extension's inputs (build_inputs_changed).
 # Must be called from the repo root.  Returns 1 (with a message) on failure.
 ensure_venv() {
     local ver=$1 dir=$2 base stamp start
     stamp="$dir/.installed"
     if [ -x "$dir/bin/python" ] && [ "$(python_minor "$dir/bin/python")" = "$ver" ]; then
-        if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ]; then
+        if [ -f "$stamp" ] && ! build_inputs_changed "$stamp"; then
             return 0
         fi
     else
