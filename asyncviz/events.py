@@ -9,6 +9,7 @@ RUNNING = "RUNNING"
 SUSPENDED = "SUSPENDED"
 CLOSED = "CLOSED"
 STATES = (CREATED, RUNNING, SUSPENDED, CLOSED)
+STATE_CODE = {state: code for code, state in enumerate(STATES)}  # the recorders' numbering
 
 # Codes are stored in trace records and files: append only, never renumber.
 KINDS = ("create", "start", "resume", "throw", "yield", "await", "return", "raise",
@@ -16,6 +17,7 @@ KINDS = ("create", "start", "resume", "throw", "yield", "await", "return", "rais
 KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
 OBJECT_KINDS = ("generator", "coroutine", "async_generator", "task", "future")
+OBJECT_KIND_CODE = {kind: code for code, kind in enumerate(OBJECT_KINDS)}
 
 # Generators, coroutines and async generators share one machine, as inspect names it.
 # kind -> (states it may happen in, state it leaves).  `None` as a source means "not

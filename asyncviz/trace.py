@@ -148,6 +148,20 @@ class Trace:
         return self.dropped > 0
 
     @property
+    def truncation(self) -> str | None:
+        """What a view says when the record was cut (None when it is complete)."""
+        if not self.dropped:
+            return None
+        limit = self.meta.get("max_events")
+        limit = f"{limit:,}" if isinstance(limit, int) else "?"
+        if self.meta.get("dropped_at_least"):
+            return (f"truncated: recording stopped at max_events={limit} (events, objects "
+                    f"and strings together); at least {self.dropped:,} more events were "
+                    "not recorded — raise --max-events to keep them")
+        return (f"truncated: {self.dropped:,} events dropped (max_events={limit}); "
+                "raise --max-events to keep them")
+
+    @property
     def duration(self) -> int:
         """ns from the start of the trace to its stop."""
         return int(self.meta.get("duration_ns", 0))

@@ -412,7 +412,7 @@ print(json.dumps({"same": mytrace is _asynctrace, "n": len(mytrace.events),
                   "values": [e.value for e in mytrace.events],
                   "txt": os.path.exists('saved copy.txt')}))
 ''',
-    '''%%asynctrace --max-events 5 --view summary
+    '''%%asynctrace --max-events 30 --view summary
 # case: max_events
 def many():
     for i in range(50):
@@ -421,7 +421,7 @@ total = sum(many())
 ''',
     '''# case: max_events_probe
 print(json.dumps({"truncated": _asynctrace.truncated, "n": len(_asynctrace.events),
-                  "total": total}))
+                  "objects": len(_asynctrace.objects), "total": total}))
 ''',
     '''%%asynctrace --exclude "*ipykernel_*" --view none
 # case: exclude
@@ -701,7 +701,9 @@ def test_max_events_truncates_and_says_so(main_nb):
     data = table_shown(cell)
     assert "truncated" in data["text/plain"] and "truncated" in data["text/html"], data
     got = probe(main_nb.cell("max_events_probe"))
-    assert got == {"truncated": True, "n": 5, "total": sum(range(50))}, got
+    # events and objects share the budget: one object weighs 8 events
+    assert got["truncated"] is True and got["total"] == sum(range(50)), got
+    assert 0 < got["n"] and got["n"] + 8 * got["objects"] <= 30, got
 
 
 def test_default_view_is_the_timeline_with_fallbacks(main_nb):

@@ -148,7 +148,7 @@ class Summary:
 
     def __init__(self, rows: list[Row], *, events: int, futures: int, duration_ns: int,
                  backend: str | None, python: str | None, idle_ns: int, dropped: int,
-                 max_events: int | None):
+                 max_events: int | None, truncation: str | None = None):
         self.rows = rows
         self.events = events
         self.futures = futures
@@ -158,6 +158,7 @@ class Summary:
         self.idle_ns = idle_ns
         self.dropped = dropped
         self.max_events = max_events
+        self.truncation = truncation  # what the trace says of its cut (Trace.truncation)
 
     @classmethod
     def of(cls, trace: Trace) -> "Summary":
@@ -225,17 +226,10 @@ class Summary:
                    futures=sum(o.kind == "future" for o in objects), duration_ns=stop,
                    backend=meta.get("backend"), python=meta.get("python"),
                    idle_ns=sum(b - a for a, b in trace.idle), dropped=trace.dropped,
-                   max_events=int(max_events) if max_events is not None else None)
+                   max_events=int(max_events) if max_events is not None else None,
+                   truncation=trace.truncation)
 
     # -- facts ----------------------------------------------------------------------------
-
-    @property
-    def truncation(self) -> str | None:
-        if not self.dropped:
-            return None
-        limit = self.max_events if self.max_events is not None else "?"
-        return (f"truncated: {self.dropped} events dropped (max_events={limit}); "
-                "raise --max-events to keep them")
 
     def header(self) -> str:
         objects = f"{len(self.rows)} object{'s' if len(self.rows) != 1 else ''}"

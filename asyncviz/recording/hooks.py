@@ -10,7 +10,7 @@ import builtins
 import sys
 import threading
 
-_core = None  # the Core currently recording
+_core = None  # the recording core, while one records
 _get_ident = threading.get_ident
 _getframe = sys._getframe
 
@@ -29,7 +29,7 @@ def __avz_new__(obj):
     core = _core
     if core is not None and _get_ident() == core.thread:
         try:
-            core.created(obj)
+            core.registry.created(obj)
         except Exception:
             pass
     return obj

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import datetime
 import linecache
-import os
 import sys
 import threading
 
 from ..trace import Trace
 from . import hooks
 from .backend import BackendUnavailable, choose
-from .core import Core
+from .registry import Registry
 from .scope import Scope
 
 _lock = threading.Lock()
@@ -33,8 +32,10 @@ class Recorder:
         self.values = bool(values)
         self.backend_name = backend
         self.root_label = root_label
-        self.core: Core | None = None
+        self.registry: Registry | None = None
+        self.core = None
         self.backend = None
+        self.reason = ""
         self.started_at = None
         self.notes: list[str] = []
 
@@ -56,34 +57,45 @@ class Recorder:
 
     def _start(self) -> None:
         self.started_at = datetime.datetime.now(datetime.timezone.utc)
-        core = self.core = Core(self.scope, self.max_events, self.values)
-        if "asyncio" in sys.modules:
+        registry = self.registry = Registry(self.scope, self.values, self.root_label)
+        try:
+            self.backend, self.reason = choose(self.backend_name)
+        except (BackendUnavailable, ValueError) as exc:
+            raise TraceError(str(exc)) from None
+        watch_asyncio = "asyncio" in sys.modules
+        if watch_asyncio:
+            from .tasks import special_codes
+            registry.watch_asyncio(special_codes())
+        try:
+            self.core = self.backend.start(registry, threading.get_ident(), self.max_events,
+                                           self.values)
+        except BackendUnavailable as exc:
+            raise TraceError(str(exc)) from None
+        self.core.on_spent = self._spent
+        if self.backend.note:
+            self.notes.append(self.backend.note)
+        if watch_asyncio:
             from asyncio import events
-            from .tasks import TaskWatcher
-            core.tasks = TaskWatcher(core)
+            from .tasks import AsyncioWatch
+            watch = registry.asyncio = AsyncioWatch(registry)
             loop = events._get_running_loop()
             if loop is not None:
-                core.tasks.install(loop)
                 import asyncio
                 task = asyncio.current_task(loop)
                 if task is not None:
-                    core.tasks.register(task, label=self.root_label)
-        try:
-            self.backend = choose(self.backend_name)
-            self.backend.start(core)
-        except BackendUnavailable as exc:
-            raise TraceError(str(exc)) from None
-        if self.backend.note:
-            self.notes.append(self.backend.note)
-        hooks.activate(core)
+                    watch.register(task, late=False, label=self.root_label)
+        hooks.activate(self.core)
+
+    def _spent(self) -> None:
+        """The record's budget is spent: every hook comes off; the program runs on at
+        full speed until the trace stops."""
+        hooks.deactivate()
+        self.backend.switch_off()
 
     def _teardown(self) -> None:
         hooks.deactivate()
         if self.backend is not None:
             self.backend.stop()
-        core = self.core
-        if core is not None and core.tasks is not None:
-            self.notes.extend(core.tasks.uninstall())
 
     def stop(self) -> Trace:
         global _current
@@ -93,37 +105,48 @@ class Recorder:
             with _lock:
                 if _current is self:
                     _current = None
-        core = self.core
-        if core.tasks is not None:
-            core.tasks.finish()
+        registry, core = self.registry, self.core
+        registry.finish()
         core.finish()
+        idle = registry.asyncio.idle if registry.asyncio is not None else []
         return Trace(
-            buffer=bytes(core.buf), strings=core.strings.strings, objects=core.objects,
-            idle=list(core.tasks.idle) if core.tasks is not None else [],
-            dropped=core.dropped, meta=self._meta(core), sources=self._sources(core))
+            buffer=core.records(), strings=registry.strings.strings,
+            objects=registry.objects,
+            idle=[(core.to_ns(a), core.to_ns(b)) for a, b in idle],
+            dropped=core.dropped, meta=self._meta(core), sources=self._sources(registry))
 
-    def _meta(self, core: Core) -> dict:
-        return {
+    def _meta(self, core) -> dict:
+        meta = {
             "python": sys.version.split()[0],
             "backend": self.backend.name if self.backend else None,
+            "hook": self.backend.hook if self.backend else None,
+            "backend_reason": self.reason,
             "started_at": self.started_at.isoformat() if self.started_at else None,
-            "duration_ns": core.duration,
+            "duration_ns": core.to_ns(core.duration),
             "max_events": self.max_events,
             "values": self.values,
             "include": list(self.scope.include),
             "exclude": list(self.scope.exclude),
             "notes": list(dict.fromkeys(self.notes)),
         }
+        if core.spent:
+            # the hooks came off when the budget was spent: what came after is not counted
+            meta["dropped_at_least"] = True
+            meta["notes"].append(
+                f"the record reached max_events={self.max_events:,} (events, objects and "
+                f"strings together); recording stopped there, at least {core.dropped:,} "
+                "events were not recorded")
+        if self.registry.never_awaited:
+            meta["never_awaited"] = list(self.registry.never_awaited)
+        return meta
 
     @staticmethod
-    def _sources(core: Core) -> dict[str, str]:
+    def _sources(registry: Registry) -> dict[str, str]:
         out = {}
-        for filename in {o.filename for o in core.objects if o.filename}:
+        for filename in {o.filename for o in registry.objects if o.filename}:
             text = "".join(linecache.getlines(filename))
             if text and len(text) <= _MAX_SOURCE:
                 out[filename] = text
-            elif not text and os.path.isfile(filename):
-                pass
         return out
 
 

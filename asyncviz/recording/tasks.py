@@ -1,255 +1,305 @@
-"""asyncio: tasks as objects, their parents and ends, and the loop's idle time.
+"""asyncio, watched from outside: tasks as objects, their parents and ends, the loop's
+idle time, coroutines never awaited.
 
-Watching the loop's create_task sees every task made through it while recording, with
-the task that made it.  Tasks that appear another way (a loop created inside the cell,
-`asyncio.Task(...)` called directly) are adopted the first time their coroutine runs.  Names are read at the end: asyncio
-sets a task's name after the factory returns.
+Nothing the program can see is touched: no task factory, no attribute on a loop, no
+patched selector, no done-callback.  The cores watch a fixed set of stdlib code objects
+instead (`special_codes()`), whose start and return they report here:
+
+- `BaseEventLoop.create_task`: every task made through a loop while recording, with the
+  task that made it (its start gives the coroutine; an eager task's first step runs
+  before it returns; its return gives the task);
+- a selector's `select()`: the loop waiting for I/O or a timer (idle time);
+- `warnings._warn_unawaited_coroutine`: the interpreter finalising a coroutine that
+  never ran;
+- `asyncio.tasks._set_task_name` (3.11, 3.12): a name given after the task was made
+  (an eager task may be over and gone by the time the trace ends).
+
+A task's end is its coroutine's return or raise, in the same step; a task whose
+coroutine is out of scope still ends with it (the core watches that coroutine's end
+only).  Tasks made another way are adopted when first awaited or running.  Names are
+read late: asyncio names a task after it is made.  Results are read through the
+private fields (`_result`, `_exception`): `exception()` would mark it retrieved.
 """
 from __future__ import annotations
 
 import asyncio
-import time
+import selectors
+import warnings
+from asyncio import base_events
 from asyncio import events as _events
 
-from ..events import CLOSED, CREATED, SUSPENDED
 from ..trace import NO_VALUE
-from .core import K_CANCEL, K_CREATE, K_RAISE, K_RETURN, Core
+from .protocol import (CLOSED, COROUTINE, CREATE_TASK, CREATED, RECORD, SELECT, SUSPENDED, TASK,
+                       TASK_NAME, UNAWAITED)
+from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
 
-_now = time.perf_counter_ns
+START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
 
 
-class TaskWatcher:
-    def __init__(self, core: Core):
-        self.core = core
-        self.loops: dict = {}          # loop -> (our create_task, patched selector)
-        self.tasks: list = []          # (Obj, weakref to task)
-        self.starting = None           # (id(coro), task Obj) while a factory runs
-        self.idle: list[tuple[int, int]] = []
-        self.names: dict = {}          # tid -> explicit label
-        self.cancels: dict = {}        # tid -> cancellation requests already recorded
+def special_codes() -> dict:
+    """The stdlib code objects the cores watch, and what each one means."""
+    codes = {base_events.BaseEventLoop.create_task.__code__: CREATE_TASK}
+    for cls in vars(selectors).values():
+        select = vars(cls).get("select") if isinstance(cls, type) else None
+        if select is not None and hasattr(select, "__code__"):
+            codes[select.__code__] = SELECT
+    unawaited = getattr(warnings, "_warn_unawaited_coroutine", None)
+    if unawaited is not None:
+        codes[unawaited.__code__] = UNAWAITED
+    set_name = getattr(asyncio.tasks, "_set_task_name", None)
+    if set_name is not None:
+        codes[set_name.__code__] = TASK_NAME
+    return codes
 
-    # -- loops ----------------------------------------------------------------------------
 
-    def install(self, loop) -> None:
-        if loop is None or loop in self.loops or loop.is_closed():
-            return
-        # Watch create_task on this loop instance rather than set a task factory: on
-        # CPython 3.13.0 any factory makes create_task rename unnamed tasks to 'None',
-        # and the user's own factory (an eager one, say) keeps working untouched.
-        original = loop.create_task
+def _arg(frame, name: str):
+    try:
+        return frame.f_locals.get(name)
+    except Exception:
+        return None
 
-        def create_task(coro, **kwargs):
-            return self._create(coro, original, kwargs)
 
-        try:
-            loop.create_task = create_task
-        except AttributeError:
-            create_task = None
-        selector = getattr(loop, "_selector", None)
-        if selector is not None and "select" not in vars(selector):
-            select_original = selector.select
-            core = self.core
-            idle = self.idle
+class AsyncioWatch:
+    def __init__(self, registry):
+        self.registry = registry
+        self.core = registry.core
+        self.tasks: list[int] = []               # every task object, in order
+        self.creating: list[tuple] = []          # (coro, task oid or -1) while create_task runs
+        self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
+        self.idle: list[tuple[int, int]] = []    # core ticks
+        self.names: dict[int, str] = {}          # oid -> label given by the recorder's caller
+        self.cancels: dict[int, int] = {}        # oid -> cancellation requests recorded
 
-            def select(timeout=None):
-                began = _now()
-                try:
-                    return select_original(timeout)
-                finally:
-                    if core.active and (timeout is None or timeout > 0):
-                        idle.append((began - core.t0, _now() - core.t0))
+    # -- the watched stdlib code ----------------------------------------------------------
 
-            try:
-                selector.select = select
-            except AttributeError:
-                selector = None
-        else:
-            selector = None
-        self.loops[loop] = (create_task, selector)
+    def on_code(self, decision: int, event: int, frame, value) -> None:
+        if decision == CREATE_TASK:
+            if event == START:
+                self._create_start(_arg(frame, "coro"))
+            else:
+                self._create_end(value if event == RETURN else None)
+        elif decision == SELECT:
+            if event == START:
+                timeout = _arg(frame, "timeout")
+                self.selecting.append((self.core.now(), timeout is None or timeout > 0))
+            elif self.selecting:
+                began, waits = self.selecting.pop()
+                if waits and self.core.active:
+                    self.idle.append((began, self.core.now()))
+        elif decision == UNAWAITED and event == START:
+            self._unawaited(_arg(frame, "coro"))
+        elif decision == TASK_NAME and event == RETURN:
+            task = _arg(frame, "task")
+            oid = self.core.lookup(task) if task is not None else -1
+            if oid >= 0:
+                self._read_name(oid, task)
 
-    def uninstall(self) -> list[str]:
-        """Put every loop back as it was."""
-        for loop, (create_task, selector) in self.loops.items():
-            if create_task is not None and vars(loop).get("create_task") is create_task:
-                del loop.create_task
-            if selector is not None and "select" in vars(selector):
-                del selector.select
-        self.loops.clear()
-        return []
-
-    # -- tasks ----------------------------------------------------------------------------
-
-    def _create(self, coro, original, kwargs):
+    def _create_start(self, coro) -> None:
         core = self.core
-        if core.stack and core.stack[-1].task >= 0:
-            parent = core.state[core.stack[-1].task]
-        else:
+        running = core.running()
+        parent = core.task(running) if running >= 0 else -1
+        if parent < 0:
             # only a task already in the record makes this one ours: while a cell
             # awaits, the kernel's own tasks create tasks on the same loop
-            parent = self.current(adopt=False) if core.active else None
-        if not core.active or (parent is None and not core.stack and not self._wanted(coro)):
+            parent = self.current(adopt=False)
+        if parent < 0 and running < 0 and not self._wanted(coro):
             # not ours to show: made by library code outside any traced task
             # (asyncio.run's shutdown helpers, for one)
-            return original(coro, **kwargs)
-        o = core.new_object("task", "Task", parent=parent.tid if parent else None,
-                            label="", state=CREATED)
-        core.emit(_now() - core.t0, o.tid, K_CREATE, NO_VALUE, 0)
-        self.starting = (id(coro), o)
-        try:
-            task = original(coro, **kwargs)
-        except BaseException:
-            self.starting = None
-            o.state = CLOSED
-            raise
-        self.starting = None
-        self._follow(task, o, coro)
-        return task
+            self.creating.append((coro, -1))
+            return
+        oid = self.registry.new_object(TASK, "Task", parent=parent if parent >= 0 else None,
+                                       label="", state=CREATED)
+        core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
+        self.creating.append((coro, oid))
+
+    def _create_end(self, task) -> None:
+        if not self.creating:
+            return
+        coro, oid = self.creating.pop()
+        if oid < 0:
+            return
+        if task is None:  # create_task raised
+            self.core.set_state(oid, CLOSED)
+            return
+        self._follow(task, oid, coro)
+
+    def starting(self, gen) -> int:
+        """The task whose eager first step is running `gen` inside create_task, or -1."""
+        for coro, oid in reversed(self.creating):
+            if coro is gen:
+                return oid
+        return -1
 
     def _wanted(self, coro) -> bool:
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        return code is not None and frame is not None and self.core.wants(code, frame)
+        return code is not None and frame is not None and self.registry.decide(code, frame) == RECORD
 
-    def _read_name(self, o, task) -> None:
-        try:
-            self.core.objects[o.tid].name = str(task.get_name())
-        except Exception:
-            pass
-
-    def _follow(self, task, o, coro) -> None:
-        core = self.core
-        core.watch(task, o)
-        self.tasks.append((o, o.ref))
-        c = None
-        if coro is not None:
-            c = core.lookup(coro)
-            if c is None:
-                c = core.adopt_coroutine(coro, o)
-            if c is not None:
-                self._link(o, c)
-        if c is None or c.state is CLOSED:
-            # its coroutine is not recorded (or already over): only the task can say
-            # when it ends.  Otherwise the coroutine's own return/raise says it, in
-            # the same step, without a loop callback per task.
-            try:
-                task.add_done_callback(self._done)
-            except Exception:
-                pass
-
-    def _link(self, task_obj, coro_obj) -> None:
-        core = self.core
-        if coro_obj.root_of is None:
-            coro_obj.root_of = task_obj
-        traced = core.objects[task_obj.tid]
-        if traced.coro is None:
-            traced.coro = coro_obj.tid
-        coro_obj.task = task_obj.tid
-        ctraced = core.objects[coro_obj.tid]
-        if ctraced.parent is None:
-            ctraced.parent = task_obj.tid
-
-    def register(self, task, late: bool = True, label: str | None = None):
-        """The object of `task`, adopting it if it was not created under our factory."""
-        core = self.core
-        o = core.lookup(task)
-        if o is not None:
-            return o
-        if task.done() and late:
-            return None
-        o = core.new_object("task", "Task", label="", state=SUSPENDED, initial=SUSPENDED)
-        if label:
-            self.names[o.tid] = label
-        self._read_name(o, task)
-        self._follow(task, o, None)
-        try:
-            self.install(task.get_loop())
-        except Exception:
-            pass
-        return o
-
-    def adopt(self, task_tid: int, coro_obj, gen) -> None:
-        """A coroutine first seen running directly under a task: is it the task's own?
-        (It may instead be awaited by code out of scope.)  The task is running, so
-        get_coro() is safe (3.12.1 crashes on it only for eagerly finished tasks)."""
-        traced = self.core.objects[task_tid]
-        if traced.coro is not None or gen is None:
+    def _unawaited(self, coro) -> None:
+        if coro is None:
             return
-        task_obj = self.core.state[task_tid]
-        task = task_obj.ref() if task_obj.ref is not None else None
+        oid = self.core.lookup(coro)
+        if oid < 0:
+            code = getattr(coro, "cr_code", None)
+            if code is None or self.registry.decide(code) != RECORD:
+                return
+            oid = self.registry.new_object(COROUTINE, code.co_qualname, filename=code.co_filename,
+                                           firstlineno=code.co_firstlineno, initial=CREATED,
+                                           state=CREATED, line=code.co_firstlineno,
+                                           code=code, obj=coro, watch=False)
+        if self.core.state(oid) != CLOSED:
+            self.core.emit(self.core.now(), oid, K_CLOSE, NO_VALUE, code_line(coro))
+            self.core.set_state(oid, CLOSED)
+        self.registry.never_awaited.append(oid)
+
+    # -- tasks ----------------------------------------------------------------------------
+
+    def _follow(self, task, oid: int, coro) -> None:
+        core = self.core
+        core.bind(oid, task)
+        self.tasks.append(oid)
+        self._read_name(oid, task)
+        if coro is None:
+            return
+        c = core.lookup(coro)
+        if c < 0:
+            c = self.registry.adopt_coroutine(coro, oid)
+        if c >= 0:
+            self._link(oid, c)
+        else:
+            core.link_unrecorded(oid, coro)
+        if core.state(oid) != CLOSED and _finished(task):
+            self._settle(oid, task)  # an eager task finished before we knew its coroutine
+
+    def _link(self, task_oid: int, coro_oid: int) -> None:
+        self.core.link(coro_oid, task_oid)
+        objects = self.registry.objects
+        if objects[task_oid].coro is None:
+            objects[task_oid].coro = coro_oid
+        if objects[coro_oid].parent is None:
+            objects[coro_oid].parent = task_oid
+
+    def register(self, task, late: bool = True, label: str | None = None) -> int:
+        """The object of `task`, adopting it if it was not seen being created."""
+        core = self.core
+        oid = core.lookup(task)
+        if oid >= 0:
+            return oid
+        if late and _finished(task):
+            return -1
+        oid = self.registry.new_object(TASK, "Task", label="", state=SUSPENDED,
+                                       initial=SUSPENDED)
+        if label:
+            self.names[oid] = label
+        self._read_name(oid, task)
+        self._follow(task, oid, None)
+        try:
+            coro = task.get_coro()  # pending: safe (3.12.1 crashes only for eagerly finished tasks)
+        except Exception:
+            coro = None
+        if coro is not None and not self._wanted(coro):
+            # out of scope: its end is the task's; one in scope is adopted when it runs
+            self.core.link_unrecorded(oid, coro)
+        return oid
+
+    def adopt(self, task_oid: int, coro_oid: int, gen, eager: bool = False) -> None:
+        """A coroutine first seen running directly under a task: is it the task's own?
+        (It may instead be awaited by code out of scope.)"""
+        objects = self.registry.objects
+        if objects[task_oid].coro is not None or gen is None:
+            return
+        if eager:  # inside create_task: the coroutine it was given
+            self._link(task_oid, coro_oid)
+            return
+        task = self.core.alive(task_oid)
         try:
             if task is not None and task.get_coro() is gen:
-                self._link(task_obj, coro_obj)
+                self._link(task_oid, coro_oid)
         except Exception:
             pass
 
-    def current(self, adopt: bool = True):
+    def current(self, adopt: bool = True) -> int:
         """The running task's object; adopt=False: only if it is already recorded."""
         loop = _events._get_running_loop()
         if loop is None:
-            return None
+            return -1
         task = asyncio.current_task(loop)
         if task is None:
-            return None
+            return -1
         return self.register(task) if adopt else self.core.lookup(task)
 
-    def cancel_reached(self, task_tid: int, exc, t: int) -> None:
+    def cancel_reached(self, task_oid: int, exc, t: int) -> None:
         """A CancelledError was thrown into the task's coroutine chain.  It is the task's
         own cancellation only if someone asked for it (cancelling() went up); otherwise it
         is an awaited task's cancellation passing through."""
-        core = self.core
-        o = core.state[task_tid]
-        task = o.ref() if o.ref is not None else None
+        task = self.core.alive(task_oid)
         try:
             requests = task.cancelling() if task is not None else 0
         except AttributeError:
             requests = 1
-        if requests <= self.cancels.get(task_tid, 0):
+        if requests <= self.cancels.get(task_oid, 0):
             return
-        self.cancels[task_tid] = requests
-        core.emit(t, task_tid, K_CANCEL, core.value(exc.args[0]) if exc.args else NO_VALUE, 0)
+        self.cancels[task_oid] = requests
+        self.core.emit(t, task_oid, K_CANCEL,
+                       self.core.value(exc.args[0]) if exc.args else NO_VALUE, 0)
 
-    def ended(self, o) -> None:
+    def ended(self, oid: int) -> None:
         """Its coroutine ended it: read the name now, the task may not outlive the trace."""
-        task = o.ref() if o.ref is not None else None
+        task = self.core.alive(oid)
         if task is not None:
-            self._read_name(o, task)
+            self._read_name(oid, task)
 
-    def _done(self, task) -> None:
+    def _read_name(self, oid: int, task) -> None:
+        try:
+            self.registry.objects[oid].name = str(task.get_name())
+        except Exception:
+            pass
+
+    def _settle(self, oid: int, task) -> None:
+        """A finished task whose end no event told: read how it ended, without marking
+        its exception retrieved."""
         core = self.core
-        if not core.active:
-            return
-        o = core.lookup(task)
-        if o is None or o.state == CLOSED:
-            return
-        t = _now() - core.t0
-        self._read_name(o, task)
-        if task.cancelled():
-            core.emit(t, o.tid, K_RAISE, core.strings.intern("CancelledError()")
-                      if core.values else NO_VALUE, 0)
-        else:
-            exc = task.exception()
-            if exc is None:
-                core.emit(t, o.tid, K_RETURN, core.value(task.result()), 0)
+        try:
+            state = task._state
+            if state == "CANCELLED":
+                kind, value = K_RAISE, core.intern("CancelledError()") if core.values else NO_VALUE
             else:
-                core.emit(t, o.tid, K_RAISE, core.value(exc), 0)
-        o.state = CLOSED
+                exc = task._exception
+                kind, value = (K_RAISE, core.value(exc)) if exc is not None else (
+                    K_RETURN, core.value(task._result))
+        except Exception:
+            kind, value = K_RETURN, NO_VALUE
+        core.end_task(oid, core.now(), kind, value)
 
     def finish(self) -> None:
-        """Read names late, settle the final state of tasks still pending."""
+        """Read names late, settle the tasks that finished unseen, label them."""
         core = self.core
+        objects = self.registry.objects
         seen: dict[str, int] = {}
-        for o, ref in self.tasks:
-            traced = core.objects[o.tid]
-            task = ref() if ref is not None else None
-            name = self.names.get(o.tid)
+        for oid in self.tasks:
+            traced = objects[oid]
+            task = core.alive(oid)
             if task is not None:
-                self._read_name(o, task)
-                if o.state != CLOSED and task.done():
-                    self._done(task)
-            label = name or traced.name
+                self._read_name(oid, task)
+                if core.state(oid) != CLOSED and _finished(task):
+                    self._settle(oid, task)
+            label = self.names.get(oid) or traced.name
             seen[label] = seen.get(label, 0) + 1
             traced.label = label if seen[label] == 1 else f"{label}#{seen[label]}"
-            if o.state != CLOSED:
-                coro = core.state[traced.coro] if traced.coro is not None else None
-                o.state = SUSPENDED if coro is not None and coro.state != CREATED else (
-                    CREATED if o.state == CREATED else SUSPENDED)
+            if core.state(oid) != CLOSED:
+                coro = traced.coro
+                started = coro is not None and core.state(coro) != CREATED
+                core.set_state(oid, SUSPENDED if started or core.state(oid) != CREATED
+                               else CREATED)
+
+
+def _finished(task) -> bool:
+    try:
+        return task.done()
+    except Exception:
+        return False
+
+
+def code_line(coro) -> int:
+    code = getattr(coro, "cr_code", None)
+    return code.co_firstlineno if code is not None else 0

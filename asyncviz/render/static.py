@@ -339,9 +339,7 @@ def layout(trace: Trace, *, width: int = 1200, clock: str = "wall",
     title = printable(f"asyncviz timeline — {facts}" + (f" ({where})" if where else ""))
     out = Layout(width=width, height=0, title=title, clock=clock, n_events=n)
     if trace.truncated:
-        limit = trace.meta.get("max_events", "?")
-        out.notes.append(f"truncated: {trace.dropped:,} events dropped (max_events={limit}); "
-                         "the record ends early — raise --max-events to keep them")
+        out.notes.append(trace.truncation)
 
     if n == 0:
         out.message = EMPTY_MESSAGE

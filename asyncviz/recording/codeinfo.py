@@ -1,4 +1,4 @@
-"""What the bytecode says about a suspension point, cached per code object.
+"""What a code object's bytecode says about its suspension points, cached per code object.
 
 Both backends see offsets: PY_YIELD's offset (3.12+) and `f_lasti` at a 'return' trace
 event (3.11) both name the YIELD_VALUE instruction; the RESUME after it tells a plain
@@ -16,10 +16,11 @@ _RETURN_GENERATOR = dis.opmap.get("RETURN_GENERATOR", -1)
 _RETURN_OPS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap}
 
 
-class CodeSites:
-    __slots__ = ("lines", "code_bytes", "in_send", "start", "yields")
+class CodeInfo:
+    __slots__ = ("code", "lines", "code_bytes", "in_send", "start", "yields")
 
     def __init__(self, code):
+        self.code = code  # kept alive: the cache is keyed by id(code) (hashing a code object is slow)
         raw = code.co_code
         self.code_bytes = raw
         lines = [None] * (len(raw) // 2)
@@ -81,11 +82,11 @@ class CodeSites:
 _cache: dict = {}
 
 
-def sites(code) -> CodeSites:
-    s = _cache.get(code)
-    if s is None:
-        s = _cache[code] = CodeSites(code)
-    return s
+def codeinfo(code) -> CodeInfo:
+    info = _cache.get(id(code))
+    if info is None:
+        info = _cache[id(code)] = CodeInfo(code)
+    return info
 
 
 YIELD_VALUE = _YIELD

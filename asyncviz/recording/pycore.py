@@ -1,0 +1,485 @@
+"""The recording core in Python: the fallback when the native core cannot be built.
+
+It keeps the same promises as the C core (`_native/`), event for event: the recording
+suite runs against both.  A backend feeds it six calls — start, resume, yield, return,
+unwind, throw — each with the frame it happened in.  It finds the object the frame
+belongs to (one object per generator instance: a frame lives as long as its generator,
+so `id(frame)` names the instance while it lives), moves its state, and appends one
+fixed record.  Objects it has not seen, values it cannot describe and awaited things it
+does not know go to the registry.
+"""
+from __future__ import annotations
+
+import gc
+import struct
+import time
+import weakref
+
+from ..events import KIND_CODE
+from ..trace import (INLINE_BIAS, INLINE_INT, INLINE_MAX, INLINE_MIN, NO_TARGET, NO_VALUE,
+                     RECORD, RECORD_SIZE)
+from . import framegen
+from .codeinfo import codeinfo
+from .protocol import (ASYNC_GENERATOR, CLOSED, CREATED, FUTURE, OBJECT_COST, RUNNING,
+                       STRING_COST_BYTES, SUSPENDED, TASK)
+
+K_CREATE = KIND_CODE["create"]
+K_START = KIND_CODE["start"]
+K_RESUME = KIND_CODE["resume"]
+K_THROW = KIND_CODE["throw"]
+K_YIELD = KIND_CODE["yield"]
+K_AWAIT = KIND_CODE["await"]
+K_RETURN = KIND_CODE["return"]
+K_RAISE = KIND_CODE["raise"]
+K_CLOSE = KIND_CODE["close"]
+K_CANCEL = KIND_CODE["cancel"]
+
+_pack = RECORD.pack
+_now = time.perf_counter_ns
+_KIND_AT = RECORD.size - 4     # the record's (line << 8 | kind) field: kind is its low byte
+_VALUE_AT = RECORD.size - 8    # the record's value field
+
+
+class ObjState:
+    """Recording state of one traced instance (a generator, coroutine, async generator,
+    task or future), by its id in the trace."""
+
+    __slots__ = ("oid", "kind", "state", "resume_at", "task", "line", "key",
+                 "ref", "info", "root_of", "root_key", "__weakref__")
+
+    def __init__(self, oid: int, kind: int, state: int, task: int, line: int, info):
+        self.oid = oid
+        self.kind = kind
+        self.state = state
+        self.resume_at = -1     # record offset of the last start/resume (sent values patch it)
+        self.task = task        # id of the task whose coroutine chain this belongs to
+        self.line = line        # line of the last suspension point
+        self.key = None         # id() of its frame, while it is known by it
+        self.ref = None         # weak reference to the object
+        self.info = info        # CodeInfo of its code
+        self.root_of = -1       # the task whose coroutine this is: it ends with it
+        self.root_key = None    # a task: id() of its coroutine when that is not recorded
+
+
+class PyCore:
+    def __init__(self, registry, thread: int, max_events: int, values: bool = True):
+        self.registry = registry
+        self.thread = thread
+        self.values = values
+        self.budget = max(0, int(max_events))
+        self.used = 0
+        self.buf = bytearray()
+        self._append = self.buf.extend
+        self.dropped = 0
+        self.spent = False
+        self.on_spent = None               # the backend's switch_off
+        self.strings = registry.strings
+        self.states: list[ObjState] = []
+        self.frames: dict[int, ObjState] = {}   # id(frame) -> its object
+        self.by_id: dict[int, ObjState] = {}    # id(object) -> its state, while alive
+        self.roots: dict[int, ObjState] = {}    # id(unrecorded coroutine) -> its task
+        self.stack: list[ObjState] = []         # running objects on the recording thread
+        self.pending_target = None         # (id of delegating frame, oid) after an inner yield
+        self.just_died = None              # key of the object whose weak reference just died
+        self.active = True
+        self.t0 = _now()
+        self._none = self.intern("None")
+        self._strs: dict = {}
+
+    # -- records, values, the budget ------------------------------------------------------
+
+    def now(self) -> int:
+        return _now() - self.t0
+
+    def emit(self, t: int, oid: int, kind: int, value: int = NO_VALUE, line: int = 0,
+             target: int = NO_TARGET) -> int:
+        if self.used >= self.budget:
+            self._drop()
+            return -1
+        self.used += 1
+        at = len(self.buf)
+        self._append(_pack(t, oid, target, value, (line << 8) | kind))
+        return at
+
+    def _drop(self) -> None:
+        self.dropped += 1
+        if not self.spent:
+            self.spent = True
+            if self.on_spent is not None:
+                self.on_spent()
+
+    def intern(self, text: str) -> int:
+        table = self.strings
+        i = table.index.get(text)
+        if i is None:
+            i = table.intern(text)
+            self.used += 1 + len(text) // STRING_COST_BYTES
+        return i
+
+    def value(self, v) -> int:
+        if not self.values:
+            return NO_VALUE
+        if v is None:
+            return self._none
+        cls = type(v)
+        if cls is int:
+            if INLINE_MIN <= v <= INLINE_MAX:
+                return INLINE_INT | (v + INLINE_BIAS)
+            return self.registry.describe(v)
+        if cls is str and len(v) <= 60:
+            # short strings repeat (names, states): repr once per distinct string
+            i = self._strs.get(v)
+            if i is None:
+                i = self.intern(repr(v))
+                if len(self._strs) < 100_000:
+                    self._strs[v] = i
+            return i
+        return self.registry.describe(v)
+
+    # -- the state table the registry builds --------------------------------------------
+
+    def add(self, kind: int, state: int, task: int, line: int, code, obj, watch: bool,
+            frame=None) -> int:
+        oid = len(self.states)
+        o = ObjState(oid, kind, state, task, line, codeinfo(code) if code is not None else None)
+        self.states.append(o)
+        self.used += OBJECT_COST
+        if frame is not None:
+            o.key = id(frame)
+            self.frames[o.key] = o
+        if obj is not None:
+            self.by_id[id(obj)] = o
+            if watch:
+                self._watch(obj, o)
+        return oid
+
+    def bind(self, oid: int, obj) -> None:
+        o = self.states[oid]
+        self.by_id[id(obj)] = o
+        self._watch(obj, o)
+
+    def _watch(self, obj, o: ObjState) -> None:
+        """Follow `obj` weakly: its end is noticed even when no event reports it."""
+        if gc.is_finalized(obj):
+            return  # its finaliser ran: a new weak reference could outlive it
+        key = id(obj)
+        try:
+            o.ref = weakref.ref(obj, lambda _r, o=o, key=key: self._collected(o, key))
+        except TypeError:
+            o.ref = None
+
+    def _collected(self, o: ObjState, key: int) -> None:
+        if self.by_id.get(key) is o:
+            del self.by_id[key]
+        if not self.active or o.kind == TASK or o.kind == FUTURE:
+            return
+        if o.state == CREATED or o.state == SUSPENDED:
+            self.emit(self.now(), o.oid, K_CLOSE, NO_VALUE, o.line)
+            o.state = CLOSED
+            # the finaliser may throw GeneratorExit into it next: that is this close
+            self.just_died = o.key
+
+    def lookup(self, obj) -> int:
+        o = self.by_id.get(id(obj))
+        if o is not None and o.ref is not None and o.ref() is obj:
+            return o.oid
+        return -1
+
+    def state(self, oid: int) -> int:
+        return self.states[oid].state
+
+    def set_state(self, oid: int, state: int) -> None:
+        self.states[oid].state = state
+
+    def task(self, oid: int) -> int:
+        return self.states[oid].task
+
+    def link(self, coro_oid: int, task_oid: int) -> None:
+        """`coro_oid` is the coroutine `task_oid` runs: the task ends when it does."""
+        c = self.states[coro_oid]
+        if c.root_of < 0:
+            c.root_of = task_oid
+        c.task = task_oid
+
+    def link_unrecorded(self, task_oid: int, coro) -> None:
+        """The task's coroutine is out of scope: its return or raise still ends the task."""
+        key = id(coro)
+        t = self.states[task_oid]
+        t.root_key = key
+        self.roots[key] = t
+
+    def end_task(self, task_oid: int, t: int, kind: int, value: int) -> None:
+        """A task ends in the step its coroutine returns or raises in."""
+        task = self.states[task_oid]
+        if task.state != CLOSED:
+            self.emit(t, task_oid, kind, value, 0)
+            task.state = CLOSED
+            if task.root_key is not None:
+                self.roots.pop(task.root_key, None)
+            self.registry.task_ended(task_oid)
+
+    def running(self) -> int:
+        return self.stack[-1].oid if self.stack else -1
+
+    # -- what the backends report -------------------------------------------------------
+
+    def _first_sight(self, frame, code, initial: int, dying: bool = False) -> ObjState:
+        oid = self.registry.first_sight(frame, framegen.generator_of(frame), code, initial,
+                                        dying)
+        return self.states[oid]
+
+    def on_start(self, frame, code, offset: int) -> None:
+        o = self.frames.get(id(frame))
+        if o is None or o.state != CREATED:
+            o = self._first_sight(frame, code, CREATED)
+        line = o.info.line(offset) or code.co_firstlineno
+        o.resume_at = self.emit(self.now(), o.oid, K_START, NO_VALUE, line)
+        o.state = RUNNING
+        o.line = line
+        self.pending_target = None
+        self.just_died = None
+        self.stack.append(o)
+
+    def on_resume(self, frame, code, offset: int) -> None:
+        o = self.frames.get(id(frame))
+        if o is None or o.state == CLOSED or o.state == CREATED:
+            o = self._first_sight(frame, code, SUSPENDED)
+        elif o.state == RUNNING:  # a resume we missed the suspension of; keep the record legal
+            return
+        o.resume_at = self.emit(self.now(), o.oid, K_RESUME, NO_VALUE,
+                                o.line or o.info.line(offset))
+        o.state = RUNNING
+        self.pending_target = None
+        self.just_died = None
+        self.stack.append(o)
+
+    def on_throw(self, frame, code, exc, t: int | None = None, line: int = 0) -> None:
+        """`exc` was thrown into the frame (throw(), close(), a task's cancellation)."""
+        if t is None:
+            t = self.now()
+        key = id(frame)
+        o = self.frames.get(key)
+        exiting = isinstance(exc, GeneratorExit)
+        if o is None or o.state == CLOSED:
+            if exiting and key == self.just_died:
+                self.just_died = None
+                return  # its finaliser closing it: the close its collection recorded
+            # a frame not seen before, or one that reuses a dead one's address
+            o = self._first_sight(frame, code, CREATED if frame.f_lasti <= _start_of(code)
+                                  else SUSPENDED, dying=exiting)
+        elif o.state == RUNNING:
+            return
+        self.just_died = None
+        line = line or o.line
+        if type(exc) is StopIteration and frame.f_lasti in o.info.in_send:
+            # the iterator this frame delegates to finished on the throw path; CPython
+            # hands its return value back by throwing StopIteration: a resume, really
+            o.resume_at = self.emit(t, o.oid, K_RESUME, self.value(exc.value), line)
+            o.state = RUNNING
+            self.pending_target = None
+            self.stack.append(o)
+            return
+        if exiting:
+            self.emit(t, o.oid, K_CLOSE, NO_VALUE, line)
+            o.state = CLOSED
+            return
+        o.resume_at = self.emit(t, o.oid, K_THROW, self.value(exc), line)
+        o.state = RUNNING
+        self.pending_target = None
+        self.stack.append(o)
+        self._cancel_check(o, exc, t)
+
+    def _cancel_check(self, o: ObjState, exc, t: int) -> None:
+        if o.task >= 0 and type(exc).__name__ == "CancelledError":
+            self.registry.cancel_reached(o.task, exc, t)
+
+    def retype_as_throw(self, frame, exc) -> None:
+        """3.11: the resume just recorded for `frame` was an exception thrown in."""
+        o = self.frames.get(id(frame))
+        if o is None or o.state != RUNNING or o.resume_at < 0:
+            return
+        at = o.resume_at
+        if self.buf[at + _KIND_AT] != K_RESUME:
+            return
+        if isinstance(exc, GeneratorExit):
+            self.buf[at + _KIND_AT] = K_CLOSE
+            struct.pack_into("<I", self.buf, at + _VALUE_AT, NO_VALUE)
+            o.state = CLOSED
+            self._pop(o)
+            return
+        self.buf[at + _KIND_AT] = K_THROW
+        struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(exc))
+        self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0])
+
+    def on_yield(self, frame, code, offset: int, value) -> None:
+        frames = self.frames
+        o = frames.get(id(frame))
+        if o is None or o.state != RUNNING:
+            return
+        line, delegating = o.info.yield_site(offset)
+        if delegating:
+            kind = K_AWAIT
+            pt = self.pending_target
+            if pt is not None and pt[0] == id(frame):
+                target = pt[1]
+            else:
+                target = self.target_of(value)
+        else:
+            kind = K_YIELD
+            target = NO_TARGET
+            if o.kind == ASYNC_GENERATOR:
+                value = framegen.unwrap_async_yield(value)
+        # an inner frame of a `yield from` / `await` chain: the frame it delegates to
+        # yields next, and waits on this one
+        back = frame.f_back
+        if back is not None:
+            bo = frames.get(id(back))
+            self.pending_target = (id(back), o.oid) if (
+                bo is not None and back.f_lasti in bo.info.in_send) else None
+        else:
+            self.pending_target = None
+        if self.used < self.budget:
+            self.used += 1
+            if value is None:
+                v = self._none if self.values else NO_VALUE
+            else:
+                v = self.value(value)
+            self._append(_pack(self.now(), o.oid, target, v, (line << 8) | kind))
+        else:
+            self._drop()
+        o.state = SUSPENDED
+        o.line = line
+        self._pop(o)
+
+    def on_return(self, frame, code, offset: int, value) -> None:
+        o = self.frames.get(id(frame))
+        if o is None or o.state != RUNNING:
+            if o is None and self.roots:
+                self._root_ends(frame, K_RETURN, value)
+            return
+        t = self.now()
+        v = self.value(value)
+        self.emit(t, o.oid, K_RETURN, v, o.info.line(offset))
+        o.state = CLOSED
+        self.pending_target = None
+        self._pop(o)
+        if o.root_of >= 0:
+            self.end_task(o.root_of, t, K_RETURN, v)
+
+    def on_unwind(self, frame, code, offset: int, exc, described: int | None = None,
+                  line: int = 0) -> None:
+        o = self.frames.get(id(frame))
+        if o is None or o.state != RUNNING:
+            if o is None and self.roots:
+                self._root_ends(frame, K_RAISE, exc, described)
+            return
+        value = self.value(exc) if described is None else described
+        t = self.now()
+        line = line or _raise_line(frame, exc) or o.info.line(offset)
+        self.emit(t, o.oid, K_RAISE, value, line)
+        o.state = CLOSED
+        self.pending_target = None
+        self._pop(o)
+        if o.root_of >= 0:
+            self.end_task(o.root_of, t, K_RAISE, value)
+
+    def _root_ends(self, frame, kind: int, value, described: int | None = None) -> None:
+        """An unrecorded coroutine ended: if a task runs it, the task ends."""
+        gen = framegen.generator_of(frame)
+        task = self.roots.get(id(gen)) if gen is not None else None
+        if task is not None:
+            v = self.value(value) if described is None else described
+            self.end_task(task.oid, self.now(), kind, v)
+
+    def _pop(self, o: ObjState) -> None:
+        stack = self.stack
+        if stack and stack[-1] is o:
+            stack.pop()
+        elif o in stack:
+            stack.remove(o)
+
+    # -- hints from rewritten code ------------------------------------------------------
+
+    def sent(self, frame, value) -> None:
+        """The suspension point in `frame` just evaluated to `value` on resumption."""
+        o = self.frames.get(id(frame))
+        if o is None or o.state != RUNNING:
+            return
+        at = o.resume_at
+        o.resume_at = -1
+        if at >= 0 and self.buf[at + _KIND_AT] == K_RESUME and self.values:
+            struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(value))
+
+    def sync(self, obj) -> None:
+        """Bring the record of `obj` in line with its real state (close() without events)."""
+        oid = self.lookup(obj)
+        if oid < 0:
+            return
+        o = self.states[oid]
+        if o.state != CREATED and o.state != SUSPENDED:
+            return
+        if _frame_of(obj) is None:  # finished: closed without telling
+            self.emit(self.now(), o.oid, K_CLOSE, NO_VALUE, o.line)
+            o.state = CLOSED
+
+    # -- awaited things that are not frames ---------------------------------------------
+
+    def target_of(self, value) -> int:
+        if value is None:
+            return NO_TARGET
+        o = self.by_id.get(id(value))
+        if o is not None and o.ref is not None and o.ref() is value:
+            return o.oid
+        return self.registry.target(value)
+
+    # -- the end ------------------------------------------------------------------------
+
+    def alive(self, oid: int):
+        """The object itself, if it is still alive (for the final sweep)."""
+        o = self.states[oid]
+        return o.ref() if o.ref is not None else None
+
+    def finish(self) -> None:
+        """No more events: forget the objects (the trace keeps none alive)."""
+        self.active = False
+        self.duration = self.now()
+        self.frames.clear()
+        self.by_id.clear()
+        self.roots.clear()
+        for o in self.states:
+            o.ref = None
+        self.stack.clear()
+
+    def records(self):
+        return bytes(self.buf)
+
+    def to_ns(self, t: int) -> int:
+        return t
+
+
+def _frame_of(obj):
+    for name in ("gi_frame", "cr_frame", "ag_frame"):
+        frame = getattr(obj, name, False)
+        if frame is not False:
+            return frame
+    return None
+
+
+def _start_of(code) -> int:
+    return codeinfo(code).start
+
+
+def _raise_line(frame, exc) -> int:
+    """Where the exception passed through `frame`, as its traceback says (3.12+ reports
+    the offset of the frame's implicit handler, on another line)."""
+    return traceback_line(getattr(exc, "__traceback__", None), frame)
+
+
+def traceback_line(tb, frame) -> int:
+    """The line the traceback gives for `frame` (0 if it does not pass through it)."""
+    line = 0
+    while tb is not None:
+        if tb.tb_frame is frame:
+            line = tb.tb_lineno or 0
+        tb = tb.tb_next
+    return line

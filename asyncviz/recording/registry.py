@@ -1,0 +1,225 @@
+"""The traced objects, as both recording cores share them.
+
+A core (native or Python) keeps each object's recording state and writes the records;
+it asks the registry when it meets something new: a code object (is it recorded?), an
+object (who is it, who made it, which task runs it?), a value it cannot describe by
+itself, an awaited thing it does not know.  The registry owns the answers: the `Traced`
+list, labels, the string table, the scope, and the asyncio watch (`tasks.py`).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from ..events import KIND_CODE, OBJECT_KINDS, STATES
+from ..trace import NO_TARGET, NO_VALUE, StringTable, Traced
+from ..values import describe
+from .protocol import CLOSED, CREATED, FUTURE, OUT, RECORD, RUNNING, SUSPENDED, object_kind
+from .scope import module_of
+
+_K_CREATE = KIND_CODE["create"]
+
+
+class Registry:
+    def __init__(self, scope, values: bool = True, root_label: str | None = None):
+        self.scope = scope
+        self.values = values
+        self.root_label = root_label
+        self.objects: list[Traced] = []
+        self.strings = StringTable()
+        self.labels: Counter = Counter()
+        self.core = None        # the recording core, set by the backend before its hooks go on
+        self.asyncio = None     # tasks.AsyncioWatch, when asyncio is in play
+        self.special: dict = {}  # code -> decision, for the stdlib code watched for asyncio
+        self.special_ids: set[int] = set()  # their ids (the dict keeps the codes alive)
+        self._decisions: dict[int, tuple] = {}  # id(code) -> (code, decision)
+        self.never_awaited: list[int] = []
+
+    # -- code ---------------------------------------------------------------------------
+
+    def watch_asyncio(self, codes: dict) -> None:
+        self.special = dict(codes)
+        self.special_ids = {id(code) for code in self.special}
+
+    def decide(self, code, frame=None) -> int:
+        """What a core does with `code` (protocol.OUT, RECORD, or an asyncio hook)."""
+        known = self._decisions.get(id(code))
+        if known is not None:
+            return known[1]
+        decision = self.special.get(code)
+        if decision is None:
+            module = module_of(frame) if frame is not None else None
+            decision = RECORD if self.scope.wants(code, module) else OUT
+        self._decisions[id(code)] = (code, decision)  # the code is kept: its id stays its own
+        return decision
+
+    # -- objects ------------------------------------------------------------------------
+
+    def new_object(self, kind: int, name: str, *, filename=None, firstlineno=None,
+                   parent: int | None = None, initial: int | None = None,
+                   state: int = CREATED, label: str | None = None, task: int = -1,
+                   line: int = 0, code=None, obj=None, watch: bool = True,
+                   frame=None) -> int:
+        if label is None:
+            short = name.rsplit(".", 1)[-1]
+            self.labels[short] += 1
+            label = f"{short}#{self.labels[short]}"
+        oid = self.core.add(kind, state, task, line, code, obj, watch, frame)
+        if oid != len(self.objects):
+            raise AssertionError(f"object ids out of step: {oid} != {len(self.objects)}")
+        self.objects.append(Traced(oid, OBJECT_KINDS[kind], name, label, filename, firstlineno,
+                                   STATES[state], parent,
+                                   None if initial is None else STATES[initial]))
+        return oid
+
+    def driver(self) -> tuple[int | None, int]:
+        """(parent, task) for an object first seen now: what runs, or the running task."""
+        core = self.core
+        running = core.running()
+        if running >= 0:
+            return running, core.task(running)
+        if self.asyncio is not None:
+            task = self.asyncio.current()
+            if task >= 0:
+                return task, task
+        return None, -1
+
+    def first_sight(self, frame, gen, code, initial: int, dying: bool = False) -> int:
+        """A core met a running frame it does not know.  `dying`: it is first seen being
+        closed, maybe by its finaliser inside its deallocation, which has cleared its weak
+        references already: a new one would outlive it."""
+        aio = self.asyncio
+        starting = aio.starting(gen) if aio is not None and gen is not None else -1
+        if starting >= 0:
+            parent = task = starting  # an eager task's first step, inside create_task
+        else:
+            parent, task = self.driver()
+        oid = self.new_object(object_kind(code.co_flags), code.co_qualname, filename=code.co_filename,
+                              firstlineno=code.co_firstlineno, parent=parent, initial=initial,
+                              state=initial, task=task, code=code, obj=gen, watch=not dying,
+                              frame=frame)
+        if aio is not None and task >= 0 and parent == task:
+            aio.adopt(task, oid, gen, eager=starting >= 0)
+        return oid
+
+    def created(self, obj) -> None:
+        """Rewritten cell code just made `obj` (a generator, coroutine or async generator)."""
+        code, frame = _code_and_frame(obj)
+        core = self.core
+        if code is None or frame is None or core.lookup(obj) >= 0:
+            return
+        if self.decide(code, frame) != RECORD:
+            return
+        parent, task = self.driver()
+        line = code.co_firstlineno
+        oid = self.new_object(object_kind(code.co_flags), code.co_qualname, filename=code.co_filename,
+                              firstlineno=line, parent=parent, task=task, line=line, code=code,
+                              obj=obj, frame=frame)
+        core.emit(core.now(), oid, _K_CREATE, NO_VALUE, line)
+
+    def adopt_coroutine(self, coro, task_oid: int) -> int:
+        """The coroutine a task was made for, not seen being created; -1 if not recorded."""
+        code, frame = _code_and_frame(coro)
+        if code is None or frame is None or self.decide(code, frame) != RECORD:
+            return -1
+        from .codeinfo import codeinfo
+        state = CREATED if frame.f_lasti <= codeinfo(code).start else SUSPENDED
+        return self.new_object(object_kind(code.co_flags), code.co_qualname, filename=code.co_filename,
+                               firstlineno=code.co_firstlineno, parent=task_oid, initial=state,
+                               state=state, task=task_oid, line=code.co_firstlineno,
+                               code=code, obj=coro, frame=frame)
+
+    # -- values and awaited things --------------------------------------------------------
+
+    def describe(self, value) -> int:
+        """The string index of a value a core does not describe by itself."""
+        return self.core.intern(describe(value))
+
+    def target(self, value) -> int:
+        """The object an `await` waits on, when the core does not know it: a task
+        (adopted), a future (new), or nothing we follow (-1)."""
+        if getattr(type(value), "_asyncio_future_blocking", None) is None:
+            return NO_TARGET
+        if self.asyncio is not None and hasattr(value, "get_coro"):
+            task = self.asyncio.register(value, late=True)
+            if task >= 0:
+                return task
+        return self.new_object(FUTURE, type(value).__name__, state=SUSPENDED, obj=value)
+
+    # -- asyncio, through the stdlib code the cores watch ---------------------------------
+
+    def special_event(self, decision: int, event: int, frame, value=None) -> None:
+        """A core saw watched stdlib code start (event 0), return (1) or raise (2)."""
+        if self.asyncio is not None:
+            self.asyncio.on_code(decision, event, frame, value)
+
+    def task_ended(self, task_oid: int) -> None:
+        if self.asyncio is not None:
+            self.asyncio.ended(task_oid)
+
+    def cancel_reached(self, task_oid: int, exc, t: int) -> None:
+        if self.asyncio is not None:
+            self.asyncio.cancel_reached(task_oid, exc, t)
+
+    # -- the end --------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        """Final states: sweep what ended without an event while the trace ran, then
+        take each object's state from the object itself (dead ones are over)."""
+        core = self.core
+        for oid, traced in enumerate(self.objects):
+            if traced.kind in ("task", "future"):
+                continue
+            state = core.state(oid)
+            if state == CREATED or state == SUSPENDED:
+                obj = core.alive(oid)
+                if obj is not None:
+                    core.sync(obj)
+        if self.asyncio is not None:
+            self.asyncio.finish()
+        for oid, traced in enumerate(self.objects):
+            state = core.state(oid)
+            obj = core.alive(oid)
+            if traced.kind == "future":
+                state = CLOSED if obj is None or _done(obj) else SUSPENDED
+            elif traced.kind != "task":
+                task = core.task(oid)
+                if task >= 0:
+                    traced.task = task
+                # the object knows best (events after a spent budget were not seen)
+                state = CLOSED if obj is None else _state_of(obj, state)
+                if state == RUNNING:
+                    state = SUSPENDED
+            traced.state = STATES[state]
+
+
+def _state_of(obj, recorded: int) -> int:
+    """The state of a live generator, coroutine or async generator, as inspect names it."""
+    for prefix in ("gi", "cr", "ag"):
+        frame = getattr(obj, prefix + "_frame", False)
+        if frame is False:
+            continue
+        if getattr(obj, prefix + "_running", False):
+            return RUNNING
+        if frame is None:
+            return CLOSED
+        suspended = getattr(obj, prefix + "_suspended", None)
+        if suspended is not None:
+            return SUSPENDED if suspended else CREATED
+        return recorded if recorded != CLOSED else SUSPENDED
+    return recorded
+
+
+def _done(future) -> bool:
+    try:
+        return bool(future.done())
+    except Exception:
+        return True
+
+
+def _code_and_frame(obj):
+    for code_attr, frame_attr in (("gi_code", "gi_frame"), ("cr_code", "cr_frame"),
+                                  ("ag_code", "ag_frame")):
+        code = getattr(obj, code_attr, None)
+        if code is not None:
+            return code, getattr(obj, frame_attr, None)
+    return None, None
