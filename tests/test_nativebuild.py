@@ -22,13 +22,13 @@ import pytest
 from asyncviz.recording import nativebuild
 
 ROOT = Path(__file__).resolve().parents[1]
-NATIVE = ROOT / "asyncviz" / "recording" / "_native"
+NATIVE = ROOT / "asyncviz" / "recording" / "csrc"
 
 
 def _copy_tree(dest: Path) -> Path:
     """A minimal project tree at dest: the C sources and empty asyncviz packages."""
     pkg = dest / "asyncviz" / "recording"
-    shutil.copytree(NATIVE, pkg / "_native",
+    shutil.copytree(NATIVE, pkg / "csrc",
                     ignore=lambda d, names: [n for n in names if not n.endswith((".c", ".h"))])
     (dest / "asyncviz" / "__init__.py").write_text("")
     (pkg / "__init__.py").write_text("")
@@ -96,7 +96,7 @@ def test_stale_build_inplace_and_import(tmp_path):
     assert nativebuild.stale(root)
     assert nativebuild.build(tmp_path / "build", inplace=True, root=root) == built
     assert not nativebuild.stale(root)
-    header = root / "asyncviz" / "recording" / "_native" / "zz_test_only.h"
+    header = root / "asyncviz" / "recording" / "csrc" / "zz_test_only.h"
     header.write_text("/* test */\n")
     assert header in nativebuild.headers(root)
     edited(header)
@@ -120,7 +120,7 @@ def test_build_not_inplace_leaves_the_tree_alone(tmp_path):
 
 def test_compile_error_is_reported_with_the_compilers_output(tmp_path):
     root = _copy_tree(tmp_path / "tree")
-    (root / "asyncviz" / "recording" / "_native" / "zz_broken.c").write_text(
+    (root / "asyncviz" / "recording" / "csrc" / "zz_broken.c").write_text(
         "int asyncviz_broken = ;\n")
     with pytest.raises(nativebuild.NativeBuildError) as info:
         nativebuild.build(tmp_path / "build", inplace=True, root=root)

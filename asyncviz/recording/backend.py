@@ -1,6 +1,6 @@
 """Which recording core runs, on which interpreter hook, and why.
 
-Two cores keep the same promises: the native one (C, `_native/`) and the Python one
+Two cores keep the same promises: the native one (C, `csrc/`) and the Python one
 (`pycore.py`), the fallback when the extension is not built.  Each is fed by
 sys.monitoring on 3.12+ and by the trace hook on 3.11.  The native core is preferred
 when it imports; `asyncviz.trace(backend="python")` or the environment variable

@@ -5,7 +5,7 @@ wheels and editable installs, and by the runtime loader (`from . import nativebu
 tell whether an in-place build is out of date.  Standard library only at import time;
 setuptools is needed by build() alone, and only in the child process it runs.
 
-The extension is every `*.c` in asyncviz/recording/_native/ (headers `*.h` next to them),
+The extension is every `*.c` in asyncviz/recording/csrc/ (headers `*.h` next to them),
 compiled with setuptools' build_ext into one module `asyncviz.recording._native`.  An
 in-place build puts it next to the package's sources, at
 asyncviz/recording/_native<EXT_SUFFIX>.  `root` everywhere is the project root: the
@@ -22,7 +22,7 @@ from pathlib import Path
 
 MODULE = "asyncviz.recording._native"
 PACKAGE = Path("asyncviz") / "recording"
-SOURCE_DIR = PACKAGE / "_native"
+SOURCE_DIR = PACKAGE / "csrc"
 # when set to 1/yes/true, a failed build fails the package build (wheel pipelines)
 REQUIRE_ENV = "ASYNCVIZ_REQUIRE_NATIVE"
 

@@ -6,7 +6,7 @@ the native one (`_native`, C) or the Python one (`pycore.PyCore`).  The *registr
 labels, parents and tasks, which code is recorded, and values a core cannot describe by
 itself.  A *backend* installs one core's hooks on the interpreter and takes them off.
 
-The numbers below are shared with the C core (`_native/native.h`; a test checks they
+The numbers below are shared with the C core (`csrc/native.h`; a test checks they
 agree).  States and object kinds count in the order `events.STATES` and
 `events.OBJECT_KINDS` name them.
 """

@@ -1,6 +1,6 @@
 """The recording core in Python: the fallback when the native core cannot be built.
 
-It keeps the same promises as the C core (`_native/`), event for event: the recording
+It keeps the same promises as the C core (`csrc/`), event for event: the recording
 suite runs against both.  A backend feeds it six calls — start, resume, yield, return,
 unwind, throw — each with the frame it happened in.  It finds the object the frame
 belongs to (one object per generator instance: a frame lives as long as its generator,

@@ -50,11 +50,12 @@ class PythonMonitoringBackend:
 
         def decide(code, frame) -> int:
             d = decide_(code, frame)
-            try:
-                set_local(tool, code, LOCAL if d == RECORD else E.PY_RETURN)
-            except ValueError:  # the tool id was released under us: stop quietly
-                return OUT
-            local.append(code)
+            if d != OUT:  # in scope: its yields and returns; watched stdlib code: its returns
+                try:
+                    set_local(tool, code, LOCAL if d == RECORD else E.PY_RETURN)
+                except ValueError:  # the tool id was released under us: stop quietly
+                    return OUT
+                local.append(code)
             decided[id(code)] = d
             return d
 

@@ -84,7 +84,7 @@ class Recorder:
                 task = asyncio.current_task(loop)
                 if task is not None:
                     watch.register(task, late=False, label=self.root_label)
-        hooks.activate(self.core)
+        hooks.activate(self.core, sent=getattr(self.backend, "sent_hook", None))
 
     def _spent(self) -> None:
         """The record's budget is spent: every hook comes off; the program runs on at

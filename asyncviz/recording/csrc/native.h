@@ -1,0 +1,250 @@
+/* The native recording core: what its parts share.
+ *
+ * The core owns the hot path of a recording: the interpreter's callbacks (sys.monitoring
+ * on 3.12+, the trace hook on 3.11), the map from a running generator to its traced
+ * object, each object's state and the running stack, the record buffer, and the values
+ * it can describe without Python (None, bools, small ints, short strs, builtin
+ * exceptions without arguments).  The first sight of a code object or an object, the
+ * asyncio hooks and every other value go to the Python registry (recording/registry.py),
+ * which the Python core (recording/pycore.py) shares: both keep the same promises, event
+ * for event.
+ *
+ * Numbers that Python knows too (states, object kinds, decisions, record layout) are
+ * checked against recording/protocol.py and trace.py by the test suite.
+ */
+#ifndef ASYNCVIZ_NATIVE_H
+#define ASYNCVIZ_NATIVE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <stdint.h>
+
+#if PY_VERSION_HEX < 0x030B0000
+#error "asyncviz's native core needs Python 3.11 or newer"
+#endif
+#define AVZ_MONITORING (PY_VERSION_HEX >= 0x030C0000)
+
+#if PY_VERSION_HEX >= 0x030C0000 /* the same functions, under their 3.12 names */
+#define avz_RequestCodeExtraIndex PyUnstable_Eval_RequestCodeExtraIndex
+#define avz_Code_GetExtra PyUnstable_Code_GetExtra
+#define avz_Code_SetExtra PyUnstable_Code_SetExtra
+#else
+#define avz_RequestCodeExtraIndex _PyEval_RequestCodeExtraIndex
+#define avz_Code_GetExtra _PyCode_GetExtra
+#define avz_Code_SetExtra _PyCode_SetExtra
+#endif
+
+/* states (events.STATES order) */
+enum { S_CREATED = 0, S_RUNNING = 1, S_SUSPENDED = 2, S_CLOSED = 3 };
+/* object kinds (events.OBJECT_KINDS order) */
+enum { O_GENERATOR = 0, O_COROUTINE = 1, O_ASYNC_GENERATOR = 2, O_TASK = 3, O_FUTURE = 4 };
+/* event kinds (events.KINDS order: stored in records and files) */
+enum { K_CREATE = 0, K_START, K_RESUME, K_THROW, K_YIELD, K_AWAIT, K_RETURN, K_RAISE,
+       K_CLOSE, K_CANCEL };
+/* decisions about a code object (protocol.py) */
+enum { D_OUT = 0, D_RECORD = 1, D_CREATE_TASK = 2, D_SELECT = 3, D_UNAWAITED = 4,
+       D_TASK_NAME = 5 };
+/* the events reported for the stdlib code watched for asyncio (tasks.py) */
+enum { W_START = 0, W_RETURN = 1, W_RAISE = 2 };
+
+#define NO_VALUE 0xFFFFFFFFu
+#define INLINE_INT 0x80000000u
+#define INLINE_BIAS (1LL << 30)
+#define INLINE_MIN (-INLINE_BIAS)
+#define INLINE_MAX (INLINE_BIAS - 2)
+#define NO_TARGET (-1)
+#define OBJECT_COST 8
+#define STRING_COST_BYTES 24
+#define SHORT_STR 60
+#define STR_CACHE_MAX 100000
+#define GEN_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)
+#define MAX_SPECIAL 16
+#define ROOT_FLAG 0x40000000  /* a map value naming a task whose unrecorded coroutine this is */
+
+/* one event: 24 bytes, the layout of trace.RECORD ("<qIiII") on a little-endian machine */
+typedef struct {
+    int64_t t;
+    uint32_t obj;
+    int32_t target;
+    uint32_t value;
+    uint32_t line_kind; /* line << 8 | kind */
+} Record;
+
+/* ---- ptrmap.c: pointer -> int32, open addressing --------------------------------- */
+typedef struct {
+    uintptr_t *keys;  /* 0: empty, 1: deleted */
+    int32_t *values;
+    Py_ssize_t cap, used, filled;
+} PtrMap;
+
+int ptrmap_init(PtrMap *m);
+void ptrmap_free(PtrMap *m);
+int32_t ptrmap_get(const PtrMap *m, const void *key, int32_t missing);
+int ptrmap_set(PtrMap *m, const void *key, int32_t value);
+void ptrmap_del(PtrMap *m, const void *key);
+
+/* ---- codeinfo.c: what a code object's bytecode says, kept on the code object -------- */
+typedef struct {
+    uint32_t epoch;       /* the core whose decision this is */
+    int8_t decision;
+    uint8_t kind;         /* object kind of its instances */
+    int32_t firstlineno;
+    int32_t start;        /* byte offset of the first RESUME: at or before it, not started */
+    Py_ssize_t n_units;
+    uint8_t *code;        /* the bytecode (2 bytes a unit: opcode, arg) */
+    uint8_t *flags;       /* per unit: F_IN_SEND | F_SITE_KNOWN | F_DELEGATING */
+    int32_t *lines;       /* per unit, computed on first use (INT32_MIN: not yet) */
+} CodeInfo;
+
+enum { F_IN_SEND = 1, F_SITE_KNOWN = 2, F_DELEGATING = 4 };
+
+typedef struct {
+    int resume, yield_value, send, cache, return_value, return_const;
+} Opcodes;
+extern Opcodes avz_op;
+
+int codeinfo_setup(void);
+CodeInfo *codeinfo_of(PyObject *code); /* NULL with an exception set */
+int32_t codeinfo_line(CodeInfo *ci, PyObject *code, int offset);
+int codeinfo_delegating(CodeInfo *ci, int offset);
+int codeinfo_opcode(const CodeInfo *ci, int offset);
+int codeinfo_resume_arg(const CodeInfo *ci, int offset); /* -1: not a RESUME */
+static inline int codeinfo_in_send(const CodeInfo *ci, int offset)
+{
+    Py_ssize_t i = offset / 2;
+    return offset >= 0 && i < ci->n_units && (ci->flags[i] & F_IN_SEND);
+}
+
+/* ---- records.c: the clock and the record buffer ------------------------------------- */
+int64_t avz_ticks(void);
+double avz_ns_per_tick(void);
+int avz_clock_setup(void);
+const char *avz_clock_name(void);
+
+typedef struct {
+    PyObject_HEAD
+    Record *rec;
+    Py_ssize_t cap;      /* records reserved (never moved) */
+    Py_ssize_t n;        /* records written */
+    Py_ssize_t committed;
+    Py_ssize_t exports;
+} RecordBuffer;
+extern PyTypeObject RecordBufferType;
+RecordBuffer *recordbuffer_new(Py_ssize_t cap);
+int recordbuffer_ensure(RecordBuffer *b, Py_ssize_t n); /* committed for n records */
+
+/* ---- tracehook.c (3.11): what the trace hook notes about a frame between its events ---- */
+struct Aux {
+    int64_t pending_t;     /* an exception thrown in: when, and at which line */
+    int32_t pending_line;
+    uint32_t exc_value;    /* the exception passing through it, described */
+    int32_t exc_line;
+    int32_t maybe_lasti;   /* re-entered at its SEND: a throw if an exception comes here */
+    uint8_t flags;
+    PyObject *raised;      /* watched stdlib code or a task's coroutine: what left it */
+};
+
+/* ---- core.c: the core object ------------------------------------------------------- */
+typedef struct {
+    uint8_t state, kind;
+    int32_t task;          /* task whose coroutine chain it belongs to, or -1 */
+    int32_t root_of;       /* the task whose coroutine it is, or -1 */
+    int32_t line;          /* line of its last suspension point */
+    int64_t resume_at;     /* record of its last start/resume, or -1 */
+    void *key;             /* what the map knows it by (the object's address) */
+    PyObject *ref;         /* weak reference to it (owned), or NULL */
+    void *root_key;        /* a task: the address of its unrecorded coroutine */
+    PyObject *root_ref;    /* ... and a weak reference to that coroutine */
+    CodeInfo *info;        /* of its code (the code is kept alive by the core) */
+} ObjState;
+
+typedef struct {
+    PyObject_HEAD
+    /* what Python gave */
+    PyObject *registry, *decide, *first_sight, *describe, *target, *special_event;
+    PyObject *task_ended, *cancel_reached, *on_spent, *watch_end;
+    PyObject *strings, *index;     /* the registry's string table: list, dict */
+    PyObject *strcache;            /* short str -> index */
+    PyObject *exccache;            /* exception type -> index of "Name()" */
+    PyObject *codes;               /* code objects decided in this trace (kept alive) */
+    PyObject *collect;             /* bound method: the weak references' callback */
+    PyObject *disable;             /* sys.monitoring.DISABLE */
+    PyObject *special_codes[MAX_SPECIAL];
+    int special_decisions[MAX_SPECIAL];
+    int n_special;
+    unsigned long thread;
+    uint32_t epoch;
+    int values, active, spent, monitoring, trace_installed;
+    /* the record */
+    RecordBuffer *buf;
+    int64_t budget, used, dropped;
+    int64_t t0, last_t, duration;
+    double scale;                  /* ns per tick, fixed when the trace finishes */
+    uint32_t none_index, true_index, false_index;
+    /* objects */
+    ObjState *objs;
+    Py_ssize_t n_objs, cap_objs;
+    PtrMap map;        /* object address -> oid (| ROOT_FLAG: a task's unrecorded coroutine) */
+    PtrMap refs;       /* weak reference address -> oid (| ROOT_FLAG: the root's reference) */
+    Py_ssize_t n_roots;
+    int32_t *stack;
+    Py_ssize_t n_stack, cap_stack;
+    void *pending_key; /* a delegating frame's generator, after its inner one yielded */
+    int32_t pending_oid;
+    void *just_died;   /* the object whose weak reference just died (its finaliser is next) */
+    /* 3.11: per-frame notes of the trace hook */
+    PtrMap aux;
+    struct Aux *auxes;
+    Py_ssize_t n_aux, cap_aux;
+} Core;
+
+extern PyTypeObject CoreType;
+extern Core *avz_current; /* the core the rewritten cell code reports to */
+
+static inline int64_t core_now(Core *c) { return avz_ticks() - c->t0; }
+int64_t core_emit(Core *c, int64_t t, int32_t oid, int kind, uint32_t value, int32_t line,
+                  int32_t target);
+void core_drop(Core *c);
+uint32_t core_value(Core *c, PyObject *v);          /* NO_VALUE with no exception on failure */
+int64_t core_intern(Core *c, PyObject *text);       /* -1 with an exception */
+void core_pop(Core *c, int32_t oid);
+int core_push(Core *c, int32_t oid);
+int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObject *code,
+                 PyObject *obj, int watch);
+int32_t core_lookup(Core *c, PyObject *obj);
+void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value);
+void core_report(Core *c, const char *where); /* an error inside a hook: say it, go on */
+PyObject *core_collected(Core *c, PyObject *ref);  /* weak references' callback */
+PyObject *core_referent(PyObject *ref);            /* borrowed, NULL when dead */
+
+/* ---- events.c: the transitions, shared by both hooks ------------------------------- */
+int core_decide(Core *c, CodeInfo *ci, PyObject *code, PyObject *frame);
+void ev_start(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci, int offset);
+void ev_resume(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
+               int offset);
+void ev_throw(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
+              PyObject *exc, int64_t t, int32_t line);
+void ev_yield(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
+              int offset, PyObject *value);
+void ev_return(Core *c, PyObject *gen, PyObject *code, CodeInfo *ci, int offset,
+               PyObject *value);
+void ev_unwind(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
+               int offset, PyObject *exc, int has_described, uint32_t described, int32_t line);
+void ev_root_end(Core *c, PyObject *gen, int kind, PyObject *value, int has_described,
+                 uint32_t described);
+void ev_retype_as_throw(Core *c, PyObject *gen, PyObject *exc);
+void ev_special(Core *c, int decision, int event, PyObject *frame, PyObject *value);
+int ev_special_decision(Core *c, PyObject *code);
+PyObject *ev_sent(Core *c, PyObject *value);
+int32_t traceback_line(PyObject *exc_or_tb, PyObject *frame, int is_tb);
+
+/* ---- monitor.c (3.12+) and tracehook.c (3.11) --------------------------------------- */
+extern PyMethodDef avz_monitor_methods[];
+extern PyMethodDef avz_trace_methods[];
+int tracehook_setup(void);
+PyObject *tracehook_call(PyObject *self, PyObject *args, PyObject *kwargs);
+int tracehook_traverse(Core *c, visitproc visit, void *arg);
+int coretype_ready(void);
+
+#endif

@@ -1,0 +1,133 @@
+/* A map from addresses to small ints: open addressing, linear probing, power-of-two size.
+ * Keys 0 and 1 mark empty and deleted slots (no object lives at those addresses). */
+#include "native.h"
+
+#define EMPTY ((uintptr_t)0)
+#define DELETED ((uintptr_t)1)
+
+static inline Py_ssize_t slot_of(uintptr_t key, Py_ssize_t cap)
+{
+    uint64_t h = (uint64_t)key >> 4;
+    h *= 0x9E3779B97F4A7C15ull;
+    return (Py_ssize_t)(h >> 32) & (cap - 1);
+}
+
+static int alloc(PtrMap *m, Py_ssize_t cap)
+{
+    m->keys = PyMem_RawCalloc((size_t)cap, sizeof(uintptr_t));
+    m->values = PyMem_RawMalloc((size_t)cap * sizeof(int32_t));
+    if (m->keys == NULL || m->values == NULL) {
+        PyMem_RawFree(m->keys);
+        PyMem_RawFree(m->values);
+        m->keys = NULL;
+        m->values = NULL;
+        PyErr_NoMemory();
+        return -1;
+    }
+    m->cap = cap;
+    m->used = m->filled = 0;
+    return 0;
+}
+
+int ptrmap_init(PtrMap *m)
+{
+    return alloc(m, 64);
+}
+
+void ptrmap_free(PtrMap *m)
+{
+    PyMem_RawFree(m->keys);
+    PyMem_RawFree(m->values);
+    m->keys = NULL;
+    m->values = NULL;
+    m->cap = m->used = m->filled = 0;
+}
+
+int32_t ptrmap_get(const PtrMap *m, const void *key, int32_t missing)
+{
+    uintptr_t k = (uintptr_t)key;
+    if (m->cap == 0)
+        return missing;
+    Py_ssize_t mask = m->cap - 1;
+    for (Py_ssize_t i = slot_of(k, m->cap);; i = (i + 1) & mask) {
+        uintptr_t at = m->keys[i];
+        if (at == k)
+            return m->values[i];
+        if (at == EMPTY)
+            return missing;
+    }
+}
+
+static int grow(PtrMap *m)
+{
+    PtrMap old = *m;
+    Py_ssize_t cap = old.cap;
+    /* a map full of deleted slots is rebuilt at the same size */
+    if (old.used * 2 >= old.cap)
+        cap *= 2;
+    if (alloc(m, cap) < 0) {
+        *m = old;
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < old.cap; i++) {
+        uintptr_t k = old.keys[i];
+        if (k != EMPTY && k != DELETED)
+            ptrmap_set(m, (void *)k, old.values[i]);
+    }
+    PyMem_RawFree(old.keys);
+    PyMem_RawFree(old.values);
+    return 0;
+}
+
+int ptrmap_set(PtrMap *m, const void *key, int32_t value)
+{
+    uintptr_t k = (uintptr_t)key;
+    if (m->cap == 0 && alloc(m, 64) < 0)
+        return -1;
+    if ((m->filled + 1) * 4 >= m->cap * 3 && grow(m) < 0)
+        return -1;
+    Py_ssize_t mask = m->cap - 1;
+    Py_ssize_t tomb = -1;
+    for (Py_ssize_t i = slot_of(k, m->cap);; i = (i + 1) & mask) {
+        uintptr_t at = m->keys[i];
+        if (at == k) {
+            m->values[i] = value;
+            return 0;
+        }
+        if (at == DELETED) {
+            if (tomb < 0)
+                tomb = i;
+            continue;
+        }
+        if (at == EMPTY) {
+            if (tomb >= 0) {
+                i = tomb;
+            }
+            else {
+                m->filled++;
+            }
+            m->keys[i] = k;
+            m->values[i] = value;
+            m->used++;
+            return 0;
+        }
+    }
+}
+
+void ptrmap_del(PtrMap *m, const void *key)
+{
+    uintptr_t k = (uintptr_t)key;
+    if (m->cap == 0)
+        return;
+    Py_ssize_t mask = m->cap - 1;
+    for (Py_ssize_t i = slot_of(k, m->cap);; i = (i + 1) & mask) {
+        uintptr_t at = m->keys[i];
+        if (at == k) {
+            m->keys[i] = DELETED;
+            m->used--;
+            return;
+        }
+        if (at == EMPTY)
+            return;
+    }
+}
