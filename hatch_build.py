@@ -10,7 +10,7 @@ unpacked sdist (it has PKG-INFO and ships the built bundles) it uses them as the
 so `pip install jupyter-asyncviz-*.tar.gz` needs neither Node.js nor the network.
 ASYNCVIZ_BUILD_JS=1 forces a rebuild, ASYNCVIZ_BUILD_JS=0 skips it when the bundles exist.
 
-The C extension (every asyncviz/recording/_native/*.c) is built as
+The C extension (every asyncviz/recording/csrc/*.c) is built as
 asyncviz/recording/nativebuild.py defines it, loaded here by file path:
 - wheel: compiled in a temporary directory and put into the wheel, which is then
   platform-specific;

@@ -54,7 +54,7 @@ find_python() {
 build_inputs_changed() {
     local stamp=$1 f
     for f in pyproject.toml hatch_build.py asyncviz/recording/nativebuild.py \
-             asyncviz/recording/_native/*.c asyncviz/recording/_native/*.h; do
+             asyncviz/recording/csrc/*.c asyncviz/recording/csrc/*.h; do
         [ -e "$f" ] || continue
         if [ "$f" -nt "$stamp" ]; then
             return 0

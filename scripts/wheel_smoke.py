@@ -8,8 +8,7 @@ import sys
 import asyncviz
 import asyncviz.recording._native as native
 
-# a source tree's asyncviz/recording/_native/ (the C sources) would import as an empty
-# namespace package: insist on the compiled module
+# insist on the compiled module, not something else of that name
 assert getattr(native, "__file__", None), f"not the compiled module: {native!r}"
 assert native.ABI >= 1, native.ABI
 
