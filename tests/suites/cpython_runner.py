@@ -118,6 +118,7 @@ def outcome(module: str, traced: bool, backend: str | None, result: OutcomeResul
     def ids(pairs):
         return [test.id() for test, _ in pairs]
 
+    started = set(result.started)
     details = {}
     for test, text in result.failures + result.errors:
         details.setdefault(test.id(), text[-TRACEBACK_CHARS:])
@@ -127,7 +128,10 @@ def outcome(module: str, traced: bool, backend: str | None, result: OutcomeResul
         "traced": traced,
         "backend": backend,
         "tests_run": result.testsRun,
-        "ids": result.started,
+        # every test started, and those skipped without being started (3.12+ skips a
+        # test with a skip decorator before startTest)
+        "ids": result.started + [test.id() for test, _ in result.skipped
+                                 if test.id() not in started],
         "failures": ids(result.failures),
         "errors": ids(result.errors),
         "skipped": {test.id(): reason for test, reason in result.skipped},
@@ -142,7 +146,7 @@ def outcome(module: str, traced: bool, backend: str | None, result: OutcomeResul
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("module", help="e.g. test.test_generators")
+    parser.add_argument("module", help="e.g. test.test_generators (or one test's id)")
     parser.add_argument("--traced", action="store_true",
                         help="run each test case inside asyncviz.trace(include=['*'])")
     parser.add_argument("--backend", default=None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -43,6 +44,7 @@ RUN_TIMEOUT = 480
 FLAKY: dict[str, str] = {}
 FLAKY_RERUNS = 3
 SHOWN_PER_KIND = 30  # ids listed per kind of difference in a failure message
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(: |$)")
 
 
 def run_module(module: str, *, traced: bool, backend: str | None, workdir: Path) -> dict:
@@ -91,9 +93,11 @@ def tail(text: str, lines: int) -> str:
 
 
 def first_line(traceback_text: str) -> str:
-    """The exception line of a traceback (its last non-empty line), cut short."""
+    """The exception line of a traceback ("AssertionError: ..."), cut short: the last line
+    that starts with a name and a colon (an assertEqual diff after it starts otherwise)."""
     lines = [ln for ln in traceback_text.splitlines() if ln.strip()]
-    return (lines[-1] if lines else "")[:200]
+    found = [ln for ln in lines if EXCEPTION_LINE.match(ln)]
+    return (found[-1] if found else lines[-1] if lines else "")[:200]
 
 
 def differences(plain: dict, traced: dict, flaky=frozenset()) -> tuple[list[str], set[str]]:

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.suites
 REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / ".suites-cache"
 RUN_TIMEOUT = 600  # seconds for one run of one suite
-SHOWN = 30  # ids listed per kind of difference
+SHOWN = 150  # ids listed per kind of difference
 
 
 @dataclasses.dataclass(frozen=True)
@@ -279,10 +279,14 @@ def differences(plain: dict, traced: dict) -> tuple[list[str], set[str]]:
     if b.keys() - a.keys():
         listing("run traced, not untraced", b.keys() - a.keys())
     changed = {i for i in a.keys() & b.keys() if Counter(a[i]) != Counter(b[i])}
-    if changed:
-        listing("outcome differs", changed,
-                lambda i: f"untraced {describe(a[i])}, traced {describe(b[i])}"
-                          + (f": {traced['details'][i]}" if i in traced["details"] else ""))
+    # grouped by what changed: one library bug often breaks a hundred tests the same way
+    groups: dict[str, set[str]] = {}
+    for i in changed:
+        how = (f"untraced {describe(a[i])}, traced {describe(b[i])}"
+               + (f": {traced['details'][i]}" if i in traced["details"] else ""))
+        groups.setdefault(how, set()).add(i)
+    for how, ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        listing(f"outcome differs: {how}", ids)
     if traced["not_started"]:
         listing("traces that could not start (tests ran untraced)",
                 traced["not_started"].keys(), traced["not_started"].get)
