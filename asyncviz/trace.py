@@ -14,11 +14,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
-from .events import KINDS, KIND_CODE
+from .events import KINDS
 
 # t: int64 ns since start | obj: uint32 | target: int32 (-1: none)
-# value: uint32 — a string index; or, high bit set, a small int stored inline (no string
-#   made or kept while recording: most values are ints); NO_VALUE: none
+# value: uint32, one of
+#   0 .. NUMBER_BASE - 1             an index into `strings` (a description)
+#   NUMBER_BASE .. INLINE_INT - 1    an index into `numbers`: an int too wide to store
+#                                    inline (64 bits at most) or a float; its repr
+#   INLINE_INT | (v + INLINE_BIAS)   a small int, inline (most values are ints: no
+#                                    string is made or kept for them while recording)
+#   NO_VALUE                         none
 # line << 8 | kind code (line 0: unknown)
 RECORD = struct.Struct("<qIiII")
 RECORD_SIZE = RECORD.size  # 24 bytes
@@ -26,23 +31,22 @@ NO_VALUE = 0xFFFFFFFF
 INLINE_INT = 0x80000000
 INLINE_BIAS = 1 << 30
 INLINE_MIN, INLINE_MAX = -INLINE_BIAS, INLINE_BIAS - 2  # NO_VALUE stays free
+NUMBER_BASE = 0x40000000
+NUMBER_MIN, NUMBER_MAX = -(1 << 63), (1 << 63) - 1  # ints kept as numbers
 
 
-def inline_int(v: int) -> int:
-    """The value field for a small int (INLINE_MIN <= v <= INLINE_MAX)."""
-    return INLINE_INT | (v + INLINE_BIAS)
-
-
-def value_text(value: int, strings: Sequence[str]) -> str | None:
+def value_text(value: int, strings: Sequence[str], numbers: Sequence = ()) -> str | None:
     if value == NO_VALUE:
         return None
     if value & INLINE_INT:
         return str((value & ~INLINE_INT) - INLINE_BIAS)
+    if value >= NUMBER_BASE:
+        return repr(numbers[value - NUMBER_BASE])
     return strings[value]
 NO_TARGET = -1
 
 FILE_MAGIC = b"ASYNCVIZ-TRACE\n\x00"
-FILE_VERSION = 1
+FILE_VERSION = 2  # 2: the numbers table; format 1 (no numbers) still loads
 
 
 class Event(NamedTuple):
@@ -54,7 +58,7 @@ class Event(NamedTuple):
     target: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Traced:
     id: int
     kind: str                 # generator | coroutine | async_generator | task | future
@@ -93,11 +97,12 @@ class TraceFileError(ValueError):
 class EventList(Sequence[Event]):
     """The events of a trace, decoded from the record buffer on access."""
 
-    __slots__ = ("_buf", "_strings")
+    __slots__ = ("_buf", "_strings", "_numbers")
 
-    def __init__(self, buf: bytes, strings: list[str]):
+    def __init__(self, buf: bytes, strings: list[str], numbers: Sequence = ()):
         self._buf = buf
         self._strings = strings
+        self._numbers = numbers
 
     def __len__(self) -> int:
         return len(self._buf) // RECORD_SIZE
@@ -105,7 +110,7 @@ class EventList(Sequence[Event]):
     def _decode(self, rec) -> Event:
         t, obj, target, value, lk = rec
         line = lk >> 8
-        return Event(t, KINDS[lk & 0xFF], obj, value_text(value, self._strings),
+        return Event(t, KINDS[lk & 0xFF], obj, value_text(value, self._strings, self._numbers),
                      line or None, None if target == NO_TARGET else target)
 
     def __getitem__(self, i):
@@ -138,10 +143,11 @@ class Trace:
     dropped: int = 0
     meta: dict = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # filename -> text, for views
+    numbers: list = field(default_factory=list)  # wide ints and floats that crossed
 
     @property
     def events(self) -> EventList:
-        return EventList(self.buffer, self.strings)
+        return EventList(self.buffer, self.strings, self.numbers)
 
     @property
     def truncated(self) -> bool:
@@ -180,7 +186,7 @@ class Trace:
         if not n:
             return 0.0
         strings = sum(len(s.encode()) + 8 for s in self.strings)
-        return (len(self.buffer) + strings) / n
+        return (len(self.buffer) + strings + 8 * len(self.numbers)) / n
 
     def summary(self):
         from .analysis.summary import Summary
@@ -228,6 +234,7 @@ class Trace:
             "format": FILE_VERSION,
             "record": RECORD.format,
             "strings": self.strings,
+            "numbers": [_number_out(x) for x in self.numbers],
             "objects": [asdict(o) for o in self.objects],
             "idle": [list(p) for p in self.idle],
             "dropped": self.dropped,
@@ -267,11 +274,12 @@ class Trace:
             raise bad(f"its contents are corrupted: {exc}") from None
         try:
             strings = [str(s) for s in meta["strings"]]
+            numbers = [_number_in(x) for x in meta.get("numbers", [])]
             objects = [Traced(**o) for o in meta["objects"]]
             trace = cls(buffer=buffer, strings=strings, objects=objects,
                         idle=[(int(a), int(b)) for a, b in meta["idle"]],
                         dropped=int(meta["dropped"]), meta=dict(meta["meta"]),
-                        sources=dict(meta.get("sources", {})))
+                        sources=dict(meta.get("sources", {})), numbers=numbers)
         except (KeyError, TypeError, ValueError) as exc:
             raise bad(f"its description is incomplete: {exc!r}") from None
         problem = trace.check()
@@ -283,12 +291,13 @@ class Trace:
         """Why the records do not fit the tables (None when they do)."""
         if len(self.buffer) % RECORD_SIZE:
             return "the event records are cut short"
-        nobj, nstr = len(self.objects), len(self.strings)
+        nobj, nstr, nnum = len(self.objects), len(self.strings), len(self.numbers)
         if any(o.id != i for i, o in enumerate(self.objects)):
             return "object ids are not numbered in order"
         last = None
         for t, obj, target, value, lk in RECORD.iter_unpack(self.buffer):
-            if obj >= nobj or target >= nobj or (not value & INLINE_INT and value >= nstr):
+            if obj >= nobj or target >= nobj or (not value & INLINE_INT and (
+                    value >= NUMBER_BASE + nnum if value >= NUMBER_BASE else value >= nstr)):
                 return "an event refers to an object or value that is not there"
             if (lk & 0xFF) >= len(KINDS):
                 return "an event has an unknown kind"
@@ -310,5 +319,16 @@ def load(path) -> Trace:
     return Trace.from_bytes(data, name=str(path))
 
 
-def encode_kind(kind: str) -> int:
-    return KIND_CODE[kind]
+def _number_out(x):
+    """A number for the file's JSON (which has no infinities or NaN)."""
+    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+        return {"float": repr(x)}
+    return x
+
+
+def _number_in(x):
+    if isinstance(x, dict):
+        return float(x["float"])
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return x
+    raise ValueError(f"a number table entry is {x!r}")

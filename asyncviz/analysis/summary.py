@@ -165,7 +165,7 @@ class Summary:
         objects = trace.objects
         steps = [_Steps() for _ in objects]
         last_t = 0
-        strings = trace.strings
+        strings, numbers = trace.strings, trace.numbers
         for t, obj, target, value, lk in RECORD.iter_unpack(trace.buffer):
             last_t = t
             s = steps[obj]
@@ -187,7 +187,7 @@ class Summary:
             elif kind == _RETURN or kind == _RAISE:
                 s.finish(t)
                 verb = "returned" if kind == _RETURN else "raised"
-                s.end = verb if value == NO_VALUE else f"{verb} {value_text(value, strings)}"
+                s.end = verb if value == NO_VALUE else f"{verb} {value_text(value, strings, numbers)}"
             elif kind == _CLOSE:
                 s.finish(t)
                 s.end = "closed"

@@ -115,7 +115,7 @@ class NativeBackend:
 
         core = self.core = native.Core(registry, thread, max_events, values, decide,
                                        mon.DISABLE)
-        registry.core = core
+        registry.attach(core)
         core.watch_end = self._watch_end
         for code in registry.special:  # their returns (their starts are global events)
             set_local(tool, code, E.PY_RETURN)
@@ -147,7 +147,7 @@ class NativeBackend:
         refuse_if_traced()
         core = self.core = native.Core(registry, thread, max_events, values,
                                        registry.decide, None)
-        registry.core = core
+        registry.attach(core)
         core.install_trace()
         native.activate(core)
         self.sent_hook = native.sent

@@ -17,7 +17,7 @@ import weakref
 
 from ..events import KIND_CODE
 from ..trace import (INLINE_BIAS, INLINE_INT, INLINE_MAX, INLINE_MIN, NO_TARGET, NO_VALUE,
-                     RECORD, RECORD_SIZE)
+                     NUMBER_BASE, NUMBER_MAX, NUMBER_MIN, RECORD)
 from . import framegen
 from .codeinfo import codeinfo
 from .protocol import (ASYNC_GENERATOR, CLOSED, CREATED, FUTURE, OBJECT_COST, RUNNING,
@@ -74,6 +74,7 @@ class PyCore:
         self.spent = False
         self.on_spent = None               # the backend's switch_off
         self.strings = registry.strings
+        self.numbers = registry.numbers
         self.states: list[ObjState] = []
         self.frames: dict[int, ObjState] = {}   # id(frame) -> its object
         self.by_id: dict[int, ObjState] = {}    # id(object) -> its state, while alive
@@ -125,7 +126,11 @@ class PyCore:
         if cls is int:
             if INLINE_MIN <= v <= INLINE_MAX:
                 return INLINE_INT | (v + INLINE_BIAS)
+            if NUMBER_MIN <= v <= NUMBER_MAX:
+                return self._number(v)
             return self.registry.describe(v)
+        if cls is float:
+            return self._number(v)
         if cls is str and len(v) <= 60:
             # short strings repeat (names, states): repr once per distinct string
             i = self._strs.get(v)
@@ -135,6 +140,13 @@ class PyCore:
                     self._strs[v] = i
             return i
         return self.registry.describe(v)
+
+    def _number(self, v) -> int:
+        """A wide int or a float, kept as it is in the numbers table (its repr is its
+        description; no string is made while recording)."""
+        self.numbers.append(v)
+        self.used += 1
+        return NUMBER_BASE + len(self.numbers) - 1
 
     # -- the state table the registry builds --------------------------------------------
 

@@ -36,7 +36,7 @@ class PythonMonitoringBackend:
         self.tool, self.note = claim_tool_id()
         tool = self.tool
         core = PyCore(registry, thread, max_events, values)
-        registry.core = core
+        registry.attach(core)
         core.watch_end = self._watch_end
         decided: dict[int, int] = {}
         decide_ = registry.decide

@@ -41,7 +41,7 @@ class PythonTraceBackend:
     def start(self, registry, thread: int, max_events: int, values: bool) -> PyCore:
         refuse_if_traced()
         core = PyCore(registry, thread, max_events, values)
-        registry.core = core
+        registry.attach(core)
         roots: set[int] = set()    # id() of unrecorded coroutine code that ends a task
         core.watch_end = lambda code: roots.add(id(code))
         decided: dict[int, int] = {}

@@ -62,10 +62,11 @@ class Recorder:
             self.backend, self.reason = choose(self.backend_name)
         except (BackendUnavailable, ValueError) as exc:
             raise TraceError(str(exc)) from None
-        watch_asyncio = "asyncio" in sys.modules
-        if watch_asyncio:
-            from .tasks import special_codes
-            registry.watch_asyncio(special_codes())
+        watch = None
+        if "asyncio" in sys.modules:
+            from .tasks import AsyncioWatch, special_codes
+            watch = AsyncioWatch(registry)
+            registry.watch_asyncio(watch, special_codes())
         try:
             self.core = self.backend.start(registry, threading.get_ident(), self.max_events,
                                            self.values)
@@ -74,10 +75,8 @@ class Recorder:
         self.core.on_spent = self._spent
         if self.backend.note:
             self.notes.append(self.backend.note)
-        if watch_asyncio:
+        if watch is not None:
             from asyncio import events
-            from .tasks import AsyncioWatch
-            watch = registry.asyncio = AsyncioWatch(registry)
             loop = events._get_running_loop()
             if loop is not None:
                 import asyncio
@@ -111,7 +110,7 @@ class Recorder:
         idle = registry.asyncio.idle if registry.asyncio is not None else []
         return Trace(
             buffer=core.records(), strings=registry.strings.strings,
-            objects=registry.objects,
+            numbers=registry.numbers, objects=registry.objects,
             idle=[(core.to_ns(a), core.to_ns(b)) for a, b in idle],
             dropped=core.dropped, meta=self._meta(core), sources=self._sources(registry))
 

@@ -8,7 +8,7 @@ list, labels, the string table, the scope, and the asyncio watch (`tasks.py`).
 """
 from __future__ import annotations
 
-from collections import Counter
+import types
 
 from ..events import KIND_CODE, OBJECT_KINDS, STATES
 from ..trace import NO_TARGET, NO_VALUE, StringTable, Traced
@@ -26,7 +26,8 @@ class Registry:
         self.root_label = root_label
         self.objects: list[Traced] = []
         self.strings = StringTable()
-        self.labels: Counter = Counter()
+        self.numbers: list = []  # wide ints and floats, by index (trace.NUMBER_BASE)
+        self.labels: dict[str, int] = {}
         self.core = None        # the recording core, set by the backend before its hooks go on
         self.asyncio = None     # tasks.AsyncioWatch, when asyncio is in play
         self.special: dict = {}  # code -> decision, for the stdlib code watched for asyncio
@@ -34,11 +35,22 @@ class Registry:
         self._decisions: dict[int, tuple] = {}  # id(code) -> (code, decision)
         self.never_awaited: list[int] = []
 
+    def attach(self, core) -> None:
+        """The core that records (a backend calls this before its hooks go on)."""
+        self.core = core
+        if self.asyncio is not None:
+            self.asyncio.attach(core)
+
     # -- code ---------------------------------------------------------------------------
 
-    def watch_asyncio(self, codes: dict) -> None:
+    def watch_asyncio(self, watch, codes: dict) -> None:
+        """Watch asyncio (tasks.AsyncioWatch) through these stdlib code objects."""
+        self.asyncio = watch
         self.special = dict(codes)
         self.special_ids = {id(code) for code in self.special}
+        self.special_event = watch.on_code
+        self.task_ended = watch.ended
+        self.cancel_reached = watch.cancel_reached
 
     def decide(self, code, frame=None) -> int:
         """What a core does with `code` (protocol.OUT, RECORD, or an asyncio hook)."""
@@ -54,22 +66,36 @@ class Registry:
 
     # -- objects ------------------------------------------------------------------------
 
-    def new_object(self, kind: int, name: str, *, filename=None, firstlineno=None,
-                   parent: int | None = None, initial: int | None = None,
-                   state: int = CREATED, label: str | None = None, task: int = -1,
-                   line: int = 0, code=None, obj=None, watch: bool = True,
-                   frame=None) -> int:
+    def new_object(self, kind: int, name: str, parent: int | None, state: int, *,
+                   label: str | None = None, obj=None, initial: int | None = None) -> int:
+        """An object that is not code running in a frame: a task or a future."""
         if label is None:
-            short = name.rsplit(".", 1)[-1]
-            self.labels[short] += 1
-            label = f"{short}#{self.labels[short]}"
+            label = self._label(name)
+        oid = self.core.add(kind, state, -1, 0, None, obj, True, None)
+        self._traced(oid, kind, name, label, None, None, state, parent, initial)
+        return oid
+
+    def object_of_code(self, code, parent: int | None, initial: int | None, state: int,
+                       task: int, line: int, obj, watch: bool, frame) -> int:
+        """A generator, coroutine or async generator running `code` (first sight)."""
+        kind = object_kind(code.co_flags)
+        name = code.co_qualname
         oid = self.core.add(kind, state, task, line, code, obj, watch, frame)
+        self._traced(oid, kind, name, self._label(name), code.co_filename,
+                     code.co_firstlineno, state, parent, initial)
+        return oid
+
+    def _label(self, name: str) -> str:
+        short = name[name.rfind(".") + 1:]
+        n = self.labels[short] = self.labels.get(short, 0) + 1
+        return f"{short}#{n}"
+
+    def _traced(self, oid, kind, name, label, filename, firstlineno, state, parent, initial):
         if oid != len(self.objects):
             raise AssertionError(f"object ids out of step: {oid} != {len(self.objects)}")
         self.objects.append(Traced(oid, OBJECT_KINDS[kind], name, label, filename, firstlineno,
                                    STATES[state], parent,
                                    None if initial is None else STATES[initial]))
-        return oid
 
     def driver(self) -> tuple[int | None, int]:
         """(parent, task) for an object first seen now: what runs, or the running task."""
@@ -93,10 +119,8 @@ class Registry:
             parent = task = starting  # an eager task's first step, inside create_task
         else:
             parent, task = self.driver()
-        oid = self.new_object(object_kind(code.co_flags), code.co_qualname, filename=code.co_filename,
-                              firstlineno=code.co_firstlineno, parent=parent, initial=initial,
-                              state=initial, task=task, code=code, obj=gen, watch=not dying,
-                              frame=frame)
+        oid = self.object_of_code(code, parent, initial, initial, task, 0, gen, not dying,
+                                  frame)
         if aio is not None and task >= 0 and parent == task:
             aio.adopt(task, oid, gen, eager=starting >= 0)
         return oid
@@ -111,9 +135,7 @@ class Registry:
             return
         parent, task = self.driver()
         line = code.co_firstlineno
-        oid = self.new_object(object_kind(code.co_flags), code.co_qualname, filename=code.co_filename,
-                              firstlineno=line, parent=parent, task=task, line=line, code=code,
-                              obj=obj, frame=frame)
+        oid = self.object_of_code(code, parent, None, CREATED, task, line, obj, True, frame)
         core.emit(core.now(), oid, _K_CREATE, NO_VALUE, line)
 
     def adopt_coroutine(self, coro, task_oid: int) -> int:
@@ -121,12 +143,9 @@ class Registry:
         code, frame = _code_and_frame(coro)
         if code is None or frame is None or self.decide(code, frame) != RECORD:
             return -1
-        from .codeinfo import codeinfo
-        state = CREATED if frame.f_lasti <= codeinfo(code).start else SUSPENDED
-        return self.new_object(object_kind(code.co_flags), code.co_qualname, filename=code.co_filename,
-                               firstlineno=code.co_firstlineno, parent=task_oid, initial=state,
-                               state=state, task=task_oid, line=code.co_firstlineno,
-                               code=code, obj=coro, frame=frame)
+        state = _state_of(coro, CREATED)
+        return self.object_of_code(code, task_oid, state, state, task_oid, code.co_firstlineno,
+                                   coro, True, frame)
 
     # -- values and awaited things --------------------------------------------------------
 
@@ -143,22 +162,21 @@ class Registry:
             task = self.asyncio.register(value, late=True)
             if task >= 0:
                 return task
-        return self.new_object(FUTURE, type(value).__name__, state=SUSPENDED, obj=value)
+        return self.new_object(FUTURE, type(value).__name__, None, SUSPENDED, obj=value)
 
     # -- asyncio, through the stdlib code the cores watch ---------------------------------
+    # No-ops without asyncio; `watch_asyncio` puts the watch's own methods in their place,
+    # so that a core calls them directly.
 
-    def special_event(self, decision: int, event: int, frame, value=None) -> None:
-        """A core saw watched stdlib code start (event 0), return (1) or raise (2)."""
-        if self.asyncio is not None:
-            self.asyncio.on_code(decision, event, frame, value)
+    def special_event(self, decision: int, event: int, frame, *value) -> None:
+        """A core saw watched stdlib code start (event 0; `value`: its argument, when the
+        core read it), return (1; what it returned) or raise (2)."""
 
     def task_ended(self, task_oid: int) -> None:
-        if self.asyncio is not None:
-            self.asyncio.ended(task_oid)
+        """The coroutine of a task ended it."""
 
     def cancel_reached(self, task_oid: int, exc, t: int) -> None:
-        if self.asyncio is not None:
-            self.asyncio.cancel_reached(task_oid, exc, t)
+        """A CancelledError was thrown into a task's coroutine chain."""
 
     # -- the end --------------------------------------------------------------------------
 
@@ -192,21 +210,23 @@ class Registry:
             traced.state = STATES[state]
 
 
+_STATE_PREFIX = {types.GeneratorType: "gi", types.CoroutineType: "cr",
+                 types.AsyncGeneratorType: "ag"}
+
+
 def _state_of(obj, recorded: int) -> int:
     """The state of a live generator, coroutine or async generator, as inspect names it."""
-    for prefix in ("gi", "cr", "ag"):
-        frame = getattr(obj, prefix + "_frame", False)
-        if frame is False:
-            continue
-        if getattr(obj, prefix + "_running", False):
-            return RUNNING
-        if frame is None:
-            return CLOSED
-        suspended = getattr(obj, prefix + "_suspended", None)
-        if suspended is not None:
-            return SUSPENDED if suspended else CREATED
-        return recorded if recorded != CLOSED else SUSPENDED
-    return recorded
+    prefix = _STATE_PREFIX.get(type(obj))
+    if prefix is None:
+        return recorded
+    if getattr(obj, prefix + "_running", False):
+        return RUNNING
+    if getattr(obj, prefix + "_frame", None) is None:
+        return CLOSED
+    suspended = getattr(obj, prefix + "_suspended", None)
+    if suspended is not None:
+        return SUSPENDED if suspended else CREATED
+    return recorded if recorded != CLOSED else SUSPENDED
 
 
 def _done(future) -> bool:
@@ -216,10 +236,18 @@ def _done(future) -> bool:
         return True
 
 
+_PARTS = {types.GeneratorType: ("gi_code", "gi_frame"),
+          types.CoroutineType: ("cr_code", "cr_frame"),
+          types.AsyncGeneratorType: ("ag_code", "ag_frame")}
+
+
 def _code_and_frame(obj):
-    for code_attr, frame_attr in (("gi_code", "gi_frame"), ("cr_code", "cr_frame"),
-                                  ("ag_code", "ag_frame")):
-        code = getattr(obj, code_attr, None)
-        if code is not None:
-            return code, getattr(obj, frame_attr, None)
-    return None, None
+    """(code, frame) of a generator, coroutine or async generator; (None, None) else."""
+    names = _PARTS.get(type(obj))
+    if names is None:  # a subclass, or something that only looks like one
+        for names in _PARTS.values():
+            if hasattr(obj, names[0]):
+                break
+        else:
+            return None, None
+    return getattr(obj, names[0], None), getattr(obj, names[1], None)

@@ -23,21 +23,25 @@ private fields (`_result`, `_exception`): `exception()` would mark it retrieved.
 from __future__ import annotations
 
 import asyncio
+import functools
 import selectors
 import warnings
 from asyncio import base_events
 from asyncio import events as _events
 
 from ..trace import NO_VALUE
-from .protocol import (CLOSED, COROUTINE, CREATE_TASK, CREATED, RECORD, SELECT, SUSPENDED, TASK,
-                       TASK_NAME, UNAWAITED)
+from .protocol import (CLOSED, CREATE_TASK, CREATED, RECORD, SELECT, SUSPENDED, TASK, TASK_NAME,
+                       UNAWAITED)
 from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
+MISSING = object()  # no argument given: read it from the frame
 
 
+@functools.cache
 def special_codes() -> dict:
-    """The stdlib code objects the cores watch, and what each one means."""
+    """The stdlib code objects the cores watch, and what each one means (they do not
+    change while the interpreter runs: found once)."""
     codes = {base_events.BaseEventLoop.create_task.__code__: CREATE_TASK}
     for cls in vars(selectors).values():
         select = vars(cls).get("select") if isinstance(cls, type) else None
@@ -62,7 +66,7 @@ def _arg(frame, name: str):
 class AsyncioWatch:
     def __init__(self, registry):
         self.registry = registry
-        self.core = registry.core
+        self.core = None  # the recording core, once it is made (attach)
         self.tasks: list[int] = []               # every task object, in order
         self.creating: list[tuple] = []          # (coro, task oid or -1) while create_task runs
         self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
@@ -70,26 +74,32 @@ class AsyncioWatch:
         self.names: dict[int, str] = {}          # oid -> label given by the recorder's caller
         self.cancels: dict[int, int] = {}        # oid -> cancellation requests recorded
 
+    def attach(self, core) -> None:
+        self.core = core
+
     # -- the watched stdlib code ----------------------------------------------------------
 
-    def on_code(self, decision: int, event: int, frame, value) -> None:
+    def on_code(self, decision: int, event: int, frame, value=MISSING) -> None:
+        """Watched stdlib code started (its argument in `value` when the core read it),
+        returned (`value`: what it returned) or raised."""
         if decision == CREATE_TASK:
             if event == START:
-                self._create_start(_arg(frame, "coro"))
+                self._create_start(_arg(frame, "coro") if value is MISSING else value)
             else:
                 self._create_end(value if event == RETURN else None)
         elif decision == SELECT:
             if event == START:
-                timeout = _arg(frame, "timeout")
+                timeout = _arg(frame, "timeout") if value is MISSING else value
                 self.selecting.append((self.core.now(), timeout is None or timeout > 0))
             elif self.selecting:
                 began, waits = self.selecting.pop()
                 if waits and self.core.active:
                     self.idle.append((began, self.core.now()))
         elif decision == UNAWAITED and event == START:
-            self._unawaited(_arg(frame, "coro"))
+            self._unawaited(_arg(frame, "coro") if value is MISSING else value)
         elif decision == TASK_NAME and event == RETURN:
-            task = _arg(frame, "task")
+            # the native core hands over the task; the Python backends its return value
+            task = value if value is not None and value is not MISSING else _arg(frame, "task")
             oid = self.core.lookup(task) if task is not None else -1
             if oid >= 0:
                 self._read_name(oid, task)
@@ -107,8 +117,8 @@ class AsyncioWatch:
             # (asyncio.run's shutdown helpers, for one)
             self.creating.append((coro, -1))
             return
-        oid = self.registry.new_object(TASK, "Task", parent=parent if parent >= 0 else None,
-                                       label="", state=CREATED)
+        oid = self.registry.new_object(TASK, "Task", parent if parent >= 0 else None, CREATED,
+                                       label="")
         core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
         self.creating.append((coro, oid))
 
@@ -143,10 +153,8 @@ class AsyncioWatch:
             code = getattr(coro, "cr_code", None)
             if code is None or self.registry.decide(code) != RECORD:
                 return
-            oid = self.registry.new_object(COROUTINE, code.co_qualname, filename=code.co_filename,
-                                           firstlineno=code.co_firstlineno, initial=CREATED,
-                                           state=CREATED, line=code.co_firstlineno,
-                                           code=code, obj=coro, watch=False)
+            oid = self.registry.object_of_code(code, None, CREATED, CREATED, -1,
+                                               code.co_firstlineno, coro, False, None)
         if self.core.state(oid) != CLOSED:
             self.core.emit(self.core.now(), oid, K_CLOSE, NO_VALUE, code_line(coro))
             self.core.set_state(oid, CLOSED)
@@ -158,7 +166,6 @@ class AsyncioWatch:
         core = self.core
         core.bind(oid, task)
         self.tasks.append(oid)
-        self._read_name(oid, task)
         if coro is None:
             return
         c = core.lookup(coro)
@@ -168,8 +175,10 @@ class AsyncioWatch:
             self._link(oid, c)
         else:
             core.link_unrecorded(oid, coro)
-        if core.state(oid) != CLOSED and _finished(task):
-            self._settle(oid, task)  # an eager task finished before we knew its coroutine
+        if _finished(task):  # an eager task, over before create_task returned
+            self._read_name(oid, task)
+            if core.state(oid) != CLOSED:
+                self._settle(oid, task)
 
     def _link(self, task_oid: int, coro_oid: int) -> None:
         self.core.link(coro_oid, task_oid)
@@ -187,7 +196,7 @@ class AsyncioWatch:
             return oid
         if late and _finished(task):
             return -1
-        oid = self.registry.new_object(TASK, "Task", label="", state=SUSPENDED,
+        oid = self.registry.new_object(TASK, "Task", None, SUSPENDED, label="",
                                        initial=SUSPENDED)
         if label:
             self.names[oid] = label

@@ -113,6 +113,44 @@ static uint32_t cached(Core *c, PyObject *cache, PyObject *key, PyObject *text_i
     return (uint32_t)i;
 }
 
+/* a wide int or a float: kept as a number (its repr is its description), no object held */
+static uint32_t number(Core *c, int is_float, long long i, double f)
+{
+    if (c->n_nums == c->cap_nums) {
+        Py_ssize_t cap = c->cap_nums ? c->cap_nums * 2 : 1024;
+        if (cap > (Py_ssize_t)(INLINE_INT - NUMBER_BASE))
+            return NO_VALUE;
+        struct Number *n = PyMem_RawRealloc(c->nums, (size_t)cap * sizeof(struct Number));
+        if (n == NULL)
+            return NO_VALUE;
+        c->nums = n;
+        c->cap_nums = cap;
+    }
+    struct Number *n = &c->nums[c->n_nums];
+    n->is_float = is_float;
+    if (is_float)
+        n->v.f = f;
+    else
+        n->v.i = i;
+    c->used++;
+    return NUMBER_BASE + (uint32_t)c->n_nums++;
+}
+
+int core_numbers_out(Core *c)
+{
+    for (Py_ssize_t k = 0; k < c->n_nums; k++) {
+        struct Number *n = &c->nums[k];
+        PyObject *v = n->is_float ? PyFloat_FromDouble(n->v.f) : PyLong_FromLongLong(n->v.i);
+        if (v == NULL || PyList_Append(c->numbers, v) < 0) {
+            Py_XDECREF(v);
+            return -1;
+        }
+        Py_DECREF(v);
+    }
+    c->n_nums = 0;
+    return 0;
+}
+
 uint32_t core_value(Core *c, PyObject *v)
 {
     if (!c->values)
@@ -120,14 +158,25 @@ uint32_t core_value(Core *c, PyObject *v)
     if (v == NULL || v == Py_None)
         return c->none_index;
     PyTypeObject *t = Py_TYPE(v);
+#if PY_VERSION_HEX >= 0x030C0000
+    if (t == &PyLong_Type && PyUnstable_Long_IsCompact((PyLongObject *)v)) {
+        Py_ssize_t x = PyUnstable_Long_CompactValue((PyLongObject *)v);
+        if (x >= INLINE_MIN && x <= INLINE_MAX)
+            return INLINE_INT | (uint32_t)(x + INLINE_BIAS);
+    }
+#endif
     if (t == &PyLong_Type) {
         int overflow = 0;
         long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
         if (!overflow && x >= INLINE_MIN && x <= INLINE_MAX)
             return INLINE_INT | (uint32_t)(x + INLINE_BIAS);
+        if (!overflow && !(x == -1 && PyErr_Occurred()))
+            return number(c, 0, x, 0.0);
         PyErr_Clear();
         return described(c, v);
     }
+    if (t == &PyFloat_Type)
+        return number(c, 1, 0, PyFloat_AS_DOUBLE(v));
     if (v == Py_True || v == Py_False) {
         uint32_t *slot = v == Py_True ? &c->true_index : &c->false_index;
         if (*slot == NO_VALUE) {
@@ -183,6 +232,17 @@ uint32_t core_value(Core *c, PyObject *v)
 
 /* ---- objects ------------------------------------------------------------------------- */
 
+int core_keep_code(Core *c, CodeInfo *ci, PyObject *code)
+{
+    /* its CodeInfo must live as long as the trace's objects point at it */
+    if (ci->kept == c->epoch)
+        return 0;
+    if (PySet_Add(c->codes, code) < 0)
+        return -1;
+    ci->kept = c->epoch;
+    return 0;
+}
+
 int core_push(Core *c, int32_t oid)
 {
     if (c->n_stack == c->cap_stack) {
@@ -230,7 +290,7 @@ static PyObject *weak(Core *c, PyObject *obj, int32_t tag)
 }
 
 int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObject *code,
-                 PyObject *obj, int watch)
+                 PyObject *obj, int watch, PyObject *frame)
 {
     if (c->n_objs == c->cap_objs) {
         Py_ssize_t cap = c->cap_objs ? c->cap_objs * 2 : 256;
@@ -249,7 +309,7 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
             return -1;
         }
         ci = codeinfo_of(code);
-        if (ci == NULL || PySet_Add(c->codes, code) < 0)
+        if (ci == NULL || core_keep_code(c, ci, code) < 0)
             return -1;
     }
     int32_t oid = (int32_t)c->n_objs;
@@ -264,6 +324,11 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
     o->info = ci;
     c->n_objs++;
     c->used += OBJECT_COST;
+    if (frame != NULL && frame != Py_None) {
+        o->frame = frame;
+        if (ptrmap_set(&c->map, frame, oid) < 0)
+            return -1;
+    }
     if (obj != NULL && obj != Py_None) {
         o->key = obj;
         if (ptrmap_set(&c->map, obj, oid) < 0)
@@ -301,6 +366,23 @@ int32_t core_lookup(Core *c, PyObject *obj)
     return core_referent(c->objs[oid].ref) == obj ? oid : -1;
 }
 
+static void forget(Core *c, void *key, int32_t tag)
+{
+    if (key != NULL && ptrmap_get(&c->map, key, -1) == tag)
+        ptrmap_del(&c->map, key);
+}
+
+void core_unroot(Core *c, int32_t task)
+{
+    ObjState *o = &c->objs[task];
+    if (o->root_key == NULL)
+        return;
+    forget(c, o->root_key, task | ROOT_FLAG);
+    forget(c, o->root_frame, task | ROOT_FLAG);
+    o->root_key = o->root_frame = NULL;
+    c->n_roots--;
+}
+
 void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value)
 {
     ObjState *o = &c->objs[task];
@@ -308,12 +390,7 @@ void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value)
         return;
     core_emit(c, t, task, kind, value, 0, NO_TARGET);
     o->state = S_CLOSED;
-    if (o->root_key != NULL) {
-        if (ptrmap_get(&c->map, o->root_key, -1) == (task | ROOT_FLAG))
-            ptrmap_del(&c->map, o->root_key);
-        o->root_key = NULL;
-        c->n_roots--;
-    }
+    core_unroot(c, task);
     PyObject *r = PyObject_CallFunction(c->task_ended, "i", task);
     if (r == NULL)
         core_report(c, "a task's end");
@@ -330,23 +407,18 @@ PyObject *core_collected(Core *c, PyObject *ref)
     int32_t oid = tag & ~ROOT_FLAG;
     ObjState *o = &c->objs[oid];
     if (tag & ROOT_FLAG) {
-        if (o->root_key != NULL) {
-            if (ptrmap_get(&c->map, o->root_key, -1) == (oid | ROOT_FLAG))
-                ptrmap_del(&c->map, o->root_key);
-            o->root_key = NULL;
-            c->n_roots--;
-        }
+        core_unroot(c, oid);
         Py_RETURN_NONE;
     }
-    if (o->key != NULL && ptrmap_get(&c->map, o->key, -1) == oid)
-        ptrmap_del(&c->map, o->key);
+    forget(c, o->key, oid);
+    forget(c, o->frame, oid);
     if (!c->active || o->kind == O_TASK || o->kind == O_FUTURE)
         Py_RETURN_NONE;
     if (o->state == S_CREATED || o->state == S_SUSPENDED) {
         core_emit(c, core_now(c), oid, K_CLOSE, NO_VALUE, o->line, NO_TARGET);
         o->state = S_CLOSED;
         /* its finaliser may throw GeneratorExit into it next: that is this close */
-        c->just_died = o->key;
+        c->just_died = o->frame;
     }
     Py_RETURN_NONE;
 }

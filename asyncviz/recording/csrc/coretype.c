@@ -41,9 +41,11 @@ static PyObject *core_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         || !(c->task_ended = get(registry, "task_ended"))
         || !(c->cancel_reached = get(registry, "cancel_reached"))
         || !(table = get(registry, "strings")) || !(c->strings = get(table, "strings"))
-        || !(c->index = get(table, "index")) || !(special = get(registry, "special")))
+        || !(c->index = get(table, "index")) || !(special = get(registry, "special"))
+        || !(c->numbers = get(registry, "numbers")))
         goto fail;
-    if (!PyList_Check(c->strings) || !PyDict_Check(c->index) || !PyDict_Check(special)) {
+    if (!PyList_Check(c->strings) || !PyDict_Check(c->index) || !PyDict_Check(special)
+        || !PyList_Check(c->numbers)) {
         PyErr_SetString(PyExc_TypeError, "the registry's string table or special codes are "
                                          "not a list, a dict and a dict");
         goto fail;
@@ -105,6 +107,7 @@ static int core_traverse(Core *c, visitproc visit, void *arg)
     Py_VISIT(c->watch_end);
     Py_VISIT(c->strings);
     Py_VISIT(c->index);
+    Py_VISIT(c->numbers);
     Py_VISIT(c->strcache);
     Py_VISIT(c->exccache);
     Py_VISIT(c->codes);
@@ -135,6 +138,7 @@ static int core_clear(Core *c)
     Py_CLEAR(c->watch_end);
     Py_CLEAR(c->strings);
     Py_CLEAR(c->index);
+    Py_CLEAR(c->numbers);
     Py_CLEAR(c->strcache);
     Py_CLEAR(c->exccache);
     Py_CLEAR(c->codes);
@@ -155,6 +159,7 @@ static void core_dealloc(Core *c)
     Py_CLEAR(c->buf);
     PyMem_RawFree(c->objs);
     PyMem_RawFree(c->stack);
+    PyMem_RawFree(c->nums);
 #if !AVZ_MONITORING
     PyMem_RawFree(c->auxes);
 #endif
@@ -212,7 +217,7 @@ static PyObject *m_add(Core *c, PyObject *args)
     if (!PyArg_ParseTuple(args, "iiiiOOp|O", &kind, &state, &task, &line, &code, &obj, &watch,
                           &frame))
         return NULL;
-    int32_t oid = core_add(c, kind, state, task, line, code, obj, watch);
+    int32_t oid = core_add(c, kind, state, task, line, code, obj, watch, frame);
     return oid < 0 ? NULL : PyLong_FromLong(oid);
 }
 
@@ -291,6 +296,15 @@ static PyObject *m_link_unrecorded(Core *c, PyObject *args)
         return NULL;
     o->root_key = coro;
     c->n_roots++;
+    PyObject *frame = PyObject_GetAttrString(coro, PyCoro_CheckExact(coro) ? "cr_frame" : "gi_frame");
+    if (frame == NULL) {
+        PyErr_Clear();
+    }
+    else {
+        if (frame != Py_None && ptrmap_set(&c->map, frame, task | ROOT_FLAG) == 0)
+            o->root_frame = frame; /* the coroutine keeps its frame alive */
+        Py_DECREF(frame);
+    }
     o->root_ref = PyWeakref_NewRef(coro, c->collect);
     if (o->root_ref == NULL)
         PyErr_Clear();
@@ -380,6 +394,8 @@ static PyObject *m_finish(Core *c, PyObject *unused)
         for (Py_ssize_t i = 0; i < b->n; i++)
             b->rec[i].t = (int64_t)((double)b->rec[i].t * scale + 0.5);
     c->scale = scale;
+    if (core_numbers_out(c) < 0)
+        return NULL;
     clear_refs(c);
     ptrmap_free(&c->map);
     ptrmap_free(&c->refs);

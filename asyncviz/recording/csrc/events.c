@@ -1,6 +1,6 @@
 /* The transitions: what each interpreter report does to an object's state and record.
- * Both hooks (monitor.c, tracehook.c) call these, with the frame, its generator and its
- * code.  They mirror recording/pycore.py line for line; the recording suite runs
+ * Both hooks (monitor.c, tracehook.c) call these, with the frame and its code: an object
+ * is known by its frame (one frame object lives as long as its generator) and by itself.  They mirror recording/pycore.py line for line; the recording suite runs
  * against both and compares the records. */
 #include "native.h"
 
@@ -22,7 +22,7 @@ int core_decide(Core *c, CodeInfo *ci, PyObject *code, PyObject *frame)
         PyErr_Clear();
         d = D_OUT;
     }
-    if (PySet_Add(c->codes, code) < 0) /* its CodeInfo must outlive the trace's objects */
+    if (core_keep_code(c, ci, code) < 0)
         PyErr_Clear();
     ci->epoch = c->epoch;
     ci->decision = (int8_t)d;
@@ -37,8 +37,57 @@ int ev_special_decision(Core *c, PyObject *code)
     return D_OUT;
 }
 
+/* the argument the asyncio watch reads when watched stdlib code starts */
+static PyObject *watched_arg(int decision, PyObject *frame)
+{
+    const char *name = decision == D_CREATE_TASK ? "coro" : decision == D_SELECT ? "timeout"
+                       : decision == D_UNAWAITED ? "coro" : decision == D_TASK_NAME ? "task" : NULL;
+    if (name == NULL || frame == NULL)
+        return NULL;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *key = PyUnicode_InternFromString(name);
+    PyObject *v = key ? PyFrame_GetVar((PyFrameObject *)frame, key) : NULL;
+    Py_XDECREF(key);
+    return v;
+#else
+    PyObject *locals = PyObject_GetAttrString(frame, "f_locals");
+    PyObject *v = locals ? PyMapping_GetItemString(locals, name) : NULL;
+    Py_XDECREF(locals);
+    return v;
+#endif
+}
+
+void ev_special_start(Core *c, int decision, PyObject *frame)
+{
+    PyObject *arg = watched_arg(decision, frame);
+    if (arg == NULL) {
+        PyErr_Clear();
+        ev_special(c, decision, W_START, frame, NULL);
+        return;
+    }
+    PyObject *r = PyObject_CallFunction(c->special_event, "iiOO", decision, W_START, frame, arg);
+    if (r == NULL)
+        core_report(c, "asyncio hook");
+    Py_XDECREF(r);
+    Py_DECREF(arg);
+}
+
 void ev_special(Core *c, int decision, int event, PyObject *frame, PyObject *value)
 {
+    if (event == W_RETURN && decision == D_TASK_NAME) {
+        PyObject *task = watched_arg(decision, frame);
+        if (task == NULL)
+            PyErr_Clear();
+        else {
+            PyObject *r = PyObject_CallFunction(c->special_event, "iiOO", decision, event,
+                                                frame, task);
+            if (r == NULL)
+                core_report(c, "asyncio hook");
+            Py_XDECREF(r);
+            Py_DECREF(task);
+            return;
+        }
+    }
     PyObject *r = PyObject_CallFunction(c->special_event, "iiOO", decision, event,
                                         frame ? frame : Py_None, value ? value : Py_None);
     if (r == NULL)
@@ -46,11 +95,12 @@ void ev_special(Core *c, int decision, int event, PyObject *frame, PyObject *val
     Py_XDECREF(r);
 }
 
-static int32_t first_sight(Core *c, PyObject *frame, PyObject *gen, PyObject *code,
-                           int initial, int dying)
+static int32_t first_sight(Core *c, PyObject *frame, PyObject *code, int initial, int dying)
 {
+    PyObject *gen = PyFrame_GetGenerator((PyFrameObject *)frame);
     PyObject *r = PyObject_CallFunction(c->first_sight, "OOOii", frame, gen ? gen : Py_None,
                                         code, initial, dying);
+    Py_XDECREF(gen);
     if (r == NULL) {
         core_report(c, "first sight");
         return -1;
@@ -64,17 +114,29 @@ static int32_t first_sight(Core *c, PyObject *frame, PyObject *gen, PyObject *co
     return (int32_t)oid;
 }
 
-static inline int32_t known(Core *c, PyObject *key)
+/* the object a running frame belongs to (frames and objects are both keys of the map) */
+static inline int32_t known(Core *c, PyObject *frame)
 {
-    int32_t oid = ptrmap_get(&c->map, key, -1);
+    int32_t oid = ptrmap_get(&c->map, frame, -1);
     return (oid & ROOT_FLAG) ? -1 : oid;
 }
 
-void ev_start(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci, int offset)
+/* the object running `frame` when it is the innermost one running: no lookup at all */
+static inline int32_t running_as(Core *c, PyObject *frame)
 {
-    int32_t oid = known(c, gen);
+    if (c->n_stack) {
+        int32_t top = c->stack[c->n_stack - 1];
+        if (c->objs[top].frame == frame)
+            return top;
+    }
+    return known(c, frame);
+}
+
+void ev_start(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset)
+{
+    int32_t oid = known(c, frame);
     if (oid < 0 || c->objs[oid].state != S_CREATED) {
-        oid = first_sight(c, frame, gen, code, S_CREATED, 0);
+        oid = first_sight(c, frame, code, S_CREATED, 0);
         if (oid < 0)
             return;
     }
@@ -91,12 +153,16 @@ void ev_start(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo 
     core_push(c, oid);
 }
 
-void ev_resume(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-               int offset)
+void ev_resume(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset)
 {
-    int32_t oid = known(c, gen);
+    ev_resume_of(c, known(c, frame), frame, code, ci, offset);
+}
+
+void ev_resume_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo *ci,
+                  int offset)
+{
     if (oid < 0 || c->objs[oid].state == S_CLOSED || c->objs[oid].state == S_CREATED) {
-        oid = first_sight(c, frame, gen, code, S_SUSPENDED, 0);
+        oid = first_sight(c, frame, code, S_SUSPENDED, 0);
         if (oid < 0)
             return;
     }
@@ -129,22 +195,21 @@ static void cancel_check(Core *c, int32_t oid, PyObject *exc, int64_t t)
     Py_XDECREF(r);
 }
 
-void ev_throw(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-              PyObject *exc, int64_t t, int32_t line)
+void ev_throw(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, PyObject *exc,
+              int64_t t, int32_t line)
 {
     if (t < 0)
         t = core_now(c);
-    int32_t oid = known(c, gen);
+    int32_t oid = known(c, frame);
     int exiting = is_exc(exc, PyExc_GeneratorExit);
     int lasti = PyFrame_GetLasti((PyFrameObject *)frame);
     if (oid < 0 || c->objs[oid].state == S_CLOSED) {
-        if (exiting && gen == c->just_died) {
+        if (exiting && frame == c->just_died) {
             c->just_died = NULL;
             return; /* its finaliser closing it: the close its collection recorded */
         }
         /* a frame not seen before, or one that reuses a dead one's address */
-        oid = first_sight(c, frame, gen, code, lasti <= ci->start ? S_CREATED : S_SUSPENDED,
-                          exiting);
+        oid = first_sight(c, frame, code, lasti <= ci->start ? S_CREATED : S_SUSPENDED, exiting);
         if (oid < 0)
             return;
     }
@@ -181,9 +246,9 @@ void ev_throw(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo 
     cancel_check(c, oid, exc, t);
 }
 
-void ev_retype_as_throw(Core *c, PyObject *gen, PyObject *exc)
+void ev_retype_as_throw(Core *c, PyObject *frame, PyObject *exc)
 {
-    int32_t oid = known(c, gen);
+    int32_t oid = known(c, frame);
     if (oid < 0)
         return;
     ObjState *o = &c->objs[oid];
@@ -268,10 +333,25 @@ static int32_t target_of(Core *c, PyObject *value)
     return (int32_t)t;
 }
 
-void ev_yield(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-              int offset, PyObject *value)
+int32_t ev_running(Core *c, PyObject *frame)
 {
-    int32_t oid = known(c, gen);
+    return running_as(c, frame);
+}
+
+int32_t ev_known(Core *c, PyObject *frame)
+{
+    return known(c, frame);
+}
+
+void ev_yield(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset,
+              PyObject *value)
+{
+    ev_yield_of(c, running_as(c, frame), frame, code, ci, offset, value);
+}
+
+void ev_yield_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo *ci,
+                 int offset, PyObject *value)
+{
     if (oid < 0 || c->objs[oid].state != S_RUNNING)
         return;
     int32_t line = codeinfo_line(ci, code, offset);
@@ -279,7 +359,7 @@ void ev_yield(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo 
     int32_t target;
     if (codeinfo_delegating(ci, offset)) {
         kind = K_AWAIT;
-        if (c->pending_key != NULL && c->pending_key == gen)
+        if (c->pending_key != NULL && c->pending_key == frame)
             target = c->pending_oid;
         else
             target = target_of(c, value);
@@ -291,23 +371,26 @@ void ev_yield(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo 
             value = unwrap_async(value);
     }
     /* an inner frame of a `yield from` / `await` chain: the frame it delegates to yields
-     * next, and waits on this one */
+     * next, and waits on this one.  The frame that resumed this one, if recorded, is the
+     * object below it on the running stack. */
     c->pending_key = NULL;
     PyFrameObject *back = PyFrame_GetBack((PyFrameObject *)frame);
     if (back != NULL) {
-        PyObject *bgen = PyFrame_GetGenerator(back);
-        if (bgen != NULL) {
-            int32_t boid = known(c, bgen);
-            if (boid >= 0 && c->objs[boid].info != NULL
-                && codeinfo_in_send(c->objs[boid].info, PyFrame_GetLasti(back))) {
-                c->pending_key = bgen;
-                c->pending_oid = oid;
-            }
-            Py_DECREF(bgen);
+        int32_t boid = -1;
+        Py_ssize_t n = c->n_stack;
+        if (n >= 2 && c->stack[n - 1] == oid && c->objs[c->stack[n - 2]].frame == (PyObject *)back)
+            boid = c->stack[n - 2];
+        else
+            boid = known(c, (PyObject *)back);
+        if (boid >= 0 && c->objs[boid].info != NULL
+            && codeinfo_in_send(c->objs[boid].info, PyFrame_GetLasti(back))) {
+            c->pending_key = (PyObject *)back;
+            c->pending_oid = oid;
         }
         Py_DECREF(back);
     }
-    if (c->used < c->budget && recordbuffer_ensure(c->buf, c->buf->n + 1) == 0) {
+    if (c->used < c->budget && (c->buf->n < c->buf->committed
+                                || recordbuffer_ensure(c->buf, c->buf->n + 1) == 0)) {
         c->used++;
         uint32_t v = core_value(c, value);
         RecordBuffer *b = c->buf;
@@ -334,23 +417,23 @@ void ev_yield(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo 
 
 /* ---- ends ------------------------------------------------------------------------------ */
 
-void ev_root_end(Core *c, PyObject *gen, int kind, PyObject *value, int has_described,
+void ev_root_end(Core *c, PyObject *frame, int kind, PyObject *value, int has_described,
                  uint32_t described)
 {
-    int32_t tag = ptrmap_get(&c->map, gen, -1);
+    int32_t tag = ptrmap_get(&c->map, frame, -1);
     if (tag < 0 || !(tag & ROOT_FLAG))
         return;
     uint32_t v = has_described ? described : core_value(c, value);
     core_end_task(c, tag & ~ROOT_FLAG, core_now(c), kind, v);
 }
 
-void ev_return(Core *c, PyObject *gen, PyObject *code, CodeInfo *ci, int offset,
+void ev_return(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset,
                PyObject *value)
 {
-    int32_t oid = ptrmap_get(&c->map, gen, -1);
+    int32_t oid = ptrmap_get(&c->map, frame, -1);
     if (oid < 0 || (oid & ROOT_FLAG)) {
         if (oid >= 0)
-            ev_root_end(c, gen, K_RETURN, value, 0, 0);
+            ev_root_end(c, frame, K_RETURN, value, 0, 0);
         return;
     }
     if (c->objs[oid].state != S_RUNNING)
@@ -391,13 +474,13 @@ int32_t traceback_line(PyObject *exc_or_tb, PyObject *frame, int is_tb)
     return line;
 }
 
-void ev_unwind(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-               int offset, PyObject *exc, int has_described, uint32_t described, int32_t line)
+void ev_unwind(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset,
+               PyObject *exc, int has_described, uint32_t described, int32_t line)
 {
-    int32_t oid = ptrmap_get(&c->map, gen, -1);
+    int32_t oid = ptrmap_get(&c->map, frame, -1);
     if (oid < 0 || (oid & ROOT_FLAG)) {
         if (oid >= 0)
-            ev_root_end(c, gen, K_RAISE, exc, has_described, described);
+            ev_root_end(c, frame, K_RAISE, exc, has_described, described);
         return;
     }
     if (c->objs[oid].state != S_RUNNING)
@@ -424,11 +507,7 @@ PyObject *ev_sent(Core *c, PyObject *value)
     PyFrameObject *frame = PyEval_GetFrame();
     if (frame == NULL)
         return Py_NewRef(value);
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen == NULL)
-        return Py_NewRef(value);
-    int32_t oid = known(c, gen);
-    Py_DECREF(gen);
+    int32_t oid = running_as(c, (PyObject *)frame);
     if (oid < 0 || c->objs[oid].state != S_RUNNING)
         return Py_NewRef(value);
     int64_t at = c->objs[oid].resume_at;

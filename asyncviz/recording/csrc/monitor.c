@@ -47,7 +47,7 @@ static PyObject *py_start(Core *c, PyObject *const *args, Py_ssize_t nargs)
         if (d == D_OUT)
             return Py_NewRef(c->disable); /* ordinary code: never asked again */
         if (this_thread(c))
-            ev_special(c, d, W_START, (PyObject *)PyEval_GetFrame(), NULL);
+            ev_special_start(c, d, (PyObject *)PyEval_GetFrame());
         Py_RETURN_NONE;
     }
     CodeInfo *ci;
@@ -57,11 +57,7 @@ static PyObject *py_start(Core *c, PyObject *const *args, Py_ssize_t nargs)
         return d < 0 ? Py_NewRef(Py_None) : Py_NewRef(c->disable);
     if (!this_thread(c) || frame == NULL)
         Py_RETURN_NONE;
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen != NULL) {
-        ev_start(c, (PyObject *)frame, gen, code, ci, (int)PyLong_AsLong(args[1]));
-        Py_DECREF(gen);
-    }
+    ev_start(c, (PyObject *)frame, code, ci, (int)small_int(args[1]));
     Py_RETURN_NONE;
 }
 
@@ -70,18 +66,23 @@ static PyObject *py_resume(Core *c, PyObject *const *args, Py_ssize_t nargs)
     PyObject *code = args[0];
     if (!(code_flags(code) & GEN_FLAGS))
         return Py_NewRef(c->disable);
-    CodeInfo *ci;
     PyFrameObject *frame = PyEval_GetFrame();
+    if (this_thread(c) && frame != NULL) {
+        /* a frame the core knows is in scope: no need to ask about its code */
+        int32_t oid = ev_known(c, (PyObject *)frame);
+        if (oid >= 0 && c->objs[oid].state == S_SUSPENDED && c->objs[oid].info != NULL) {
+            ev_resume_of(c, oid, (PyObject *)frame, code, c->objs[oid].info,
+                         (int)small_int(args[1]));
+            Py_RETURN_NONE;
+        }
+    }
+    CodeInfo *ci;
     int d = decision_of(c, code, &ci, (PyObject *)frame);
     if (d != D_RECORD)
         return d < 0 ? Py_NewRef(Py_None) : Py_NewRef(c->disable);
     if (!this_thread(c) || frame == NULL)
         Py_RETURN_NONE;
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen != NULL) {
-        ev_resume(c, (PyObject *)frame, gen, code, ci, (int)PyLong_AsLong(args[1]));
-        Py_DECREF(gen);
-    }
+    ev_resume(c, (PyObject *)frame, code, ci, (int)small_int(args[1]));
     Py_RETURN_NONE;
 }
 
@@ -89,18 +90,14 @@ static PyObject *py_yield(Core *c, PyObject *const *args, Py_ssize_t nargs)
 {
     if (!this_thread(c))
         Py_RETURN_NONE;
-    PyObject *code = args[0];
-    CodeInfo *ci = codeinfo_of(code);
     PyFrameObject *frame = PyEval_GetFrame();
-    if (ci == NULL || frame == NULL) {
-        core_report(c, "a yield");
+    if (frame == NULL)
         Py_RETURN_NONE;
-    }
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen != NULL) {
-        ev_yield(c, (PyObject *)frame, gen, code, ci, (int)PyLong_AsLong(args[1]), args[2]);
-        Py_DECREF(gen);
-    }
+    int32_t oid = ev_running(c, (PyObject *)frame);
+    if (oid < 0 || c->objs[oid].info == NULL)
+        Py_RETURN_NONE;
+    ev_yield_of(c, oid, (PyObject *)frame, args[0], c->objs[oid].info, (int)small_int(args[1]),
+                args[2]);
     Py_RETURN_NONE;
 }
 
@@ -123,11 +120,7 @@ static PyObject *py_return(Core *c, PyObject *const *args, Py_ssize_t nargs)
         core_report(c, "a return");
         Py_RETURN_NONE;
     }
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen != NULL) {
-        ev_return(c, gen, code, ci, (int)PyLong_AsLong(args[1]), args[2]);
-        Py_DECREF(gen);
-    }
+    ev_return(c, (PyObject *)frame, code, ci, (int)small_int(args[1]), args[2]);
     Py_RETURN_NONE;
 }
 
@@ -141,11 +134,7 @@ static PyObject *py_throw(Core *c, PyObject *const *args, Py_ssize_t nargs)
     if (decision_of(c, code, &ci, (PyObject *)frame) != D_RECORD || !this_thread(c)
         || frame == NULL)
         Py_RETURN_NONE;
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen != NULL) {
-        ev_throw(c, (PyObject *)frame, gen, code, ci, args[2], -1, 0);
-        Py_DECREF(gen);
-    }
+    ev_throw(c, (PyObject *)frame, code, ci, args[2], -1, 0);
     Py_RETURN_NONE;
 }
 
@@ -171,12 +160,7 @@ static PyObject *py_unwind(Core *c, PyObject *const *args, Py_ssize_t nargs)
     PyFrameObject *frame = PyEval_GetFrame();
     if (frame == NULL)
         Py_RETURN_NONE;
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen != NULL) {
-        ev_unwind(c, (PyObject *)frame, gen, code, ci, (int)PyLong_AsLong(args[1]), args[2],
-                  0, 0, 0);
-        Py_DECREF(gen);
-    }
+    ev_unwind(c, (PyObject *)frame, code, ci, (int)small_int(args[1]), args[2], 0, 0, 0);
     Py_RETURN_NONE;
 }
 

@@ -54,6 +54,7 @@ enum { W_START = 0, W_RETURN = 1, W_RAISE = 2 };
 #define INLINE_MIN (-INLINE_BIAS)
 #define INLINE_MAX (INLINE_BIAS - 2)
 #define NO_TARGET (-1)
+#define NUMBER_BASE 0x40000000u
 #define OBJECT_COST 8
 #define STRING_COST_BYTES 24
 #define SHORT_STR 60
@@ -87,6 +88,7 @@ void ptrmap_del(PtrMap *m, const void *key);
 /* ---- codeinfo.c: what a code object's bytecode says, kept on the code object -------- */
 typedef struct {
     uint32_t epoch;       /* the core whose decision this is */
+    uint32_t kept;        /* the core that keeps the code alive (in its `codes`) */
     int8_t decision;
     uint8_t kind;         /* object kind of its instances */
     int32_t firstlineno;
@@ -145,6 +147,14 @@ struct Aux {
     PyObject *raised;      /* watched stdlib code or a task's coroutine: what left it */
 };
 
+struct Number {
+    int is_float;
+    union {
+        long long i;
+        double f;
+    } v;
+};
+
 /* ---- core.c: the core object ------------------------------------------------------- */
 typedef struct {
     uint8_t state, kind;
@@ -152,9 +162,11 @@ typedef struct {
     int32_t root_of;       /* the task whose coroutine it is, or -1 */
     int32_t line;          /* line of its last suspension point */
     int64_t resume_at;     /* record of its last start/resume, or -1 */
-    void *key;             /* what the map knows it by (the object's address) */
+    void *key;             /* the map knows it by its own address... */
+    PyObject *frame;       /* ...and by its frame's (borrowed; the frame lives as long) */
     PyObject *ref;         /* weak reference to it (owned), or NULL */
     void *root_key;        /* a task: the address of its unrecorded coroutine */
+    void *root_frame;      /* ...and of that coroutine's frame */
     PyObject *root_ref;    /* ... and a weak reference to that coroutine */
     CodeInfo *info;        /* of its code (the code is kept alive by the core) */
 } ObjState;
@@ -165,6 +177,7 @@ typedef struct {
     PyObject *registry, *decide, *first_sight, *describe, *target, *special_event;
     PyObject *task_ended, *cancel_reached, *on_spent, *watch_end;
     PyObject *strings, *index;     /* the registry's string table: list, dict */
+    PyObject *numbers;             /* the registry's numbers: filled when the trace stops */
     PyObject *strcache;            /* short str -> index */
     PyObject *exccache;            /* exception type -> index of "Name()" */
     PyObject *codes;               /* code objects decided in this trace (kept alive) */
@@ -182,6 +195,8 @@ typedef struct {
     int64_t t0, last_t, duration;
     double scale;                  /* ns per tick, fixed when the trace finishes */
     uint32_t none_index, true_index, false_index;
+    struct Number *nums;           /* wide ints and floats, as values (no objects kept) */
+    Py_ssize_t n_nums, cap_nums;
     /* objects */
     ObjState *objs;
     Py_ssize_t n_objs, cap_objs;
@@ -190,9 +205,10 @@ typedef struct {
     Py_ssize_t n_roots;
     int32_t *stack;
     Py_ssize_t n_stack, cap_stack;
-    void *pending_key; /* a delegating frame's generator, after its inner one yielded */
+    void *pending_key; /* a delegating frame, after the frame it delegates to yielded */
     int32_t pending_oid;
-    void *just_died;   /* the object whose weak reference just died (its finaliser is next) */
+    void *just_died;   /* the frame of the object whose weak reference just died (its
+                        * finaliser is next) */
     /* 3.11: per-frame notes of the trace hook */
     PtrMap aux;
     struct Aux *auxes;
@@ -203,6 +219,16 @@ extern PyTypeObject CoreType;
 extern Core *avz_current; /* the core the rewritten cell code reports to */
 
 static inline int64_t core_now(Core *c) { return avz_ticks() - c->t0; }
+
+/* a small int argument (an offset) without the general conversion */
+static inline long small_int(PyObject *v)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)v))
+        return (long)PyUnstable_Long_CompactValue((PyLongObject *)v);
+#endif
+    return PyLong_AsLong(v);
+}
 int64_t core_emit(Core *c, int64_t t, int32_t oid, int kind, uint32_t value, int32_t line,
                   int32_t target);
 void core_drop(Core *c);
@@ -211,30 +237,40 @@ int64_t core_intern(Core *c, PyObject *text);       /* -1 with an exception */
 void core_pop(Core *c, int32_t oid);
 int core_push(Core *c, int32_t oid);
 int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObject *code,
-                 PyObject *obj, int watch);
+                 PyObject *obj, int watch, PyObject *frame);
 int32_t core_lookup(Core *c, PyObject *obj);
 void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value);
+void core_unroot(Core *c, int32_t task); /* its unrecorded coroutine is no longer known */
 void core_report(Core *c, const char *where); /* an error inside a hook: say it, go on */
+int core_numbers_out(Core *c);                /* the numbers into the registry's list */
+int core_keep_code(Core *c, CodeInfo *ci, PyObject *code); /* alive while the trace is */
 PyObject *core_collected(Core *c, PyObject *ref);  /* weak references' callback */
 PyObject *core_referent(PyObject *ref);            /* borrowed, NULL when dead */
 
 /* ---- events.c: the transitions, shared by both hooks ------------------------------- */
 int core_decide(Core *c, CodeInfo *ci, PyObject *code, PyObject *frame);
-void ev_start(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci, int offset);
-void ev_resume(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-               int offset);
-void ev_throw(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-              PyObject *exc, int64_t t, int32_t line);
-void ev_yield(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-              int offset, PyObject *value);
-void ev_return(Core *c, PyObject *gen, PyObject *code, CodeInfo *ci, int offset,
+void ev_start(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset);
+void ev_resume(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset);
+void ev_throw(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, PyObject *exc,
+              int64_t t, int32_t line);
+void ev_yield(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset,
+              PyObject *value);
+void ev_return(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset,
                PyObject *value);
-void ev_unwind(Core *c, PyObject *frame, PyObject *gen, PyObject *code, CodeInfo *ci,
-               int offset, PyObject *exc, int has_described, uint32_t described, int32_t line);
-void ev_root_end(Core *c, PyObject *gen, int kind, PyObject *value, int has_described,
+void ev_unwind(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset,
+               PyObject *exc, int has_described, uint32_t described, int32_t line);
+void ev_root_end(Core *c, PyObject *frame, int kind, PyObject *value, int has_described,
                  uint32_t described);
-void ev_retype_as_throw(Core *c, PyObject *gen, PyObject *exc);
+void ev_retype_as_throw(Core *c, PyObject *frame, PyObject *exc);
+/* the same, for a caller who found the object already (-1: not known) */
+int32_t ev_running(Core *c, PyObject *frame);
+int32_t ev_known(Core *c, PyObject *frame);
+void ev_yield_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo *ci,
+                 int offset, PyObject *value);
+void ev_resume_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo *ci,
+                  int offset);
 void ev_special(Core *c, int decision, int event, PyObject *frame, PyObject *value);
+void ev_special_start(Core *c, int decision, PyObject *frame); /* with its argument */
 int ev_special_decision(Core *c, PyObject *code);
 PyObject *ev_sent(Core *c, PyObject *value);
 int32_t traceback_line(PyObject *exc_or_tb, PyObject *frame, int is_tb);

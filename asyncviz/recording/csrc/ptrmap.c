@@ -63,7 +63,7 @@ static int grow(PtrMap *m)
     PtrMap old = *m;
     Py_ssize_t cap = old.cap;
     /* a map full of deleted slots is rebuilt at the same size */
-    if (old.used * 2 >= old.cap)
+    if (old.used * 4 >= old.cap)
         cap *= 2;
     if (alloc(m, cap) < 0) {
         *m = old;
@@ -84,7 +84,7 @@ int ptrmap_set(PtrMap *m, const void *key, int32_t value)
     uintptr_t k = (uintptr_t)key;
     if (m->cap == 0 && alloc(m, 64) < 0)
         return -1;
-    if ((m->filled + 1) * 4 >= m->cap * 3 && grow(m) < 0)
+    if ((m->filled + 1) * 2 >= m->cap && grow(m) < 0) /* short probes: at most half full */
         return -1;
     Py_ssize_t mask = m->cap - 1;
     Py_ssize_t tomb = -1;

@@ -146,7 +146,7 @@ static int on_call(Core *c, PyFrameObject *frame)
     if (!(flags & GEN_FLAGS)) {
         int d = c->n_special ? ev_special_decision(c, code) : D_OUT;
         if (d != D_OUT) {
-            ev_special(c, d, W_START, (PyObject *)frame, NULL);
+            ev_special_start(c, d, (PyObject *)frame);
             wants = 1;
         }
         Py_DECREF(code);
@@ -163,21 +163,16 @@ static int on_call(Core *c, PyFrameObject *frame)
         Py_DECREF(code);
         return c->n_roots > 0;
     }
-    PyObject *gen = PyFrame_GetGenerator(frame);
-    if (gen == NULL) {
-        Py_DECREF(code);
-        return 0;
-    }
     int lasti = PyFrame_GetLasti(frame);
     int arg = codeinfo_resume_arg(ci, lasti);
     if (arg == 0) {
-        ev_start(c, (PyObject *)frame, gen, code, ci, lasti);
+        ev_start(c, (PyObject *)frame, code, ci, lasti);
     }
     else if (arg > 0) {
-        ev_resume(c, (PyObject *)frame, gen, code, ci, lasti);
+        ev_resume(c, (PyObject *)frame, code, ci, lasti);
     }
     else if (lasti > ci->start && codeinfo_opcode(ci, lasti) != avz_op.yield_value) {
-        ev_resume(c, (PyObject *)frame, gen, code, ci, lasti);
+        ev_resume(c, (PyObject *)frame, code, ci, lasti);
         struct Aux *a = aux_get(c, frame, 1);
         if (a != NULL) {
             a->flags |= A_MAYBE;
@@ -185,7 +180,7 @@ static int on_call(Core *c, PyFrameObject *frame)
         }
     }
     else { /* at the YIELD_VALUE, or before the first RESUME: an exception thrown in */
-        int32_t oid = ptrmap_get(&c->map, gen, -1);
+        int32_t oid = ptrmap_get(&c->map, frame, -1);
         int32_t line;
         if (oid >= 0 && !(oid & ROOT_FLAG))
             line = c->objs[oid].line;
@@ -201,7 +196,6 @@ static int on_call(Core *c, PyFrameObject *frame)
             a->pending_line = line;
         }
     }
-    Py_DECREF(gen);
     Py_DECREF(code);
     return 1;
 }
@@ -234,11 +228,9 @@ static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
         return;
     }
     CodeInfo *ci = codeinfo_of(code);
-    PyObject *gen = PyFrame_GetGenerator(frame);
     int lasti = PyFrame_GetLasti(frame);
-    if (ci == NULL || gen == NULL) {
+    if (ci == NULL) {
         PyErr_Clear();
-        Py_XDECREF(gen);
         Py_DECREF(code);
         return;
     }
@@ -254,13 +246,12 @@ static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
         }
         if (exc != NULL) {
             if (op != avz_op.yield_value)
-                ev_unwind(c, (PyObject *)frame, gen, code, ci, lasti, exc, 0, 0, 0);
+                ev_unwind(c, (PyObject *)frame, code, ci, lasti, exc, 0, 0, 0);
             Py_DECREF(exc);
         }
         else if (is_return) {
-            ev_return(c, gen, code, ci, lasti, arg);
+            ev_return(c, (PyObject *)frame, code, ci, lasti, arg);
         }
-        Py_DECREF(gen);
         Py_DECREF(code);
         return;
     }
@@ -274,10 +265,10 @@ static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
         }
     }
     if (op == avz_op.yield_value) {
-        ev_yield(c, (PyObject *)frame, gen, code, ci, lasti, arg);
+        ev_yield(c, (PyObject *)frame, code, ci, lasti, arg);
     }
     else if (is_return) {
-        ev_return(c, gen, code, ci, lasti, arg);
+        ev_return(c, (PyObject *)frame, code, ci, lasti, arg);
     }
     else {
         uint32_t described = c->values ? c->none_index : NO_VALUE;
@@ -286,14 +277,13 @@ static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
             described = a->exc_value;
             line = a->exc_line;
         }
-        ev_unwind(c, (PyObject *)frame, gen, code, ci, lasti, NULL, 1, described, line);
+        ev_unwind(c, (PyObject *)frame, code, ci, lasti, NULL, 1, described, line);
     }
     a = aux_get(c, frame, 0); /* Python may have run: look again */
     if (a != NULL) {
         a->flags &= ~A_EXC;
         aux_done(c, frame, a);
     }
-    Py_DECREF(gen);
     Py_DECREF(code);
 }
 
@@ -326,15 +316,14 @@ static void on_exception(Core *c, PyFrameObject *frame, PyObject *arg)
         return;
     }
     CodeInfo *ci = codeinfo_of(code);
-    PyObject *gen = PyFrame_GetGenerator(frame);
     int lasti = PyFrame_GetLasti(frame);
     struct Aux *a = aux_get(c, frame, 0);
-    if (ci == NULL || gen == NULL) {
+    if (ci == NULL) {
         PyErr_Clear();
     }
     else if (a != NULL && (a->flags & A_MAYBE) && a->maybe_lasti == lasti) {
         a->flags &= ~A_MAYBE;
-        ev_retype_as_throw(c, gen, exc);
+        ev_retype_as_throw(c, (PyObject *)frame, exc);
         a = aux_get(c, frame, 1);
         if (a != NULL)
             note_exc(c, a, exc, tb, frame);
@@ -343,7 +332,7 @@ static void on_exception(Core *c, PyFrameObject *frame, PyObject *arg)
         int64_t t = a->pending_t;
         int32_t line = a->pending_line;
         a->flags &= ~(A_PENDING | A_MAYBE);
-        ev_throw(c, (PyObject *)frame, gen, code, ci, exc, t, line);
+        ev_throw(c, (PyObject *)frame, code, ci, exc, t, line);
         a = aux_get(c, frame, 1);
         if (a != NULL) {
             note_exc(c, a, exc, tb, frame);
@@ -354,7 +343,7 @@ static void on_exception(Core *c, PyFrameObject *frame, PyObject *arg)
     else {
         if (a != NULL)
             a->flags &= ~A_MAYBE;
-        int32_t oid = ptrmap_get(&c->map, gen, -1);
+        int32_t oid = ptrmap_get(&c->map, frame, -1);
         if (oid >= 0 && !(oid & ROOT_FLAG)) {
             /* where it was raised: a finally it passes through moves f_lasti */
             a = aux_get(c, frame, 1);
@@ -365,7 +354,6 @@ static void on_exception(Core *c, PyFrameObject *frame, PyObject *arg)
             aux_done(c, frame, a);
         }
     }
-    Py_XDECREF(gen);
     Py_DECREF(code);
 }
 
