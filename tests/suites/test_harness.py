@@ -300,3 +300,28 @@ def test_library_comparison_groups_by_what_changed():
                            "AttributeError: select (2):\n    t::a\n    t::b")
     assert "passed traced, but no trace was recorded for them (1):\n    t::d" in problems
     assert "pytest exit status: untraced 0, traced 1" in problems
+
+
+def test_a_known_flaky_test_is_rerun_alone(monkeypatch, tmp_path):
+    import test_cpython_suites as suites
+    monkeypatch.setattr(suites, "FLAKY", {"m.A.x": "timing on a loaded machine"})
+    calls = []
+
+    def run_module(test_id, *, traced, backend, workdir):
+        calls.append((test_id, traced))
+        failed = traced and len(calls) < 2  # fails on its first rerun, passes on the next
+        return {"failures": [test_id] if failed else [], "errors": []}
+
+    monkeypatch.setattr(suites, "run_module", run_module)
+    plain = {"ids": ["m.A.x", "m.A.y"], "failures": [], "errors": []}
+    traced = {"ids": ["m.A.x", "m.A.y"], "failures": ["m.A.x"], "errors": []}
+    assert suites.compare_flaky("m", plain, traced, "b", tmp_path) == []
+    assert calls == [("m.A.x", True), ("m.A.x", True)]
+    calls.clear()
+    always = {"ids": ["m.A.x"], "failures": ["m.A.x"], "errors": []}
+    monkeypatch.setattr(suites, "run_module",
+                        lambda test_id, **kw: calls.append(test_id) or always)
+    problems = suites.compare_flaky("m", plain, traced, "b", tmp_path)
+    assert problems == [f"known flaky test m.A.x failed traced in {suites.FLAKY_RERUNS + 1} "
+                        "runs (timing on a loaded machine)"]
+    assert len(calls) == suites.FLAKY_RERUNS
