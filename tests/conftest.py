@@ -7,9 +7,12 @@ recording switch is left behind.
 from __future__ import annotations
 
 import builtins
+
 import sys
 
 import pytest
+
+from asyncviz.recording.backend import ENV as BACKEND_ENV, names as backend_names
 
 
 def _hooks() -> dict:
@@ -31,3 +34,11 @@ def nothing_left_installed():
     assert after == before, f"a test left hooks installed: before={before} after={after}"
     from asyncviz.recording import recorder
     assert recorder.recording() is None, "a test left a recorder running"
+
+
+@pytest.fixture(params=backend_names())
+def each_backend(request, monkeypatch):
+    """Run the test once per recording backend this interpreter has (native, python):
+    `asyncviz.trace()` without a backend argument picks it from the environment."""
+    monkeypatch.setenv(BACKEND_ENV, request.param)
+    return request.param

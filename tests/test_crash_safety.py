@@ -13,6 +13,9 @@ import pytest
 
 from asyncviz.recording import framegen
 
+# the recording suite runs against every backend (native and python)
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 HARNESS = '''
 import asyncio, faulthandler, gc, sys
 faulthandler.enable()
@@ -115,6 +118,7 @@ def main():
 
 
 def _run(body: str, options: str = "") -> subprocess.CompletedProcess:
+    # the backend comes from the environment the each_backend fixture set
     code = HARNESS.format(body=textwrap.dedent(body), options=options)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=240)

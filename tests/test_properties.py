@@ -2,12 +2,14 @@
 recorded final states are the ones inspect reports."""
 from __future__ import annotations
 
+import functools
 import inspect
 
 from hypothesis import Phase, given, settings, strategies as st
 
 import asyncviz
 from asyncviz.events import next_state
+from asyncviz.recording.backend import names as backend_names
 from programs import load
 
 MACHINE = '''
@@ -80,15 +82,25 @@ def check_legal(trace) -> None:
             assert states[o.id] == o.state or (states[o.id] == "RUNNING" and o.state == "SUSPENDED")
 
 
-# no explain phase: it holds the trace hook, which the 3.11 backend needs
-@settings(max_examples=150, deadline=None,
-          phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
-@given(plans=st.lists(st.lists(STEPS, max_size=6), min_size=1, max_size=3),
-       ops=st.lists(st.tuples(st.integers(0, 2), OPS), max_size=14),
-       drop=st.booleans())
-def test_random_drives(plans, ops, drop):
-    t, expected = _ns["drive"](plans, ops, drop, asyncviz.trace)
-    check_legal(t)
-    recorded = [o.state for o in t.objects if o.kind == "generator"]
-    assert recorded == expected
-    assert [o.label for o in t.objects] == [f"machine#{i + 1}" for i in range(len(plans))]
+def _random_drives_with(backend: str):
+    # no explain phase: it holds the trace hook, which the 3.11 backend needs
+    @settings(max_examples=150, deadline=None,
+              phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
+    @given(plans=st.lists(st.lists(STEPS, max_size=6), min_size=1, max_size=3),
+           ops=st.lists(st.tuples(st.integers(0, 2), OPS), max_size=14),
+           drop=st.booleans())
+    def test(plans, ops, drop):
+        trace = functools.partial(asyncviz.trace, backend=backend)
+        t, expected = _ns["drive"](plans, ops, drop, trace)
+        check_legal(t)
+        recorded = [o.state for o in t.objects if o.kind == "generator"]
+        assert recorded == expected
+        assert [o.label for o in t.objects] == [f"machine#{i + 1}" for i in range(len(plans))]
+        assert t.meta["backend"] == backend
+
+    return test
+
+
+# one property test per backend (hypothesis and function-scoped fixtures do not mix)
+for _backend in backend_names():
+    globals()[f"test_random_drives_{_backend}"] = _random_drives_with(_backend)

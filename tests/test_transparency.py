@@ -50,6 +50,9 @@ def main():
 }
 CORPUS = {**PROGRAMS, **FAILING}
 
+# the recording suite runs against every backend (native and python)
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def _scrub(text: str) -> str:
     return re.sub(r"0x[0-9a-f]+", "0x?", text)

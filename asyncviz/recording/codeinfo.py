@@ -20,7 +20,7 @@ class CodeInfo:
     __slots__ = ("code", "lines", "code_bytes", "in_send", "start", "yields")
 
     def __init__(self, code):
-        self.code = code  # kept alive: the cache is keyed by id(code) (hashing a code object is slow)
+        self.code = code  # kept alive: caches are keyed by id(code)
         raw = code.co_code
         self.code_bytes = raw
         lines = [None] * (len(raw) // 2)
@@ -79,13 +79,12 @@ class CodeInfo:
         return None
 
 
-_cache: dict = {}
-
-
-def codeinfo(code) -> CodeInfo:
-    info = _cache.get(id(code))
+def codeinfo(code, cache: dict) -> CodeInfo:
+    """The facts of `code`, from `cache` (keyed by id(code): hashing a code object is slow;
+    a CodeInfo keeps its code alive, so the id stays its own while the cache lives)."""
+    info = cache.get(id(code))
     if info is None:
-        info = _cache[id(code)] = CodeInfo(code)
+        info = cache[id(code)] = CodeInfo(code)
     return info
 
 

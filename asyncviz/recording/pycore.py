@@ -84,6 +84,7 @@ class PyCore:
         self.just_died = None              # key of the object whose weak reference just died
         self.active = True
         self.t0 = _now()
+        self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
         self._none = self.intern("None")
         self._strs: dict = {}
 
@@ -94,13 +95,20 @@ class PyCore:
 
     def emit(self, t: int, oid: int, kind: int, value: int = NO_VALUE, line: int = 0,
              target: int = NO_TARGET) -> int:
-        if self.used >= self.budget:
-            self._drop()
+        if not self._take(1):
             return -1
-        self.used += 1
         at = len(self.buf)
         self._append(_pack(t, oid, target, value, (line << 8) | kind))
         return at
+
+    def _take(self, cost: int) -> bool:
+        """Room for `cost` more in the record's budget?  When there is none, something is
+        lost (counted as a dropped event) and recording stops."""
+        if self.used + cost <= self.budget:
+            self.used += cost
+            return True
+        self._drop()
+        return False
 
     def _drop(self) -> None:
         self.dropped += 1
@@ -113,8 +121,9 @@ class PyCore:
         table = self.strings
         i = table.index.get(text)
         if i is None:
+            if not self._take(1 + len(text) // STRING_COST_BYTES):
+                return NO_VALUE
             i = table.intern(text)
-            self.used += 1 + len(text) // STRING_COST_BYTES
         return i
 
     def value(self, v) -> int:
@@ -136,7 +145,7 @@ class PyCore:
             i = self._strs.get(v)
             if i is None:
                 i = self.intern(repr(v))
-                if len(self._strs) < 100_000:
+                if len(self._strs) < 100_000 and i != NO_VALUE:
                     self._strs[v] = i
             return i
         return self.registry.describe(v)
@@ -144,18 +153,24 @@ class PyCore:
     def _number(self, v) -> int:
         """A wide int or a float, kept as it is in the numbers table (its repr is its
         description; no string is made while recording)."""
+        if not self._take(1):
+            return NO_VALUE
         self.numbers.append(v)
-        self.used += 1
         return NUMBER_BASE + len(self.numbers) - 1
+
+    def info(self, code):
+        """What `code`'s bytecode says (cached for this trace)."""
+        return codeinfo(code, self.infos)
 
     # -- the state table the registry builds --------------------------------------------
 
     def add(self, kind: int, state: int, task: int, line: int, code, obj, watch: bool,
             frame=None) -> int:
+        if not self._take(OBJECT_COST):
+            return -1
         oid = len(self.states)
-        o = ObjState(oid, kind, state, task, line, codeinfo(code) if code is not None else None)
+        o = ObjState(oid, kind, state, task, line, self.info(code) if code is not None else None)
         self.states.append(o)
-        self.used += OBJECT_COST
         if frame is not None:
             o.key = id(frame)
             self.frames[o.key] = o
@@ -277,7 +292,7 @@ class PyCore:
                 self.just_died = None
                 return  # its finaliser closing it: the close its collection recorded
             # a frame not seen before, or one that reuses a dead one's address
-            o = self._first_sight(frame, code, CREATED if frame.f_lasti <= _start_of(code)
+            o = self._first_sight(frame, code, CREATED if frame.f_lasti <= self.info(code).start
                                   else SUSPENDED, dying=exiting)
         elif o.state == RUNNING:
             return
@@ -350,15 +365,12 @@ class PyCore:
                 bo is not None and back.f_lasti in bo.info.in_send) else None
         else:
             self.pending_target = None
-        if self.used < self.budget:
-            self.used += 1
+        if self._take(1):
             if value is None:
                 v = self._none if self.values else NO_VALUE
             else:
                 v = self.value(value)
             self._append(_pack(self.now(), o.oid, target, v, (line << 8) | kind))
-        else:
-            self._drop()
         o.state = SUSPENDED
         o.line = line
         self._pop(o)
@@ -458,6 +470,7 @@ class PyCore:
         self.frames.clear()
         self.by_id.clear()
         self.roots.clear()
+        self.infos.clear()
         for o in self.states:
             o.ref = None
         self.stack.clear()
@@ -475,10 +488,6 @@ def _frame_of(obj):
         if frame is not False:
             return frame
     return None
-
-
-def _start_of(code) -> int:
-    return codeinfo(code).start
 
 
 def _raise_line(frame, exc) -> int:

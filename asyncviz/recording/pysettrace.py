@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 from .backend import BackendUnavailable
-from .codeinfo import RETURN_OPS, YIELD_VALUE, codeinfo
+from .codeinfo import RETURN_OPS, YIELD_VALUE
 from .protocol import CO_GENERATOR_FLAGS, OUT, RECORD
 from .pycore import PyCore, traceback_line
 from .tasks import RAISE, RETURN, START
@@ -67,7 +67,7 @@ class PythonTraceBackend:
                 return local
             if event == "return":
                 lasti = frame.f_lasti
-                op = codeinfo(code).opcode(lasti)
+                op = core.info(code).opcode(lasti)
                 maybe_thrown.pop(id(frame), None)
                 if id(frame) in thrown:
                     thrown.discard(id(frame))
@@ -116,7 +116,7 @@ class PythonTraceBackend:
                 raised[id(frame)] = arg[1]
             elif event == "return":
                 code = frame.f_code
-                op = codeinfo(code).opcode(frame.f_lasti)
+                op = core.info(code).opcode(frame.f_lasti)
                 exc = raised.pop(id(frame), None)
                 if exc is not None:
                     if op != YIELD_VALUE:
@@ -139,7 +139,7 @@ class PythonTraceBackend:
                 special(d, START, frame)
                 return watched
             lasti = frame.f_lasti
-            info = codeinfo(code)
+            info = core.info(code)
             arg_ = info.resume_arg(lasti)
             if arg_ == 0:
                 core.on_start(frame, code, lasti)

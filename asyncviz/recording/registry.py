@@ -72,6 +72,8 @@ class Registry:
         if label is None:
             label = self._label(name)
         oid = self.core.add(kind, state, -1, 0, None, obj, True, None)
+        if oid < 0:
+            return -1  # the record's budget is spent
         self._traced(oid, kind, name, label, None, None, state, parent, initial)
         return oid
 
@@ -81,6 +83,8 @@ class Registry:
         kind = object_kind(code.co_flags)
         name = code.co_qualname
         oid = self.core.add(kind, state, task, line, code, obj, watch, frame)
+        if oid < 0:
+            return -1  # the record's budget is spent
         self._traced(oid, kind, name, self._label(name), code.co_filename,
                      code.co_firstlineno, state, parent, initial)
         return oid
@@ -121,7 +125,7 @@ class Registry:
             parent, task = self.driver()
         oid = self.object_of_code(code, parent, initial, initial, task, 0, gen, not dying,
                                   frame)
-        if aio is not None and task >= 0 and parent == task:
+        if oid >= 0 and aio is not None and task >= 0 and parent == task:
             aio.adopt(task, oid, gen, eager=starting >= 0)
         return oid
 
@@ -136,7 +140,8 @@ class Registry:
         parent, task = self.driver()
         line = code.co_firstlineno
         oid = self.object_of_code(code, parent, None, CREATED, task, line, obj, True, frame)
-        core.emit(core.now(), oid, _K_CREATE, NO_VALUE, line)
+        if oid >= 0:
+            core.emit(core.now(), oid, _K_CREATE, NO_VALUE, line)
 
     def adopt_coroutine(self, coro, task_oid: int) -> int:
         """The coroutine a task was made for, not seen being created; -1 if not recorded."""

@@ -119,7 +119,8 @@ class AsyncioWatch:
             return
         oid = self.registry.new_object(TASK, "Task", parent if parent >= 0 else None, CREATED,
                                        label="")
-        core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
+        if oid >= 0:
+            core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
         self.creating.append((coro, oid))
 
     def _create_end(self, task) -> None:
@@ -155,6 +156,8 @@ class AsyncioWatch:
                 return
             oid = self.registry.object_of_code(code, None, CREATED, CREATED, -1,
                                                code.co_firstlineno, coro, False, None)
+            if oid < 0:
+                return
         if self.core.state(oid) != CLOSED:
             self.core.emit(self.core.now(), oid, K_CLOSE, NO_VALUE, code_line(coro))
             self.core.set_state(oid, CLOSED)
@@ -198,6 +201,8 @@ class AsyncioWatch:
             return -1
         oid = self.registry.new_object(TASK, "Task", None, SUSPENDED, label="",
                                        initial=SUSPENDED)
+        if oid < 0:
+            return -1
         if label:
             self.names[oid] = label
         self._read_name(oid, task)

@@ -37,16 +37,25 @@ void core_drop(Core *c)
     }
 }
 
+int core_take(Core *c, int64_t cost)
+{
+    /* room for `cost` more in the record's budget?  When there is none, something is lost
+     * (counted as a dropped event) and recording stops */
+    if (c->used + cost <= c->budget) {
+        c->used += cost;
+        return 1;
+    }
+    core_drop(c);
+    return 0;
+}
+
 int64_t core_emit(Core *c, int64_t t, int32_t oid, int kind, uint32_t value, int32_t line,
                   int32_t target)
 {
     RecordBuffer *b = c->buf;
     Py_ssize_t n = b->n;
-    if (c->used >= c->budget || (n >= b->committed && recordbuffer_ensure(b, n + 1) < 0)) {
-        core_drop(c);
+    if ((n >= b->committed && recordbuffer_ensure(b, n + 1) < 0) || !core_take(c, 1))
         return -1;
-    }
-    c->used++;
     if (t < c->last_t)
         t = c->last_t;
     else
@@ -68,6 +77,8 @@ int64_t core_intern(Core *c, PyObject *text)
         return PyLong_AsLongLong(found);
     if (PyErr_Occurred())
         return -1;
+    if (!core_take(c, 1 + PyUnicode_GET_LENGTH(text) / STRING_COST_BYTES))
+        return NO_VALUE; /* the budget is spent: no new string */
     Py_ssize_t i = PyList_GET_SIZE(c->strings);
     PyObject *pi = PyLong_FromSsize_t(i);
     if (pi == NULL)
@@ -77,7 +88,6 @@ int64_t core_intern(Core *c, PyObject *text)
         return -1;
     }
     Py_DECREF(pi);
-    c->used += 1 + PyUnicode_GET_LENGTH(text) / STRING_COST_BYTES;
     return i;
 }
 
@@ -104,7 +114,7 @@ static uint32_t cached(Core *c, PyObject *cache, PyObject *key, PyObject *text_i
         core_report(c, "interning");
         return NO_VALUE;
     }
-    if (PyDict_GET_SIZE(cache) < STR_CACHE_MAX) {
+    if (i != NO_VALUE && PyDict_GET_SIZE(cache) < STR_CACHE_MAX) {
         PyObject *pi = PyLong_FromLongLong(i);
         if (pi == NULL || PyDict_SetItem(cache, key, pi) < 0)
             PyErr_Clear();
@@ -126,13 +136,14 @@ static uint32_t number(Core *c, int is_float, long long i, double f)
         c->nums = n;
         c->cap_nums = cap;
     }
+    if (!core_take(c, 1))
+        return NO_VALUE;
     struct Number *n = &c->nums[c->n_nums];
     n->is_float = is_float;
     if (is_float)
         n->v.f = f;
     else
         n->v.i = i;
-    c->used++;
     return NUMBER_BASE + (uint32_t)c->n_nums++;
 }
 
@@ -183,7 +194,7 @@ uint32_t core_value(Core *c, PyObject *v)
             PyObject *text = PyObject_Repr(v);
             int64_t i = text ? core_intern(c, text) : -1;
             Py_XDECREF(text);
-            if (i < 0) {
+            if (i < 0 || i == NO_VALUE) {
                 PyErr_Clear();
                 return NO_VALUE;
             }
@@ -312,6 +323,8 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
         if (ci == NULL || core_keep_code(c, ci, code) < 0)
             return -1;
     }
+    if (!core_take(c, OBJECT_COST))
+        return -2; /* the budget is spent: no new object */
     int32_t oid = (int32_t)c->n_objs;
     ObjState *o = &c->objs[oid];
     memset(o, 0, sizeof(*o));
@@ -323,7 +336,6 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
     o->resume_at = -1;
     o->info = ci;
     c->n_objs++;
-    c->used += OBJECT_COST;
     if (frame != NULL && frame != Py_None) {
         o->frame = frame;
         if (ptrmap_set(&c->map, frame, oid) < 0)

@@ -71,7 +71,7 @@ static PyObject *core_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     Py_XDECREF(none);
     if (i < 0)
         goto fail;
-    c->none_index = (uint32_t)i;
+    c->none_index = (uint32_t)i; /* NO_VALUE with a budget of 0 */
     c->t0 = avz_ticks();
     return (PyObject *)c;
 fail:
@@ -207,7 +207,7 @@ static PyObject *m_intern(Core *c, PyObject *text)
         return NULL;
     }
     int64_t i = core_intern(c, text);
-    return i < 0 ? NULL : PyLong_FromLongLong(i);
+    return i < 0 ? NULL : PyLong_FromLongLong(i); /* NO_VALUE when the budget is spent */
 }
 
 static PyObject *m_add(Core *c, PyObject *args)
@@ -218,7 +218,9 @@ static PyObject *m_add(Core *c, PyObject *args)
                           &frame))
         return NULL;
     int32_t oid = core_add(c, kind, state, task, line, code, obj, watch, frame);
-    return oid < 0 ? NULL : PyLong_FromLong(oid);
+    if (oid == -1)
+        return NULL;
+    return PyLong_FromLong(oid < 0 ? -1 : oid);
 }
 
 static PyObject *m_bind(Core *c, PyObject *args)

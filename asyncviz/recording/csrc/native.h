@@ -232,10 +232,12 @@ static inline long small_int(PyObject *v)
 int64_t core_emit(Core *c, int64_t t, int32_t oid, int kind, uint32_t value, int32_t line,
                   int32_t target);
 void core_drop(Core *c);
+int core_take(Core *c, int64_t cost); /* room in the budget (else recording stops) */
 uint32_t core_value(Core *c, PyObject *v);          /* NO_VALUE with no exception on failure */
 int64_t core_intern(Core *c, PyObject *text);       /* -1 with an exception */
 void core_pop(Core *c, int32_t oid);
 int core_push(Core *c, int32_t oid);
+/* -1 with an exception set; -2: the budget is spent */
 int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObject *code,
                  PyObject *obj, int watch, PyObject *frame);
 int32_t core_lookup(Core *c, PyObject *obj);
