@@ -152,6 +152,16 @@ static int on_call(Core *c, PyFrameObject *frame)
         Py_DECREF(code);
         return wants;
     }
+    /* a frame the core knows, resumed at a RESUME: no question about its code */
+    int32_t oid = ev_known(c, (PyObject *)frame);
+    if (oid >= 0 && c->objs[oid].state == S_SUSPENDED && c->objs[oid].info != NULL) {
+        int lasti = PyFrame_GetLasti(frame);
+        if (codeinfo_resume_arg(c->objs[oid].info, lasti) > 0) {
+            ev_resume_of(c, oid, (PyObject *)frame, code, c->objs[oid].info, lasti);
+            Py_DECREF(code);
+            return 1;
+        }
+    }
     CodeInfo *ci = codeinfo_of(code);
     if (ci == NULL) {
         core_report(c, "code information");
@@ -203,6 +213,26 @@ static int on_call(Core *c, PyFrameObject *frame)
 static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
 {
     PyObject *code = (PyObject *)PyFrame_GetCode(frame);
+    if ((((PyCodeObject *)code)->co_flags & GEN_FLAGS) && c->aux.used == 0) {
+        /* the common case: a running object the core knows yields or returns, and no
+         * exception is in the air (no notes about any frame) */
+        int32_t oid = ev_running(c, (PyObject *)frame);
+        if (oid >= 0 && c->objs[oid].state == S_RUNNING && c->objs[oid].info != NULL) {
+            CodeInfo *ci = c->objs[oid].info;
+            int lasti = PyFrame_GetLasti(frame);
+            int op = codeinfo_opcode(ci, lasti);
+            if (op == avz_op.yield_value) {
+                ev_yield_of(c, oid, (PyObject *)frame, code, ci, lasti, arg);
+                Py_DECREF(code);
+                return;
+            }
+            if (op == avz_op.return_value || (avz_op.return_const >= 0 && op == avz_op.return_const)) {
+                ev_return(c, (PyObject *)frame, code, ci, lasti, arg);
+                Py_DECREF(code);
+                return;
+            }
+        }
+    }
     int d;
     if (!watched(c, code, &d)) {
         Py_DECREF(code);
