@@ -42,6 +42,17 @@ RUN_TIMEOUT = 480
 # its own: each is rerun alone, untraced and traced, until both pass (see compare_flaky).
 FLAKY: dict[str, str] = {}
 FLAKY_RERUNS = 3
+# What a backend cannot promise, by design, with the symptom it shows (checked: an entry
+# whose test stops failing this way fails here, so the list stays true).  The Python core
+# runs Python code inside the interpreter's callbacks: a signal pending when a traced
+# generator resumes is delivered in that code, not in the generator (README: known limits).
+KNOWN_LIMITS: dict[str, dict[str, tuple[str, str]]] = {
+    "python": {
+        "test.test_generators.SignalAndYieldFromTest.test_raise_and_yield_from": (
+            "AssertionError: <class 'KeyboardInterrupt'> is not <class 'StopIteration'>",
+            "a pending SIGINT is raised in the Python core's callback"),
+    },
+}
 SHOWN_PER_KIND = 30  # ids listed per kind of difference in a failure message
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(: |$)")
 
@@ -214,9 +225,21 @@ def test_suite_runs_identically_traced(module, backend, untraced, tmp_path, suit
     print(f"{module} [{backend}]: {len(plain['ids'])} tests, untraced "
           f"{plain['wall_seconds']:.1f} s, traced {traced['wall_seconds']:.1f} s, "
           f"{tracing['events']:,} events, {tracing['truncated']} traces truncated")
-    problems, differing = differences(plain, traced, frozenset(FLAKY))
+    limits = {i: v for i, v in KNOWN_LIMITS.get(backend, {}).items()
+              if i.startswith(module + ".")}
+    problems, differing = differences(plain, traced, frozenset(FLAKY) | frozenset(limits))
     problems += compare_flaky(module, plain, traced, backend, tmp_path)
-    if not problems and traced["returncode"] != 0:
+    for test_id, (symptom, why) in limits.items():
+        failed = set(traced["failures"]) | set(traced["errors"])
+        shown = first_line(traced["details"].get(test_id, ""))
+        if test_id not in failed or shown != symptom:
+            problems.append(f"known limit of the {backend} backend ({why}) no longer shows as "
+                            f"documented: {test_id} gave {shown!r}, expected {symptom!r}; "
+                            "update KNOWN_LIMITS and the README")
+        else:
+            print(f"  known limit, {backend}: {test_id} ({why})")
+    failed = set(traced["failures"]) | set(traced["errors"])
+    if not problems and traced["returncode"] != 0 and not (failed and failed <= set(limits)):
         problems.append(f"the traced run exited with status {traced['returncode']}")
     if not (tracing["cases"] and tracing["events"]):
         problems.append(f"nothing was recorded traced: {tracing}")
