@@ -46,6 +46,25 @@ TASK_TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
 }
 
 
+# The role each kind plays in a generator's, coroutine's or async generator's life: a step
+# begins (it runs), a step ends with a suspension (it waits), or the object ends.  `create`
+# and `cancel` are marks: they move no frame into or out of running.  Every view reads the
+# roles from here (the front-end gets them in its payload).
+BEGINS = frozenset({"start", "resume", "throw"})
+SUSPENDS = frozenset({"yield", "await"})
+ENDS = frozenset({"return", "raise", "close"})
+MARKS = frozenset({"create", "cancel"})
+ROLE = {kind: ("begin" if kind in BEGINS else "suspend" if kind in SUSPENDS
+               else "end" if kind in ENDS else "mark") for kind in KINDS}
+BEGIN_CODES = frozenset(KIND_CODE[k] for k in BEGINS)
+SUSPEND_CODES = frozenset(KIND_CODE[k] for k in SUSPENDS)
+END_CODES = frozenset(KIND_CODE[k] for k in ENDS)
+
+# the state a generator-like object is in after each kind (None: the kind leaves it alone)
+STATE_AFTER: dict[str, str | None] = {kind: FRAME_TRANSITIONS[kind][1]
+                                      if kind in FRAME_TRANSITIONS else None for kind in KINDS}
+
+
 def transitions_for(object_kind: str) -> dict:
     if object_kind == "task":
         return TASK_TRANSITIONS
