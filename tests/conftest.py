@@ -7,10 +7,13 @@ recording switch is left behind.
 from __future__ import annotations
 
 import builtins
-
+import os
 import sys
 
 import pytest
+
+# the shared helpers (programs, corpus, tracebuilder) import by name from any test folder
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from asyncviz.recording.backend import ENV as BACKEND_ENV, names as backend_names
 

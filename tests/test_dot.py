@@ -22,8 +22,8 @@ from asyncviz.events import KIND_CODE
 from asyncviz.render import dot
 from asyncviz.trace import NO_TARGET, NO_VALUE, RECORD, Trace, Traced
 from programs import record
-from test_sequences import PROGRAMS
-from test_states import POLL
+from corpus import PROGRAMS
+from corpus import POLL
 
 graphviz = pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,

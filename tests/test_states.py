@@ -14,7 +14,7 @@ from asyncviz.analysis.states import (
     Function, Machine, functions, lifecycle, suspension_points,
 )
 from programs import load, record
-from test_sequences import PROGRAMS
+from corpus import POLL, PROGRAMS
 
 SITE_KINDS = ("yield", "await")
 EXIT_KINDS = ("return", "raise", "close")
@@ -22,23 +22,6 @@ LIFECYCLE_KINDS = ("create", "start", "resume", "throw", *SITE_KINDS, *EXIT_KIND
 
 # an async def with three await sites in a loop (line numbers count from the blank first
 # line of the string, as the programs in test_sequences do)
-POLL = '''
-import asyncio
-async def tick(i):
-    await asyncio.sleep(0)
-    return i * 10
-async def poll():
-    total = 0
-    for i in range(3):
-        await asyncio.sleep(0)
-        total += await tick(i)
-        await asyncio.sleep(0)
-    return total
-async def main():
-    return await poll()
-'''
-
-
 # -- helpers --------------------------------------------------------------------------------
 
 def fn(trace, name: str) -> Function:

@@ -15,9 +15,9 @@ import asyncviz
 from asyncviz.analysis import states
 from asyncviz.widgets import states as states_widget
 from asyncviz.widgets.states import BUNDLE, LAYOUT_BUNDLE, StatesWidget, at
-from test_widget import TASKS
+from corpus import TASKS
 from programs import record
-from test_sequences import PROGRAMS
+from corpus import PROGRAMS
 
 IMG = "<img src=x onerror=alert(1)>"
 HAS_DOT = shutil.which("dot") is not None

@@ -20,7 +20,7 @@ from asyncviz.render.static import (
 )
 from asyncviz.trace import NO_TARGET, NO_VALUE, RECORD, Trace, Traced
 from programs import record
-from test_sequences import PROGRAMS
+from corpus import PROGRAMS
 
 SVG = "{http://www.w3.org/2000/svg}"
 MS = 1_000_000

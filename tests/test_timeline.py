@@ -8,7 +8,7 @@ from asyncviz.events import KINDS
 from asyncviz.render.payload import VERSION, encode, header_json
 from asyncviz.trace import Trace
 from programs import record
-from test_sequences import PROGRAMS
+from corpus import PROGRAMS
 
 
 def lanes(trace):

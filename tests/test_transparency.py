@@ -11,44 +11,8 @@ import pytest
 
 import asyncviz
 from programs import load
-from test_sequences import PROGRAMS
+from corpus import CORPUS, FAILING
 
-FAILING = {
-    "raise_in_coroutine": '''
-import asyncio
-async def inner():
-    await asyncio.sleep(0)
-    raise ValueError("deep")
-async def main():
-    print("before")
-    await inner()
-''',
-    "generator_error": '''
-def g():
-    yield 1
-    1 / 0
-def main():
-    print(list(g()))
-''',
-    "group_error": '''
-import asyncio
-async def bad(n):
-    await asyncio.sleep(0)
-    raise KeyError(n)
-async def main():
-    async with asyncio.TaskGroup() as tg:
-        tg.create_task(bad(1))
-        tg.create_task(bad(2))
-''',
-    "stop_iteration_in_generator": '''
-def g():
-    next(iter([]))
-    yield 1
-def main():
-    return list(g())
-''',
-}
-CORPUS = {**PROGRAMS, **FAILING}
 
 # the recording suite runs against every backend (native and python)
 pytestmark = pytest.mark.usefixtures("each_backend")

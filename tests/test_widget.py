@@ -12,6 +12,7 @@ import pytest
 import asyncviz
 from asyncviz.render.payload import VERSION
 from asyncviz.widgets.timeline import BUNDLE, TimelineWidget
+from corpus import TASKS
 from programs import record
 
 SCRIPT = "<script>alert(1)</script>"
@@ -26,18 +27,6 @@ def main():
     next(g)
     g.send(5)
     g.close()
-'''
-
-TASKS = '''
-import asyncio
-
-async def child(n):
-    await asyncio.sleep(0)
-    return n * 2
-
-async def main():
-    task = asyncio.create_task(child(21), name="kid")
-    return await task
 '''
 
 SIZES = {"u8": 1, "u16": 2, "u32": 4, "i32": 4}

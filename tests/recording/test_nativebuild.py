@@ -21,7 +21,7 @@ import pytest
 
 from asyncviz.recording import nativebuild
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NATIVE = ROOT / "asyncviz" / "recording" / "csrc"
 
 

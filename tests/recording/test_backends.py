@@ -13,7 +13,7 @@ from asyncviz.recording import backend, native, protocol
 from asyncviz.recording.recorder import TraceError
 from asyncviz.trace import INLINE_BIAS, INLINE_INT, NO_VALUE, NUMBER_BASE, RECORD_SIZE
 from programs import load
-from test_transparency import CORPUS
+from corpus import CORPUS
 
 NATIVE = backend.native_problem() is None
 needs_native = pytest.mark.skipif(not NATIVE, reason=f"native core: {backend.native_problem()}")
