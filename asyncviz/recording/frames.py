@@ -1,4 +1,5 @@
-"""The generator object that owns a running frame, and the value an async generator yields.
+"""What a frame is part of: the generator object that owns it, the line a traceback gives
+for it, the frame of a generator-like object; and the value an async generator yields.
 
 Both answers come from the interpreter's public interfaces, never from an address turned
 into an object by arithmetic: a frame that no generator owns (an ordinary function's, a
@@ -92,3 +93,28 @@ def unwrap_async_yield(value):
         return value
     inside = gc.get_referents(value)
     return inside[0] if len(inside) == 1 else value
+
+
+def frame_of(obj):
+    """The frame of a generator, coroutine or async generator (None once it is over)."""
+    for name in ("gi_frame", "cr_frame", "ag_frame"):
+        frame = getattr(obj, name, False)
+        if frame is not False:
+            return frame
+    return None
+
+
+def raise_line(frame, exc) -> int:
+    """Where the exception passed through `frame`, as its traceback says (3.12+ reports
+    the offset of the frame's implicit handler, on another line)."""
+    return traceback_line(getattr(exc, "__traceback__", None), frame)
+
+
+def traceback_line(tb, frame) -> int:
+    """The line the traceback gives for `frame` (0 if it does not pass through it)."""
+    line = 0
+    while tb is not None:
+        if tb.tb_frame is frame:
+            line = tb.tb_lineno or 0
+        tb = tb.tb_next
+    return line

@@ -18,7 +18,7 @@ import weakref
 from ..events import KIND_CODE
 from ..trace import (INLINE_BIAS, INLINE_INT, INLINE_MAX, INLINE_MIN, NO_TARGET, NO_VALUE,
                      NUMBER_BASE, NUMBER_MAX, NUMBER_MIN, RECORD)
-from . import framegen
+from . import frames
 from .codeinfo import codeinfo
 from .protocol import (ASYNC_GENERATOR, CLOSED, CREATED, FUTURE, OBJECT_COST, RUNNING,
                        STRING_COST_BYTES, SUSPENDED, TASK)
@@ -251,7 +251,7 @@ class PyCore:
     # -- what the backends report -------------------------------------------------------
 
     def _first_sight(self, frame, code, initial: int, dying: bool = False) -> ObjState:
-        oid = self.registry.first_sight(frame, framegen.generator_of(frame), code, initial,
+        oid = self.registry.first_sight(frame, frames.generator_of(frame), code, initial,
                                         dying)
         return self.states[oid]
 
@@ -339,8 +339,8 @@ class PyCore:
         self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0])
 
     def on_yield(self, frame, code, offset: int, value) -> None:
-        frames = self.frames
-        o = frames.get(id(frame))
+        by_frame = self.frames
+        o = by_frame.get(id(frame))
         if o is None or o.state != RUNNING:
             return
         line, delegating = o.info.yield_site(offset)
@@ -355,12 +355,12 @@ class PyCore:
             kind = K_YIELD
             target = NO_TARGET
             if o.kind == ASYNC_GENERATOR:
-                value = framegen.unwrap_async_yield(value)
+                value = frames.unwrap_async_yield(value)
         # an inner frame of a `yield from` / `await` chain: the frame it delegates to
         # yields next, and waits on this one
         back = frame.f_back
         if back is not None:
-            bo = frames.get(id(back))
+            bo = by_frame.get(id(back))
             self.pending_target = (id(back), o.oid) if (
                 bo is not None and back.f_lasti in bo.info.in_send) else None
         else:
@@ -399,7 +399,7 @@ class PyCore:
             return
         value = self.value(exc) if described is None else described
         t = self.now()
-        line = line or _raise_line(frame, exc) or o.info.line(offset)
+        line = line or frames.raise_line(frame, exc) or o.info.line(offset)
         self.emit(t, o.oid, K_RAISE, value, line)
         o.state = CLOSED
         self.pending_target = None
@@ -409,7 +409,7 @@ class PyCore:
 
     def _root_ends(self, frame, kind: int, value, described: int | None = None) -> None:
         """An unrecorded coroutine ended: if a task runs it, the task ends."""
-        gen = framegen.generator_of(frame)
+        gen = frames.generator_of(frame)
         task = self.roots.get(id(gen)) if gen is not None else None
         if task is not None:
             v = self.value(value) if described is None else described
@@ -442,7 +442,7 @@ class PyCore:
         o = self.states[oid]
         if o.state != CREATED and o.state != SUSPENDED:
             return
-        if _frame_of(obj) is None:  # finished: closed without telling
+        if frames.frame_of(obj) is None:  # finished: closed without telling
             self.emit(self.now(), o.oid, K_CLOSE, NO_VALUE, o.line)
             o.state = CLOSED
 
@@ -480,27 +480,3 @@ class PyCore:
 
     def to_ns(self, t: int) -> int:
         return t
-
-
-def _frame_of(obj):
-    for name in ("gi_frame", "cr_frame", "ag_frame"):
-        frame = getattr(obj, name, False)
-        if frame is not False:
-            return frame
-    return None
-
-
-def _raise_line(frame, exc) -> int:
-    """Where the exception passed through `frame`, as its traceback says (3.12+ reports
-    the offset of the frame's implicit handler, on another line)."""
-    return traceback_line(getattr(exc, "__traceback__", None), frame)
-
-
-def traceback_line(tb, frame) -> int:
-    """The line the traceback gives for `frame` (0 if it does not pass through it)."""
-    line = 0
-    while tb is not None:
-        if tb.tb_frame is frame:
-            line = tb.tb_lineno or 0
-        tb = tb.tb_next
-    return line

@@ -17,7 +17,8 @@ import sys
 from .backend import BackendUnavailable
 from .codeinfo import RETURN_OPS, YIELD_VALUE
 from .protocol import CO_GENERATOR_FLAGS, OUT, RECORD
-from .pycore import PyCore, traceback_line
+from .frames import traceback_line
+from .pycore import PyCore
 from .tasks import RAISE, RETURN, START
 
 

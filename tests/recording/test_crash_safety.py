@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from asyncviz.recording import framegen
+from asyncviz.recording import frames
 
 # the recording suite runs against every backend (native and python)
 pytestmark = pytest.mark.usefixtures("each_backend")
@@ -140,13 +140,13 @@ def test_generator_of_is_safe_for_any_frame():
 
     g = gen()
     frame = next(g)
-    assert framegen.generator_of(frame) is g
-    assert framegen.generator_of(plain()) is None  # finished, and never a generator's
-    assert framegen.generator_of(sys._getframe()) is None
+    assert frames.generator_of(frame) is g
+    assert frames.generator_of(plain()) is None  # finished, and never a generator's
+    assert frames.generator_of(sys._getframe()) is None
     g.close()
-    assert framegen.generator_of(frame) in (g, None)  # closed, still alive
+    assert frames.generator_of(frame) in (g, None)  # closed, still alive
     del g
-    assert framegen.generator_of(frame) is None  # gone: the frame object owns its data
+    assert frames.generator_of(frame) is None  # gone: the frame object owns its data
 
 
 def test_async_yield_unwrapped_without_layout_guesses():
@@ -155,7 +155,7 @@ def test_async_yield_unwrapped_without_layout_guesses():
 
     def tracer(frame, event, arg):
         if event == "return" and frame.f_code.co_name == "ag":
-            seen.append(framegen.unwrap_async_yield(arg))
+            seen.append(frames.unwrap_async_yield(arg))
         return tracer
 
     async def ag():
@@ -174,4 +174,4 @@ def test_async_yield_unwrapped_without_layout_guesses():
         sys.settrace(old)
     assert result == [None, 5, "x"]
     assert seen[:3] == [None, 5, "x"]
-    assert not framegen.is_async_yield_wrapper(int)
+    assert not frames.is_async_yield_wrapper(int)
