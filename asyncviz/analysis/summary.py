@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from ..events import KIND_CODE
+from ..text import one_line
 from ..trace import NO_TARGET, NO_VALUE, RECORD, Trace, value_text
 
 EMPTY = "no generator, coroutine or task ran in scope"
@@ -125,16 +126,8 @@ def format_ns(ns: int) -> str:
     return f"{ns / 1e9:.2f} s"
 
 
-def _plain(text: str) -> str:
-    """One line: a task name or value with a newline must not break the table."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
-
-
 def _cut(text: str, limit: int = _CELL) -> str:
-    text = _plain(text)
+    text = one_line(text)  # a name or value with a newline must not break the table
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -164,10 +157,8 @@ class Summary:
     def of(cls, trace: Trace) -> "Summary":
         objects = trace.objects
         steps = [_Steps() for _ in objects]
-        last_t = 0
         strings, numbers = trace.strings, trace.numbers
         for t, obj, target, value, lk in RECORD.iter_unpack(trace.buffer):
-            last_t = t
             s = steps[obj]
             kind = lk & 0xFF
             if kind == _START:
@@ -193,8 +184,7 @@ class Summary:
                 s.end = "closed"
             elif kind == _CANCEL:
                 s.cancelled = True
-        # A trace built by hand may lack its duration; its last event then ends it.
-        stop = max(trace.duration, last_t)
+        stop = trace.end
         for s in steps:
             s.finish(stop)
 

@@ -11,8 +11,8 @@ import pytest
 
 import asyncviz
 from asyncviz.analysis.summary import EMPTY, Row, Summary, format_ns
-from asyncviz.events import KIND_CODE
-from asyncviz.trace import NO_TARGET, NO_VALUE, RECORD, Trace, Traced
+from asyncviz.trace import NO_TARGET, Trace
+from tracebuilder import TraceBuilder
 
 SCRIPT = "<script>alert(1)</script>"
 FRAME_KINDS = ("generator", "coroutine", "async_generator")
@@ -150,36 +150,30 @@ def test_asyncio_rows():
 
 # -- a hand-made trace: every number known --------------------------------------------------
 
-def ev(t, obj, kind, line=0, value=NO_VALUE, target=NO_TARGET) -> bytes:
-    return RECORD.pack(t, obj, target, value, line << 8 | KIND_CODE[kind])
-
-
 def handmade(label="g#1", value="ValueError('x')", meta=None) -> Trace:
-    objects = [
-        Traced(0, "generator", "g", label, "<cell>", 10, "CLOSED"),
-        Traced(1, "coroutine", "c", "c#1", "<cell>", 20, "CLOSED", parent=2),
-        Traced(2, "task", "T", "T", state="CLOSED", coro=1),
-        Traced(3, "future", "Future", "Future#1", state="CLOSED"),
-        Traced(4, "generator", "s", "s#1", "<cell>", 30, "SUSPENDED", parent=0),
-        Traced(5, "generator", "r", "r#1", "<cell>", 40, "SUSPENDED"),
-        Traced(6, "task", "T2", "T2", state="SUSPENDED", parent=2),
-    ]
-    records = [
-        ev(100, 0, "start", 10), ev(130, 0, "yield", 11, 2),
-        ev(200, 1, "start", 20), ev(250, 1, "await", 21, target=3),
-        ev(300, 0, "resume", 11), ev(400, 0, "yield", 12, 2),
-        ev(450, 1, "resume", 21), ev(460, 1, "await", 21, target=3),
-        ev(500, 0, "throw", 12, 0), ev(520, 0, "raise", 12, 0),
-        ev(600, 2, "cancel"), ev(650, 1, "throw", 21, 1), ev(700, 1, "raise", 21, 1),
-        ev(710, 2, "raise", value=1),
-        ev(800, 4, "start", 30), ev(850, 4, "yield", 31, 2),   # still suspended at the end
-        ev(900, 5, "start", 40),                               # still running at the end
-        ev(950, 6, "cancel"),                                  # cancelled, not yet done
-    ]
-    trace = Trace(buffer=b"".join(records), strings=[value, "CancelledError()", "1"],
-                  objects=objects, idle=[(260, 290), (720, 790)],
-                  meta=meta if meta is not None else {"duration_ns": 1000, "backend": "test", "python": "3.x",
-                                "max_events": 1000})
+    b = TraceBuilder()
+    b.obj("generator", label, "g", filename="<cell>", firstlineno=10, state="CLOSED")
+    b.obj("coroutine", "c#1", "c", filename="<cell>", firstlineno=20, state="CLOSED", parent=2)
+    b.obj("task", "T", state="CLOSED", coro=1)
+    b.obj("future", "Future#1", "Future", state="CLOSED")
+    b.obj("generator", "s#1", "s", filename="<cell>", firstlineno=30, state="SUSPENDED", parent=0)
+    b.obj("generator", "r#1", "r", filename="<cell>", firstlineno=40, state="SUSPENDED")
+    b.obj("task", "T2", state="SUSPENDED", parent=2)
+    cancelled = "CancelledError()"
+    (b.ev(100, 0, "start", line=10).ev(130, 0, "yield", "1", 11)
+     .ev(200, 1, "start", line=20).ev(250, 1, "await", line=21, target=3)
+     .ev(300, 0, "resume", line=11).ev(400, 0, "yield", "1", 12)
+     .ev(450, 1, "resume", line=21).ev(460, 1, "await", line=21, target=3)
+     .ev(500, 0, "throw", value, 12).ev(520, 0, "raise", value, 12)
+     .ev(600, 2, "cancel").ev(650, 1, "throw", cancelled, 21).ev(700, 1, "raise", cancelled, 21)
+     .ev(710, 2, "raise", cancelled)
+     .ev(800, 4, "start", line=30).ev(850, 4, "yield", "1", 31)  # still suspended at the end
+     .ev(900, 5, "start", line=40)                                 # still running at the end
+     .ev(950, 6, "cancel"))                                        # cancelled, not yet done
+    info = meta if meta is not None else {"duration_ns": 1000, "backend": "test",
+                                          "python": "3.x", "max_events": 1000}
+    trace = b.build(idle=[(260, 290), (720, 790)])
+    trace.meta = info
     assert trace.check() is None
     return trace
 
@@ -247,16 +241,19 @@ def test_duration_falls_back_to_the_last_event():
 
 
 def test_waited_on_is_most_frequent_first():
-    objects = [Traced(0, "coroutine", "c", "c#1", state="CLOSED"),
-               Traced(1, "future", "Future", "Future#1", state="CLOSED"),
-               Traced(2, "task", "Task", "Task-2", state="CLOSED"),
-               Traced(3, "future", "Future", "Future#2", state="CLOSED")]
-    records = [ev(0, 0, "start", 1)]
+    b = TraceBuilder()
+    b.obj("coroutine", "c#1", "c", state="CLOSED")
+    b.obj("future", "Future#1", "Future", state="CLOSED")
+    b.obj("task", "Task-2", "Task", state="CLOSED")
+    b.obj("future", "Future#2", "Future", state="CLOSED")
+    b.ev(0, 0, "start", line=1)
     for i, target in enumerate([2, 1, 1, 3, 1, None]):
-        records += [ev(10 * i + 1, 0, "await", 2, target=NO_TARGET if target is None
-                       else target), ev(10 * i + 5, 0, "resume", 2)]
-    records.append(ev(100, 0, "return", 3))
-    s = Summary.of(Trace(b"".join(records), [], objects))
+        b.ev(10 * i + 1, 0, "await", line=2, target=NO_TARGET if target is None else target)
+        b.ev(10 * i + 5, 0, "resume", line=2)
+    b.ev(100, 0, "return", line=3)
+    trace = b.build()
+    trace.meta = {}
+    s = Summary.of(trace)
     assert s.rows[0].waited_on == (("Future#1", 3), ("Task-2", 1), ("Future#2", 1))
     assert s.rows[0].awaits == 6  # the bare yield to the loop counts, but names nothing
     assert s.rows[0].waited_on_text == "Future#1 ×3, Task-2 ×1, Future#2 ×1"
