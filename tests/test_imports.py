@@ -45,8 +45,13 @@ def test_module_imports_follow_the_rules(module):
         assert not {m for m in ours if m.startswith(("asyncviz.analysis", "asyncviz.render",
                                                      "asyncviz.widgets", "asyncviz.magic"))}
     if module.startswith("asyncviz.analysis"):
-        assert not {m for m in ours if m.startswith("asyncviz.recording")}, ours
-    if module in ("asyncviz.events", "asyncviz.trace"):
+        # data flows one way: record -> trace -> analysis -> render -> widgets
+        assert not {m for m in ours if m.startswith(("asyncviz.recording", "asyncviz.render",
+                                                     "asyncviz.widgets", "asyncviz.magic"))}, ours
+    if module.startswith("asyncviz.render"):
+        assert not {m for m in ours if m.startswith(("asyncviz.recording", "asyncviz.widgets",
+                                                     "asyncviz.magic"))}, ours
+    if module in ("asyncviz.events", "asyncviz.trace", "asyncviz.text"):
         third_party = {m for m in top(loaded) - set(sys.stdlib_module_names) - {"asyncviz"}
                        if not m.startswith("_")}
         assert not third_party, third_party
