@@ -27,37 +27,61 @@ values, so a browser view can hook hover and click to them.  `highlight_node` /
 User text (source lines, values, names) is never markup: plain labels and tooltips have
 `&` written as an entity and go through the graphviz package's quoting with backslashes
 and `<...>` disarmed (`graphviz.escape`); the HTML-like labels of the two-line boxes have
-every user string `html.escape`d.  Machines with more than MAX_NODES nodes keep the most
+every user string escaped (`text.for_markup`).  Machines with more than MAX_NODES nodes keep the most
 visited ones and say "+N more sites".
 
-`graphviz` is imported lazily (only `render/` may import it).  Without the `dot` program,
+`graphviz` is imported lazily (only `render/` may import it).  `dot_program()` is the one
+place that looks for Graphviz's `dot` (the magic and the states widget ask it too), and
+`DOT_INSTALL` the one way of saying how to install it.  Without the `dot` program,
 `machine_svg`/`machine_png` raise `GraphvizNotFound` (a RuntimeError) whose one-line message
 gives the install commands; DOT text needs no binary, and the notebook widget lays DOT out
-in the browser.
+in the browser.  Colours come from the theme (theme.json's `diagram`, and `current` for the
+highlight, as the states widget outlines the current state).
 """
 from __future__ import annotations
 
-import html
 import math
+import os
 import shutil
 
 from ..analysis.states import Edge, Machine, Node, functions, suspension_points
+from ..text import for_markup
 from ..trace import Trace
-from .static import EMPTY_MESSAGE, INK, MUTED, OKABE_ITO, printable, tint
+from .static_primitives import EMPTY_MESSAGE
+from .theme import shade, theme, tint, variant
 
 __all__ = ["machine_dot", "machine_svg", "machine_png", "trace_dot", "trace_svg",
-           "trace_png", "GraphvizError", "GraphvizNotFound", "DOT_MISSING", "MAX_NODES"]
+           "trace_png", "GraphvizError", "GraphvizNotFound", "DOT_MISSING", "DOT_INSTALL",
+           "MAX_NODES", "dot_program"]
 
 COLUMNS = 3              # trace_dot: functions per row, so many functions stack, not sprawl
 MAX_NODES = 200          # more nodes than this: the most visited stay, a note counts the rest
 SOURCE_CHARS = 56        # a site's source text is cut to this many characters on the box
 TOOLTIP_CHARS = 300      # each line of a tooltip
 
+DOT_INSTALL = ("`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
+               "or `conda install graphviz`")
 DOT_MISSING = (
     "Graphviz's `dot` program was not found on PATH, and drawing a state machine as "
-    "SVG or PNG needs it; install it with `apt-get install graphviz` (Debian/Ubuntu), "
-    "`brew install graphviz` (macOS) or `conda install graphviz`, or save a .dot file "
+    f"SVG or PNG needs it; install it with {DOT_INSTALL}, or save a .dot file "
     "instead — in a notebook the states widget works without it")
+
+_dot_found: dict[str, str] = {}
+
+
+def dot_program() -> str | None:
+    """The path of Graphviz's `dot` program, or None when it is not on PATH.
+
+    A path found is remembered for the process (per value of PATH), so asking costs
+    nothing after the first time; a miss is asked again, so that installing Graphviz
+    from a running notebook is seen."""
+    key = os.environ.get("PATH", "")
+    found = _dot_found.get(key)
+    if found is None:
+        found = shutil.which("dot")
+        if found is not None:
+            _dot_found[key] = found
+    return found
 
 
 class GraphvizError(RuntimeError):
@@ -75,19 +99,19 @@ class GraphvizNotFound(GraphvizError):
 
 FONT = "Helvetica,Arial,sans-serif"
 MONO = "monospace"
-GREY = "#7A7A7A"
-EDGE_INK = "#3C3C3C"
-HIGHLIGHT = OKABE_ITO["orange"]
-SITE = OKABE_ITO["blue"]
-EXIT_COLOURS = {"return": OKABE_ITO["bluish_green"], "raise": OKABE_ITO["vermillion"],
-                "close": GREY}
-STATE_FILL = {"CREATED": "#FFFFFF", "RUNNING": tint(OKABE_ITO["sky_blue"], 0.45),
-              "SUSPENDED": "#FFFFFF", "CLOSED": "#F2F2F2"}
-
-
-def _dark(colour: str, by: float = 0.72) -> str:
-    """`colour` mixed with black (for text on a tint of it)."""
-    return "#" + "".join(f"{round(int(colour[i:i + 2], 16) * by):02X}" for i in (1, 3, 5))
+_LOOK = theme()["diagram"]
+INK = variant("light")["fg"]
+MUTED = variant("light")["muted"]
+GREY = _LOOK["grey"]
+EDGE_INK = _LOOK["edge"]
+ERROR = _LOOK["error"]
+HIGHLIGHT = variant("light")["current"]   # as the states widget outlines the current state
+SITE = _LOOK["site"]
+EXIT_COLOURS = dict(_LOOK["exit"])
+STATE_FILL = dict(_LOOK["stateFill"])
+UNVISITED = _LOOK["unvisitedFill"]
+NOTE = _LOOK["note"]
+CLUSTER = _LOOK["cluster"]
 
 
 # -- safe text -----------------------------------------------------------------------------
@@ -101,14 +125,13 @@ def _plain(*lines: str, limit: int = TOOLTIP_CHARS) -> str:
     not-HTML, so a text that looks like `<...>` is quoted as a string, never taken as an
     HTML-like label.  Lines are joined with DOT's own line break, `\\n`."""
     import graphviz
-    parts = [html.escape(printable(str(line), limit)).replace("\\", "\\\\")
-             for line in lines]
+    parts = [for_markup(str(line), limit).replace("\\", "\\\\") for line in lines]
     return graphviz.nohtml("\\n".join(parts))
 
 
 def _html_text(text: str, limit: int | None = None) -> str:
     """User text for inside an HTML-like label: escaped, so it is text, never markup."""
-    return html.escape(printable(text, limit), quote=True)
+    return for_markup(text, limit)
 
 
 def _box_label(head: str, source: str | None, colour: str) -> str:
@@ -132,16 +155,11 @@ def _node_tooltip(machine: Machine, node: Node) -> str:
         n = len(machine.objects)
         return _plain(f"start of {machine.title}",
                       f"{n} object{'s' if n != 1 else ''} traced")
-    lines = [_head(node)]
+    lines = [node.label]
     if node.text:
         lines.append(node.text)
     lines.append(f"entered {_times(node.count)}" if node.count else "not entered in the trace")
     return _plain(*lines)
-
-
-def _head(node: Node) -> str:
-    """The first line of a box: the node's label (an exit's names its line already)."""
-    return node.label
 
 
 def _edge_tooltip(machine: Machine, labels: dict[str, str], edge: Edge) -> str:
@@ -169,6 +187,99 @@ def _kept(machine: Machine, max_nodes: int) -> tuple[set[str], int]:
     return keep, len(rest) - min(room, len(rest))
 
 
+def _node_look(node: Node, seen: bool) -> dict:
+    """Shape, colours and label of a node, by its kind (see the module docstring)."""
+    if node.kind == "state":
+        return dict(shape="doublecircle" if node.id == "CLOSED" else "circle",
+                    label=_plain(node.label), width="1.4", fixedsize="true",
+                    fontsize="13", style="filled" if seen else "dashed,filled",
+                    fillcolor=STATE_FILL.get(node.id, UNVISITED) if seen else UNVISITED,
+                    color=INK if seen else GREY, fontcolor=INK if seen else GREY)
+    if node.kind == "start":
+        return dict(shape="circle", label="", style="filled", fillcolor=INK, color=INK,
+                    width="0.22", fixedsize="true")
+    if node.kind == "site":
+        colour, extra, strength = SITE, {}, 0.12
+    else:  # a way out, coloured by its kind: return:12 -> return
+        colour, extra, strength = EXIT_COLOURS.get(node.id.split(":")[0], GREY), \
+            {"peripheries": "2"}, 0.14
+    return dict(shape="box", style="rounded,filled", fillcolor=tint(colour, strength),
+                color=colour, penwidth="1.4", margin="0.16,0.07", **extra,
+                label=_box_label(node.label, node.text, shade(colour)))
+
+
+def _add_nodes(g, machine: Machine, keep: set, name: dict, prefix: str,
+               highlight_node) -> None:
+    touched = {e.source for e in machine.edges} | {e.target for e in machine.edges}
+    for node in machine.nodes:
+        if node.id not in keep:
+            continue
+        attrs = {"id": f"{prefix}node-{node.id}", "tooltip": _node_tooltip(machine, node)}
+        attrs.update(_node_look(node, node.count > 0 or node.id in touched))
+        if node.id == highlight_node:
+            attrs.update(color=HIGHLIGHT, penwidth="3.5")
+            if node.kind != "start":
+                attrs["fillcolor"] = tint(HIGHLIGHT, 0.3)
+        g.node(name[node.id], **attrs)
+
+
+def _edge_colour(edge: Edge, target: Node) -> str:
+    kinds = set(edge.kinds)
+    if target.kind == "exit":
+        return EXIT_COLOURS.get(target.id.split(":")[0], GREY)  # return:12 → return
+    if len(kinds) == 1 and kinds <= set(EXIT_COLOURS):   # lifecycle: into CLOSED
+        return EXIT_COLOURS[kinds.pop()]
+    if edge.kinds and kinds <= {"throw", "raise"}:
+        return ERROR
+    return EDGE_INK
+
+
+def _add_edges(g, machine: Machine, keep: set, name: dict, prefix: str,
+               highlight_edge) -> None:
+    labels = {n.id: n.label for n in machine.nodes}
+    by_id = {n.id: n for n in machine.nodes}
+    for index, edge in enumerate(machine.edges):
+        if edge.source not in keep or edge.target not in keep:
+            continue
+        target = by_id[edge.target]
+        colour = _edge_colour(edge, target)
+        tooltip = _edge_tooltip(machine, labels, edge)
+        attrs = {"label": _plain(f" {edge.label} "), "id": f"{prefix}edge-{index}",
+                 "tooltip": tooltip, "labeltooltip": tooltip, "color": colour,
+                 "fontcolor": shade(colour, 0.85) if colour != EDGE_INK else EDGE_INK,
+                 "penwidth": _penwidth(edge.count)}
+        if target.id == "close" or set(edge.kinds) == {"close"}:
+            attrs["style"] = "dashed"
+        if index == highlight_edge:
+            attrs.update(color=HIGHLIGHT, penwidth="3.5", fontcolor=shade(HIGHLIGHT))
+        g.edge(name[edge.source], name[edge.target], **attrs)
+
+
+def _lifecycle_entry(g, machine: Machine, name: dict, key: str, prefix: str) -> None:
+    """The start arrow into CREATED, and the states in their places (CREATED, RUNNING,
+    then SUSPENDED and CLOSED) even when some transitions never happened."""
+    g.edge(f"{key}begin", name["CREATED"], color=INK, penwidth="1.4",
+           id=f"{prefix}edge-begin", tooltip=_plain("start state"))
+    pairs = {(e.source, e.target) for e in machine.edges}
+    for a, b in (("CREATED", "RUNNING"), ("RUNNING", "SUSPENDED"), ("RUNNING", "CLOSED")):
+        if a in name and b in name and (a, b) not in pairs:
+            g.edge(name[a], name[b], style="invis")
+
+
+def _ranks(g, machine: Machine, keep: set, name: dict) -> None:
+    """The start at the top, the ways out at the bottom."""
+    with g.subgraph() as top:
+        top.attr(rank="min")
+        if "start" in keep:
+            top.node(name["start"])
+    exits = [n for n in machine.nodes if n.kind == "exit" and n.id in keep]
+    if exits:
+        with g.subgraph() as bottom:
+            bottom.attr(rank="max")
+            for n in exits:
+                bottom.node(name[n.id])
+
+
 def _add_machine(g, machine: Machine, *, prefix: str = "", highlight_node=None,
                  highlight_edge=None, max_nodes: int = MAX_NODES,
                  ranks: bool = True) -> list[str]:
@@ -177,94 +288,21 @@ def _add_machine(g, machine: Machine, *, prefix: str = "", highlight_node=None,
     keep, left_out = _kept(machine, max_nodes)
     key = prefix.replace("-", "_")  # DOT node names: plain identifiers; ids keep the "-"
     name = {n.id: f"{key}n{i}" for i, n in enumerate(machine.nodes)}
-    labels = {n.id: n.label for n in machine.nodes}
-    by_id = {n.id: n for n in machine.nodes}
     lifecycle = machine.kind == "lifecycle"
-    touched = {e.source for e in machine.edges} | {e.target for e in machine.edges}
-
     if lifecycle:
         g.node(f"{key}begin", label="", shape="point", width="0.12", color=INK,
                id=f"{prefix}node-begin", tooltip=_plain("the lifecycle starts in CREATED"))
-    for node in machine.nodes:
-        if node.id not in keep:
-            continue
-        attrs = {"id": f"{prefix}node-{node.id}", "tooltip": _node_tooltip(machine, node)}
-        if node.kind == "state":
-            seen = node.count > 0 or node.id in touched
-            attrs.update(shape="doublecircle" if node.id == "CLOSED" else "circle",
-                         label=_plain(node.label), width="1.4", fixedsize="true",
-                         fontsize="13", style="filled" if seen else "dashed,filled",
-                         fillcolor=STATE_FILL.get(node.id, "#FFFFFF") if seen else "#FFFFFF",
-                         color=INK if seen else GREY, fontcolor=INK if seen else GREY)
-        elif node.kind == "start":
-            attrs.update(shape="circle", label="", style="filled", fillcolor=INK, color=INK,
-                         width="0.22", fixedsize="true")
-        elif node.kind == "site":
-            colour = SITE
-            attrs.update(shape="box", style="rounded,filled", fillcolor=tint(colour, 0.12),
-                         color=colour, penwidth="1.4", margin="0.16,0.07",
-                         label=_box_label(_head(node), node.text, _dark(colour)))
-        else:  # exit
-            colour = EXIT_COLOURS.get(node.id.split(":")[0], GREY)
-            attrs.update(shape="box", style="rounded,filled", peripheries="2",
-                         fillcolor=tint(colour, 0.14), color=colour, penwidth="1.4",
-                         margin="0.16,0.07",
-                         label=_box_label(_head(node), node.text, _dark(colour)))
-        if node.id == highlight_node:
-            attrs.update(color=HIGHLIGHT, penwidth="3.5")
-            if node.kind != "start":
-                attrs["fillcolor"] = tint(HIGHLIGHT, 0.3)
-        g.node(name[node.id], **attrs)
+    _add_nodes(g, machine, keep, name, prefix, highlight_node)
     if left_out:
         g.node(f"{key}more", label=_plain(f"+{left_out:,} more sites"), shape="note",
-               style="filled", fillcolor="#FFFFFF", color=GREY, fontcolor=MUTED,
+               style="filled", fillcolor=NOTE, color=GREY, fontcolor=MUTED,
                fontsize="11", id=f"{prefix}node-more",
                tooltip=_plain(f"{left_out:,} less visited sites are left out of the picture"))
     if lifecycle and "CREATED" in keep:
-        g.edge(f"{key}begin", name["CREATED"], color=INK, penwidth="1.4",
-               id=f"{prefix}edge-begin", tooltip=_plain("start state"))
-        # the states keep their places (CREATED, RUNNING, then SUSPENDED and CLOSED) even
-        # when some transitions never happened
-        pairs = {(e.source, e.target) for e in machine.edges}
-        for a, b in (("CREATED", "RUNNING"), ("RUNNING", "SUSPENDED"), ("RUNNING", "CLOSED")):
-            if a in name and b in name and (a, b) not in pairs:
-                g.edge(name[a], name[b], style="invis")
-
-    for index, edge in enumerate(machine.edges):
-        if edge.source not in keep or edge.target not in keep:
-            continue
-        target = by_id[edge.target]
-        kinds = set(edge.kinds)
-        colour = EDGE_INK
-        if target.kind == "exit":
-            colour = EXIT_COLOURS.get(target.id.split(":")[0], GREY)  # return:12 → return
-        elif len(kinds) == 1 and kinds <= set(EXIT_COLOURS):   # lifecycle: into CLOSED
-            colour = EXIT_COLOURS[kinds.pop()]
-        elif edge.kinds and kinds <= {"throw", "raise"}:
-            colour = OKABE_ITO["vermillion"]
-        tooltip = _edge_tooltip(machine, labels, edge)
-        attrs = {"label": _plain(f" {edge.label} "), "id": f"{prefix}edge-{index}",
-                 "tooltip": tooltip, "labeltooltip": tooltip, "color": colour,
-                 "fontcolor": _dark(colour, 0.85) if colour != EDGE_INK else EDGE_INK,
-                 "penwidth": _penwidth(edge.count)}
-        if target.id == "close" or set(edge.kinds) == {"close"}:
-            attrs["style"] = "dashed"
-        if index == highlight_edge:
-            attrs.update(color=HIGHLIGHT, penwidth="3.5", fontcolor=_dark(HIGHLIGHT))
-        g.edge(name[edge.source], name[edge.target], **attrs)
-
+        _lifecycle_entry(g, machine, name, key, prefix)
+    _add_edges(g, machine, keep, name, prefix, highlight_edge)
     if ranks and not lifecycle:
-        # the start at the top, the ways out at the bottom
-        with g.subgraph() as top:
-            top.attr(rank="min")
-            if "start" in keep:
-                top.node(name["start"])
-        exits = [n for n in machine.nodes if n.kind == "exit" and n.id in keep]
-        if exits:
-            with g.subgraph() as bottom:
-                bottom.attr(rank="max")
-                for n in exits:
-                    bottom.node(name[n.id])
+        _ranks(g, machine, keep, name)
     return [name[n.id] for n in machine.nodes if n.id in keep] + \
         ([f"{key}more"] if left_out else [])
 
@@ -324,7 +362,7 @@ def machine_dot(machine: Machine, *, highlight_node: str | None = None,
 
 def _pipe(source: str, fmt: str) -> bytes:
     import graphviz
-    if shutil.which("dot") is None:
+    if dot_program() is None:
         raise GraphvizNotFound()
     try:
         return graphviz.Source(source).pipe(format=fmt)
@@ -367,7 +405,7 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
         g.attr(dpi=str(int(dpi)))
     if not fns:
         g.node("empty", label=_plain(EMPTY_MESSAGE), shape="note", style="filled",
-               fillcolor="#FFFFFF", color=GREY, fontcolor=MUTED, fontsize="14",
+               fillcolor=NOTE, color=GREY, fontcolor=MUTED, fontsize="14",
                id="node-empty", tooltip=_plain(EMPTY_MESSAGE))
         return g.source
     if n > COLUMNS:
@@ -379,7 +417,7 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
             objs = len(machine.objects)
             label = fn.key + (f" — {objs} objects" if objs > 1 else "")
             c.attr(label=_plain(label), tooltip=_plain(label), id=f"f{i}-cluster",
-                   style="rounded", color="#CCCCCC", fontsize="13", margin="14")
+                   style="rounded", color=CLUSTER, fontsize="13", margin="14")
             drawn.append(_add_machine(c, machine, prefix=f"f{i}-", max_nodes=max_nodes,
                                       ranks=False))
     # rows of COLUMNS clusters: each row's starts side by side, below every node above

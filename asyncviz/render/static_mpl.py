@@ -1,4 +1,4 @@
-"""PNG and PDF timelines drawn with matplotlib (see static.py for the layout).
+"""PNG and PDF timelines drawn with matplotlib (the layout: static_layout.py).
 
 matplotlib is imported here, lazily, and used only through a private `Figure` on an Agg
 (or PDF) canvas: pyplot, its current figure and the user's backend are never touched.
@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import warnings
 
-from .static import BACKGROUND, FONT, Layout, TimelineRenderer
+from .static_base import GLYPH_STROKE, TimelineRenderer, outline
+from .static_primitives import BACKGROUND, FONT, Layout
 
 PT = 0.72  # points per layout pixel: the layout is drawn at 100 pixels per inch
 
@@ -36,8 +37,6 @@ _families: list[str] | None = None
 _RECT_CODES = None
 
 _ANCHOR = {"start": "left", "middle": "center", "end": "right"}
-# marker code -> size factor, so that the shapes look equally heavy
-_MARKER_SCALE = {"o": 0.85, ">": 1.0, "<": 1.0, "D": 0.75, "s": 0.8, "X": 1.0, "x": 0.9}
 
 
 def _fonts() -> list[str]:
@@ -52,7 +51,6 @@ def _fonts() -> list[str]:
 def _draw(out: Layout, fig) -> None:
     import numpy as np
     from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path
 
@@ -103,13 +101,7 @@ def _draw(out: Layout, fig) -> None:
                               transform=ax.transData)
             ax.add_artist(patch)  # (add_patch would walk every vertex to update limits)
         elif what == "marks":
-            filled = item.shape != "x"
-            ax.add_line(Line2D(
-                item.xy[:, 0], item.xy[:, 1], linestyle="none", marker=item.shape,
-                markersize=item.size * PT * _MARKER_SCALE.get(item.shape, 1.0),
-                markerfacecolor=item.colour if filled else "none",
-                markeredgecolor="white" if filled else item.colour,
-                markeredgewidth=0.6 if filled else 1.4, zorder=z))
+            _marks(ax, item, z)
         else:
             ax.text(item.x, item.y, item.text, fontsize=item.px * PT, color=item.colour,
                     ha=_ANCHOR[item.anchor], va="baseline", fontfamily=fonts,
@@ -117,6 +109,52 @@ def _draw(out: Layout, fig) -> None:
                     fontstyle="italic" if item.italic else "normal",
                     parse_math=False, usetex=False, clip_on=False, zorder=z)
     flush_lines()
+
+
+def _glyph_path(kind: str, r: float):
+    """(vertices, codes) of one glyph centred on (0, 0)."""
+    import numpy as np
+    from matplotlib.path import Path
+
+    verts, codes = [], []
+    for sub in outline(kind, 0.0, 0.0, r):
+        if sub[0] == "circle":
+            _, cx, cy, radius = sub
+            circle = Path.circle((cx, cy), radius)
+            verts.append(circle.vertices)
+            codes.append(circle.codes)
+            continue
+        _, points, closed = sub
+        pts = np.array(points + ([points[0]] if closed else []), dtype=np.float64)
+        c = np.full(len(pts), Path.LINETO, dtype=Path.code_type)
+        c[0] = Path.MOVETO
+        if closed:
+            c[-1] = Path.CLOSEPOLY
+        verts.append(pts)
+        codes.append(c)
+    return np.concatenate(verts), np.concatenate(codes)
+
+
+def _marks(ax, item, z: int) -> None:
+    """Every marker of one kind as one compound path, drawn as the widget draws it: a
+    background-coloured halo, then the glyph filled or stroked."""
+    import numpy as np
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    verts, codes = _glyph_path(item.kind, item.size / 2)
+    xy = np.asarray(item.xy, dtype=np.float64)
+    path = Path((verts[None, :, :] + xy[:, None, :]).reshape(-1, 2), np.tile(codes, len(xy)))
+    halo = GLYPH_STROKE["strokedHalo" if item.stroked else "filledHalo"]
+    common = {"joinstyle": "round", "capstyle": "butt", "zorder": z, "transform": ax.transData}
+    ax.add_artist(PathPatch(path, fill=False, edgecolor=BACKGROUND, linewidth=halo * PT,
+                            **common))
+    if item.stroked:
+        ax.add_artist(PathPatch(path, fill=False, edgecolor=item.colour,
+                                linewidth=GLYPH_STROKE["stroke"] * PT, **common))
+    else:
+        ax.add_artist(PathPatch(path, facecolor=item.colour, edgecolor="none", linewidth=0,
+                                **common))
 
 
 class _MatplotlibRenderer(TimelineRenderer):
@@ -146,8 +184,6 @@ class _MatplotlibRenderer(TimelineRenderer):
 
 
 class PngRenderer(_MatplotlibRenderer):
-    suffix = ".png"
-
     def render(self, out: Layout) -> bytes:
         import matplotlib
         return self._print(out, "agg", "print_png", metadata={
@@ -155,8 +191,6 @@ class PngRenderer(_MatplotlibRenderer):
 
 
 class PdfRenderer(_MatplotlibRenderer):
-    suffix = ".pdf"
-
     def render(self, out: Layout) -> bytes:
         return self._print(out, "pdf", "print_pdf", metadata={
             "Title": out.title, "Creator": "asyncviz", "CreationDate": None})

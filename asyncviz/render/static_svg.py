@@ -1,4 +1,4 @@
-"""SVG timelines, written directly (see static.py for the layout).
+"""SVG timelines, written directly (the layout: static_layout.py).
 
 matplotlib's SVG backend writes one element per rectangle (about 4 s for 100,000 slices);
 here every row's rectangles of one colour become a single `<path>` whose `d` is a run of
@@ -7,9 +7,9 @@ came from the traced program (labels, values) is escaped; nothing is scripted or
 """
 from __future__ import annotations
 
-import html
-
-from .static import BACKGROUND, SVG_FONTS, Layout, TimelineRenderer
+from ..text import for_markup
+from .static_base import GLYPH_STROKE, TimelineRenderer, outline
+from .static_primitives import BACKGROUND, SVG_FONTS, Layout
 
 _ANCHOR = {"start": "start", "middle": "middle", "end": "end"}
 
@@ -21,37 +21,45 @@ def _num(v: float) -> str:
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    return for_markup(text)
 
 
-def _shape(shape: str, x: float, y: float, s: float) -> str:
-    """One marker as a closed subpath centred on (x, y), `s` pixels wide."""
-    h = s / 2
-    if shape == ">":
-        return f"M{_num(x - h)} {_num(y - h)}l{_num(s)} {_num(h)}l{_num(-s)} {_num(h)}z"
-    if shape == "<":
-        return f"M{_num(x + h)} {_num(y - h)}l{_num(-s)} {_num(h)}l{_num(s)} {_num(h)}z"
-    if shape == "D":
-        d = h * 0.85
-        return (f"M{_num(x)} {_num(y - d)}l{_num(d)} {_num(d)}l{_num(-d)} {_num(d)}"
-                f"l{_num(-d)} {_num(-d)}z")
-    if shape == "s":
-        q = h * 0.8
-        return f"M{_num(x - q)} {_num(y - q)}h{_num(2 * q)}v{_num(2 * q)}h{_num(-2 * q)}z"
-    if shape == "o":
-        r = h * 0.85
-        return (f"M{_num(x - r)} {_num(y)}a{_num(r)} {_num(r)} 0 1 0 {_num(2 * r)} 0"
-                f"a{_num(r)} {_num(r)} 0 1 0 {_num(-2 * r)} 0z")
-    # X and x: a cross
-    q = h * 0.8
-    return (f"M{_num(x - q)} {_num(y - q)}l{_num(2 * q)} {_num(2 * q)}"
-            f"M{_num(x - q)} {_num(y + q)}l{_num(2 * q)} {_num(-2 * q)}")
+def _glyphs(kind: str, xy: list, size: float) -> str:
+    """The path data of every marker of one kind: its glyph (theme.json) at each centre."""
+    r = size / 2
+    parts = []
+    for x, y in xy:
+        for sub in outline(kind, x, y, r):
+            if sub[0] == "circle":
+                _, cx, cy, c = sub
+                parts.append(f"M{_num(cx - c)} {_num(cy)}a{_num(c)} {_num(c)} 0 1 0 "
+                             f"{_num(2 * c)} 0a{_num(c)} {_num(c)} 0 1 0 {_num(-2 * c)} 0z")
+                continue
+            _, points, closed = sub
+            parts.append("M" + "L".join(f"{_num(px)} {_num(py)}" for px, py in points)
+                         + ("z" if closed else ""))
+    return "".join(parts)
+
+
+def _marks(item) -> list[str]:
+    """A halo in the background colour, then the glyphs filled or stroked (as the widget
+    draws them)."""
+    d = _glyphs(item.kind, item.xy.tolist(), item.size)
+    halo = GLYPH_STROKE["strokedHalo" if item.stroked else "filledHalo"]
+    common = f'stroke-linejoin="round" d="{d}"'
+    out = [f'<path class="marker-halo" fill="none" stroke="{BACKGROUND}" '
+           f'stroke-width="{_num(halo)}" {common}/>\n']
+    if item.stroked:
+        out.append(f'<path class="marker" data-kind="{item.kind}" fill="none" '
+                   f'stroke="{item.colour}" stroke-width="{_num(GLYPH_STROKE["stroke"])}" '
+                   f'{common}/>\n')
+    else:
+        out.append(f'<path class="marker" data-kind="{item.kind}" fill="{item.colour}" '
+                   f'{common}/>\n')
+    return out
 
 
 class SvgRenderer(TimelineRenderer):
-    suffix = ".svg"
-    binary = False
-
     def render(self, out: Layout) -> str:
         import numpy as np
 
@@ -85,14 +93,7 @@ class SvgRenderer(TimelineRenderer):
             if what == "rects":
                 parts += self._rects(item, np)
             elif what == "marks":
-                d = "".join(_shape(item.shape, x, y, item.size) for x, y in item.xy.tolist())
-                if item.shape in ("X", "x"):
-                    parts.append(f'<path class="marker" fill="none" stroke="{item.colour}" '
-                                 f'stroke-width="{"2" if item.shape == "X" else "1.5"}" '
-                                 f'd="{d}"/>\n')
-                else:
-                    parts.append(f'<path class="marker" fill="{item.colour}" stroke="#FFFFFF" '
-                                 f'stroke-width="0.8" d="{d}"/>\n')
+                parts += _marks(item)
             else:
                 style_attrs = ""
                 if item.bold:

@@ -50,7 +50,7 @@ import functools
 import json
 from importlib import resources
 
-__all__ = ["theme", "variant", "glyph", "tint", "shade", "OKABE_ITO"]
+__all__ = ["theme", "variant", "glyph", "tint", "shade"]
 
 
 @functools.cache
@@ -81,5 +81,3 @@ def shade(colour: str, by: float = 0.72) -> str:
     """`colour` mixed with black (text on a tint of it): `by` 1 is the colour itself."""
     return "#" + "".join(f"{round(int(colour[i:i + 2], 16) * by):02X}" for i in (1, 3, 5))
 
-
-OKABE_ITO: dict = theme()["okabeIto"]

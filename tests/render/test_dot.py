@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,15 +17,15 @@ import pytest
 from asyncviz.analysis.states import (
     Edge, Machine, Node, functions, lifecycle, suspension_points,
 )
-from asyncviz.events import KIND_CODE
 from asyncviz.render import dot
-from asyncviz.trace import NO_TARGET, NO_VALUE, RECORD, Trace, Traced
+from asyncviz.trace import Trace
 from programs import record
 from corpus import PROGRAMS
 from corpus import POLL
+from tracebuilder import TraceBuilder
 
 graphviz = pytest.importorskip("graphviz")
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+needs_dot = pytest.mark.skipif(dot.dot_program() is None,
                                reason="Graphviz's dot is not installed")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -63,25 +62,22 @@ def strokes(element) -> set[str]:
             if el.get("stroke") not in (None, "transparent", "none")}
 
 
-def ev(t, obj, kind, value=NO_VALUE, line=0, target=NO_TARGET) -> bytes:
-    return RECORD.pack(t, obj, target, value, line << 8 | KIND_CODE[kind])
-
-
 def hostile_trace() -> Trace:
     """A generator whose name, source line and values are markup and escape soup."""
     source = f"def f():\n{EVIL}\n{NASTY}\n"
-    objects = [Traced(0, "generator", EVIL + " -->", EVIL + "#1", "<evil>", 1, "CLOSED")]
-    records = [ev(0, 0, "create", line=1), ev(1, 0, "start", line=1),
-               ev(2, 0, "yield", 0, line=2), ev(3, 0, "resume", 1, line=2),
-               ev(4, 0, "yield", 1, line=3), ev(5, 0, "throw", 0, line=3),
-               ev(6, 0, "raise", 0, line=3)]
-    trace = Trace(buffer=b"".join(records), strings=[EVIL, NASTY], objects=objects,
-                  meta={"duration_ns": 10}, sources={"<evil>": source})
+    b = TraceBuilder()
+    g = b.obj("generator", EVIL + "#1", name=EVIL + " -->", filename="<evil>",
+              firstlineno=1, state="CLOSED")
+    (b.ev(0, g, "create", line=1).ev(1, g, "start", line=1)
+      .ev(2, g, "yield", EVIL, line=2).ev(3, g, "resume", NASTY, line=2)
+      .ev(4, g, "yield", NASTY, line=3).ev(5, g, "throw", EVIL, line=3)
+      .ev(6, g, "raise", EVIL, line=3))
+    trace = b.build(duration=10, sources={"<evil>": source})
     assert trace.check() is None
     return trace
 
 
-EMPTY = Trace(buffer=b"", strings=[], objects=[], meta={"duration_ns": 0})
+EMPTY = TraceBuilder().build(duration=0)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +161,7 @@ def test_layout_directions_and_shapes(traces):
 @needs_dot
 def test_highlight_marks_one_node_and_one_edge(traces):
     points, life = worker(traces)
-    orange = dot.HIGHLIGHT.lower()
+    orange = dot.HIGHLIGHT.lower()   # (the states widget's "current" colour, from the theme)
     svg = dot.machine_svg(points, highlight_node="yield:5", highlight_edge=2)
     assert orange in strokes(svg_element(svg, "node-yield:5"))
     assert orange in strokes(svg_element(svg, "edge-2"))
@@ -246,7 +242,7 @@ def check_missing(message: str) -> None:
 
 def test_missing_dot_binary_says_how_to_install(traces, monkeypatch):
     points, _ = worker(traces)
-    monkeypatch.setattr(dot.shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setattr(dot, "dot_program", lambda: None)
     for draw in (dot.machine_svg, dot.machine_png):
         with pytest.raises(RuntimeError) as info:
             draw(points)
@@ -259,7 +255,7 @@ def test_missing_dot_binary_says_how_to_install(traces, monkeypatch):
 
 def test_missing_dot_found_by_graphviz_itself(traces, monkeypatch):
     points, _ = worker(traces)
-    monkeypatch.setattr(dot.shutil, "which", lambda name, *a, **k: "/somewhere/dot")
+    monkeypatch.setattr(dot, "dot_program", lambda: "/somewhere/dot")
 
     def pipe(self, *args, **kwargs):
         raise graphviz.ExecutableNotFound(["dot", "-Kdot", "-Tsvg"])
@@ -278,7 +274,7 @@ def test_no_dot_on_path_for_real(traces, monkeypatch, tmp_path):
 
 
 def test_saving_states_without_dot_leaves_nothing(traces, monkeypatch, tmp_path):
-    monkeypatch.setattr(dot.shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setattr(dot, "dot_program", lambda: None)
     trace = traces["round_robin"]
     for name in ("new/x.states.png", "new/x.states.svg"):
         with pytest.raises(ValueError) as info:

@@ -13,14 +13,16 @@ import numpy as np
 import pytest
 
 import asyncviz
-from asyncviz.events import KIND_CODE
-from asyncviz.render import static
 from asyncviz.render.static import (
-    ALERT, EMPTY_MESSAGE, IDLE, PALETTE, layout, timeline_pdf, timeline_png, timeline_svg,
+    EMPTY_MESSAGE, PALETTE, layout, timeline_pdf, timeline_png, timeline_svg,
 )
-from asyncviz.trace import NO_TARGET, NO_VALUE, RECORD, Trace, Traced
+from asyncviz.render.static_primitives import ALERT, BAR_H, IDLE, MARKER_LIMIT
+from asyncviz.render.static_scale import merge
+from asyncviz.text import one_line
+from asyncviz.trace import Trace
 from programs import record
 from corpus import PROGRAMS
+from tracebuilder import TraceBuilder
 
 SVG = "{http://www.w3.org/2000/svg}"
 MS = 1_000_000
@@ -28,43 +30,37 @@ MS = 1_000_000
 
 # -- traces -------------------------------------------------------------------------------
 
-def ev(t, obj, kind, value=NO_VALUE, target=NO_TARGET) -> bytes:
-    return RECORD.pack(t, obj, target, value, KIND_CODE[kind])
-
-
 def handmade(label="gen#1", task="T", dropped=0, idle=()) -> Trace:
     """A generator in its own lane, a task whose coroutine awaits a future; times known:
 
     gen#1  runs 1-4 ms, suspended 4-6 ms, runs 6-9 ms, returns
     coro#1 (task T) runs 4.2-5.8 ms, awaits Future#1 until 9.2 ms, runs to 9.5 ms
     """
-    objects = [
-        Traced(0, "generator", "gen", label, "<cell>", 1, "CLOSED"),
-        Traced(1, "task", task, task, state="CLOSED", coro=2),
-        Traced(2, "coroutine", "coro", "coro#1", "<cell>", 5, "CLOSED", task=1),
-        Traced(3, "future", "Future", "Future#1", state="CLOSED"),
-    ]
-    records = [
-        ev(0, 0, "create"),
-        ev(1 * MS, 0, "start"),
-        ev(2 * MS, 1, "create"),
-        ev(4 * MS, 0, "yield", 0),
-        ev(4_200_000, 2, "start"),
-        ev(5_800_000, 2, "await", target=3),
-        ev(6 * MS, 0, "resume", 0),
-        ev(9 * MS, 0, "return", 0),
-        ev(9_200_000, 2, "resume"),
-        ev(9_500_000, 2, "return"),
-        ev(9_500_000, 1, "return"),
-    ]
-    meta = {"duration_ns": 10 * MS, "backend": "test", "python": "3.x", "max_events": 11}
-    trace = Trace(buffer=b"".join(records), strings=["1"], objects=objects, idle=list(idle),
-                  dropped=dropped, meta=meta)
+    b = TraceBuilder()
+    gen = b.obj("generator", label, name="gen", filename="<cell>", firstlineno=1,
+                state="CLOSED")
+    t = b.obj("task", task, name=task, state="CLOSED", coro=2)
+    coro = b.obj("coroutine", "coro#1", filename="<cell>", firstlineno=5, state="CLOSED",
+                 task=1)
+    fut = b.obj("future", "Future#1", name="Future", state="CLOSED")
+    (b.ev(0, gen, "create")
+      .ev(1 * MS, gen, "start")
+      .ev(2 * MS, t, "create")
+      .ev(4 * MS, gen, "yield", "1")
+      .ev(4_200_000, coro, "start")
+      .ev(5_800_000, coro, "await", target=fut)
+      .ev(6 * MS, gen, "resume", "1")
+      .ev(9 * MS, gen, "return", "1")
+      .ev(9_200_000, coro, "resume")
+      .ev(9_500_000, coro, "return")
+      .ev(9_500_000, t, "return"))
+    trace = b.build(duration=10 * MS, dropped=dropped, idle=idle,
+                    meta={"backend": "test", "max_events": 11})
     assert trace.check() is None
     return trace
 
 
-EMPTY = Trace(buffer=b"", strings=[], objects=[], meta={"duration_ns": 0})
+EMPTY = TraceBuilder().build(duration=0)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +151,7 @@ def test_svg_parses_with_one_path_per_row_and_colour(programs, name):
     texts = svg_texts(svg)
     assert any(t.startswith("asyncviz timeline") for t in texts)
     for lane in out.lanes:
-        assert static.printable(lane.label, 26) in texts
+        assert one_line(lane.label, 26) in texts
 
 
 def test_pdf_is_a_matplotlib_pdf(programs):
@@ -200,8 +196,9 @@ def test_png_has_ink_where_slices_are_and_none_elsewhere():
     assert close(at(8_400_000, gen), generator)
     assert close(at(5_500_000, coro), coroutine)
     # the same rows where the object is not running have no bar: no such colour
-    for t, row in ((5 * MS, gen), (2 * MS, coro), (7 * MS, coro)):
-        above_line = at(t, row, -static.BAR_H / 2 + 2)
+    # (2.5 ms, not 2 ms: the task's create marker, a ring as in the widget, sits at 2 ms)
+    for t, row in ((5 * MS, gen), (2_500_000, coro), (7 * MS, coro)):
+        above_line = at(t, row, -BAR_H / 2 + 2)
         assert not close(above_line, generator, 60) and not close(above_line, coroutine, 60)
         assert min(above_line) > 200, above_line  # background: white or the light band
     # suspended: a thin line of the kind's colour through the middle of the row
@@ -212,7 +209,7 @@ def test_png_has_ink_where_slices_are_and_none_elsewhere():
 
 def test_ink_at_scale_merges_slices(pipeline):
     out = layout(pipeline)
-    assert len(pipeline.events) > static.MARKER_LIMIT
+    assert len(pipeline.events) > MARKER_LIMIT
     assert not out.markers and not out.values
     assert all(len(m.xy) == 1 for m in out.marks)  # the legend's own, no event markers
     assert out.n_slices > 5_000
@@ -238,7 +235,7 @@ def test_merge_joins_spans_closer_than_a_pixel():
     key = np.array([0, 0, 0, 1])
     xa = np.array([10.0, 10.5, 20.0, 10.2])
     xb = np.array([10.2, 10.7, 30.0, 10.3])
-    k, x0, x1, fill = static._merge(np, key, xa, xb)
+    k, x0, x1, fill = merge(key, xa, xb)
     assert k.tolist() == [0, 0, 1]
     assert x0.tolist() == [10.0, 20.0, 10.2]
     assert x1.tolist() == pytest.approx([11.5, 30.0, 11.2])  # at least one pixel wide
@@ -259,7 +256,8 @@ def test_idle_lane_is_drawn(programs):
 def test_markers_and_values_only_for_few_events(programs, pipeline):
     out = layout(programs["round_robin"])
     assert out.markers and out.values
-    assert {m.shape for m in out.marks} >= {">", "<", "s"}
+    # start, yield, return: the widget's glyphs (theme.json)
+    assert {m.shape for m in out.marks} >= {"triangle-right", "triangle-up", "square"}
     texts = [t.text for t in out.texts]
     assert "yield ('a', 0, None)" in texts  # the value a worker yielded, above its row
     assert not layout(programs["round_robin"], markers=False).marks[2:]
@@ -290,12 +288,12 @@ def test_rows_follow_the_timeline(programs):
 
 
 def test_many_lanes_fold_into_one():
-    objects = [Traced(i, "generator", "g", f"g#{i + 1}", state="CLOSED") for i in range(50)]
-    records = []
+    b = TraceBuilder()
     for i in range(50):
-        records += [ev(1000 * i, i, "start"), ev(1000 * i + 500, i, "return")]
-    trace = Trace(buffer=b"".join(records), strings=[], objects=objects,
-                  meta={"duration_ns": 50_000})
+        b.obj("generator", f"g#{i + 1}", name="g", state="CLOSED")
+    for i in range(50):
+        b.ev(1000 * i, i, "start").ev(1000 * i + 500, i, "return")
+    trace = b.build(duration=50_000)
     out = layout(trace, max_lanes=10)
     assert len(out.lanes) == 10
     assert out.lanes[-1].label == "+41 more lanes" and len(out.lanes[-1].timeline_lanes) == 41
@@ -359,7 +357,7 @@ def test_labels_are_escaped(label):
     svg = timeline_svg(trace)
     assert "<script" not in svg and "alert(1)</script>" not in svg
     texts = svg_texts(svg)  # parses: no control character or markup got through
-    shown = static.printable(label, 26)
+    shown = one_line(label, 26)
     assert shown in texts
     assert layout(trace).lanes[0].label == label
     decode_png(timeline_png(trace))  # mathtext and usetex stay off: "$" is just text
@@ -367,9 +365,9 @@ def test_labels_are_escaped(label):
 
 
 def test_values_are_escaped():
-    objects = [Traced(0, "generator", "g", "g#1", state="SUSPENDED")]
-    trace = Trace(buffer=ev(0, 0, "start") + ev(100, 0, "yield", 0), strings=[f"'{EVIL}'"],
-                  objects=objects, meta={"duration_ns": 200})
+    b = TraceBuilder()
+    g = b.obj("generator", "g#1", state="SUSPENDED")
+    trace = b.ev(0, g, "start").ev(100, g, "yield", f"'{EVIL}'").build(duration=200)
     svg = timeline_svg(trace)
     assert "<script" not in svg
     assert any(t.startswith("yield '<script>") for t in svg_texts(svg))

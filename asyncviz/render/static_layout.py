@@ -1,0 +1,420 @@
+"""The static timeline's layout: a pure function of the trace to drawable primitives.
+
+What is drawn comes from the timeline analysis (`analysis/timeline.py`); nothing is
+recomputed here.  One lane per timeline lane, labelled at the left, one row per depth
+(frames that a lane's object delegates to sit below it); running slices as bars coloured
+by the kind of object, suspended spans as thin lines, the loop-idle lane, a time axis, a
+legend, a title line, and a notice when the trace was truncated.  Event markers (and, for
+short traces, the values that crossed) are drawn when there are few enough events to read
+them; otherwise bars only.  Colours, glyphs and legend words are the widget's, from
+theme.json.
+
+`layout()` works in pixel space (static_primitives.py) in named steps — heading, density,
+lanes, rows, clock, spans, legend, rows drawn, bars, axis, markers, values — and returns
+a `Layout`; a renderer per format only draws its primitives.  Nothing here imports a
+renderer.
+
+Two clocks: "wall" (the default: time since the trace started) and "step" (every event
+the same width, for programs whose order matters more than their microseconds).
+
+Scale: slices are turned into pixels before anything is drawn: per row and colour, slices
+closer than one pixel merge into one rectangle, each rectangle at least one pixel wide and
+drawn paler when its slices fill less than two thirds of it (a pipeline whose stages take
+turns every microsecond shows as three pale bars, not three solid ones).  A million events
+draw as a few hundred rectangles; more than MAX_LANES lanes fold into one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..analysis.summary import format_ns
+from ..analysis.timeline import Timeline, timeline_of
+from ..events import BEGIN_CODES, KIND_CODE, KINDS, SUSPEND_CODES
+from ..text import one_line
+from ..trace import Trace
+from .static_marks import add_markers, incoming, marks_of, write_values
+from .static_primitives import (
+    ALERT, AXIS_H, BAR_H, BAND, EMPTY_HINT, EMPTY_MESSAGE, FILL_LEVELS, GRID, IDLE, INDENT,
+    INK, LABEL_PX, LANE_GAP, LEGEND, MARGIN, MARKER_LIMIT, MAX_LANES, MAX_ROWS, MIN_WIDTH,
+    MUTED, OBJECT_LEGEND, PALETTE, ROW_H, ROW_H_BOTH, ROW_H_MARKED, ROW_H_VALUES, SMALL_PX,
+    SUSPENDED_H, TEXT_PX, TINTS, TITLE_PX, VALUE_LIMIT, LaneBox, Layout, Line, Rects, RowBox,
+    Text, text_width,
+)
+from .static_scale import merge, step_ticks, time_ticks
+from .theme import glyph, tint
+
+__all__ = ["layout", "Layout"]
+
+_KINDS = list(PALETTE)     # colour index -> object kind
+
+
+@dataclass
+class _Rows:
+    """Where each object is drawn: lanes as displayed (folded past max_lanes), the first
+    row of each, and per object its row (-1: none) and colour index."""
+    display: list          # (label, kind, timeline lane ids, rows) per displayed lane
+    base: object           # first row of each displayed lane
+    total: int
+    obj_row: object
+    obj_colour: object
+
+
+@dataclass
+class _Clock:
+    """Clock values to x pixels: x = value * scale + shift."""
+    lo: float
+    hi: float
+    scale: float
+    shift: float
+    xs: object             # x of every event
+    x_end: float           # x of the trace's end
+    idle: tuple            # (x0, x1) arrays of the idle spans
+
+
+def layout(trace: Trace, *, width: int = 1200, clock: str = "wall",
+           markers: bool | None = None, values: bool | None = None,
+           max_lanes: int = MAX_LANES, max_rows: int = MAX_ROWS,
+           timeline: Timeline | None = None) -> Layout:
+    """The picture of `trace`, in pixels; see the module docstring.
+
+    clock: "wall" (time since the trace started) or "step" (every event the same width:
+    the order of a microsecond-long generator pipeline, readable).  markers / values:
+    None decides by the number of events (MARKER_LIMIT, VALUE_LIMIT).  max_lanes: more
+    lanes fold into one "+N more lanes" lane; max_rows: deeper frames share the last row.
+    timeline: the trace's `timeline_of()`, if the caller has it already.
+    """
+    import numpy as np
+
+    if clock not in ("wall", "step"):
+        raise ValueError(f"clock must be 'wall' or 'step', not {clock!r}")
+    width = max(int(width), MIN_WIDTH)
+    tl = timeline if timeline is not None else timeline_of(trace)
+    n = len(tl.t)
+    out = Layout(width=width, height=0, title=_title(trace, n), clock=clock, n_events=n)
+    if trace.truncated:
+        out.notes.append(trace.truncation)
+    if n == 0:
+        return _empty(out)
+
+    row_h = _density(out, trace, n, markers, values)
+    rows = _rows(np, trace.objects, tl, _lanes(out, tl, max_lanes, max_rows))
+    out.object_row = {i: int(r) for i, r in enumerate(rows.obj_row.tolist()) if r >= 0}
+    labels = _row_labels(trace.objects, tl, rows)
+    label_w = max((text_width(t, LABEL_PX + 1, bold) + (0 if bold else INDENT)
+                   + (text_width(extra, LABEL_PX) + 6 if extra else 0)
+                   for t, bold, extra in labels), default=60)
+    x0 = MARGIN + min(max(label_w, 70), 240) + 10
+    x1 = width - MARGIN - 6
+    clk = _clock(np, out, tl, x0, x1)
+    kind_arr = np.frombuffer(tl.kind, dtype=np.uint8)
+    obj = np.frombuffer(tl.obj, dtype=np.dtype(f"u{tl.obj.itemsize}")).astype(np.int64)
+    spans = _spans(np, tl, rows, clk, kind_arr, obj)
+    out.n_slices = spans["n_slices"]
+
+    legend_rects, y = _legend(np, out, spans, bool(tl.idle), kind_arr)
+    plot_y0 = y
+    bar_off = (ROW_H_VALUES - BAR_H - 3) if out.values else (row_h - BAR_H) / 2
+    plot_y1, row_y0 = _draw_rows(np, out, rows, labels, y, row_h, bar_off)
+    out.plot = (x0, plot_y0, x1, plot_y1)
+    bar_y0 = row_y0 + bar_off                   # per row: the top of a bar
+    mid_y = bar_y0 + BAR_H / 2                  # per row: thin lines and markers
+    _bars(np, out, spans, bar_y0, mid_y)
+    for colour, box in legend_rects:
+        out.rects.append(Rects(colour, np.array([box], dtype=np.float64), "legend"))
+    _axis(out, clk, x0, x1, plot_y0, plot_y1)
+
+    if out.markers:
+        add_markers(out, kind_arr, rows.obj_row[obj], clk.xs, mid_y)
+    if out.values:
+        write_values(out, trace, tl, rows.obj_row, clk.xs, clk.x_end, bar_y0)
+    return out
+
+
+# -- heading ----------------------------------------------------------------------------------
+
+def _title(trace: Trace, n: int) -> str:
+    n_objects = sum(o.kind != "future" for o in trace.objects)
+    facts = (f"{n:,} event{'s' if n != 1 else ''}, {n_objects:,} "
+             f"object{'s' if n_objects != 1 else ''}, {format_ns(trace.end)}")
+    where = ", ".join(x for x in (trace.meta.get("backend"),
+                                  f"Python {trace.meta['python']}"
+                                  if trace.meta.get("python") else None) if x)
+    return one_line(f"asyncviz timeline — {facts}" + (f" ({where})" if where else ""))
+
+
+def _heading(out: Layout) -> float:
+    """The title and the notes; returns the y below them."""
+    y = MARGIN + TITLE_PX
+    out.texts.append(Text(MARGIN, y, out.title, TITLE_PX, INK, bold=True))
+    for note in out.notes:
+        y += TEXT_PX + 7
+        out.texts.append(Text(MARGIN, y, one_line(note), TEXT_PX, ALERT, bold=True))
+    return y
+
+
+def _empty(out: Layout) -> Layout:
+    """Nothing ran: the heading and a message saying so."""
+    out.message = EMPTY_MESSAGE
+    y = _heading(out) + 50
+    out.texts.append(Text(out.width / 2, y, EMPTY_MESSAGE, 22, MUTED, "middle", bold=True))
+    y += 24
+    out.texts.append(Text(out.width / 2, y, EMPTY_HINT, SMALL_PX, MUTED, "middle"))
+    out.height = int(y + 30)
+    out.plot = (MARGIN, y, out.width - MARGIN, y)
+    return out
+
+
+def _density(out: Layout, trace: Trace, n: int, markers, values) -> float:
+    """Markers and values on or off (by the number of events unless asked); the row
+    height they need."""
+    out.markers = n < MARKER_LIMIT if markers is None else bool(markers)
+    out.values = (out.markers and n < VALUE_LIMIT) if values is None else bool(values)
+    if not out.values:
+        return ROW_H_MARKED if out.markers else ROW_H
+    return ROW_H_BOTH if any(incoming(e) for e in trace.events) else ROW_H_VALUES
+
+
+# -- lanes and rows ---------------------------------------------------------------------------
+
+def _lanes(out: Layout, tl: Timeline, max_lanes: int, max_rows: int) -> list:
+    """The lanes drawn, as the timeline placed them: past max_lanes the rest fold into one
+    lane (and a note says so); the idle lane last."""
+    work = [lane for lane in tl.lanes if lane.kind != "idle"]
+    keep = max(max_lanes - 1, 1)
+    shown, folded = (work, []) if len(work) <= max_lanes else (work[:keep], work[keep:])
+    display = [(lane.label, lane.kind, [lane.id], min(lane.rows, max(max_rows, 1)))
+               for lane in shown]
+    if folded:
+        display.append((f"+{len(folded):,} more lanes", "more",
+                        [lane.id for lane in folded], 1))
+        out.notes.append(f"{len(work):,} lanes: the last {len(folded):,} are drawn together "
+                         f"in one (max_lanes={max_lanes})")
+    display += [(lane.label, "idle", [lane.id], 1) for lane in tl.lanes if lane.kind == "idle"]
+    return display
+
+
+def _rows(np, objects, tl: Timeline, display: list) -> _Rows:
+    lane_display = np.full(max(len(tl.lanes), 1), -1, dtype=np.int64)
+    for d, (_, _, ids, _) in enumerate(display):
+        lane_display[ids] = d
+    row_count = np.array([rows for *_, rows in display] or [1], dtype=np.int64)
+    row_base = np.concatenate([[0], np.cumsum(row_count)[:-1]]).astype(np.int64)
+    lane_arr = np.array([-1 if x is None else x for x in tl.lane_of], dtype=np.int64)
+    depth_arr = np.array(tl.depth_of, dtype=np.int64)
+    obj_disp = np.where(lane_arr >= 0, lane_display[np.maximum(lane_arr, 0)], -1)
+    safe = np.maximum(obj_disp, 0)
+    obj_row = np.where(obj_disp >= 0,
+                       row_base[safe] + np.minimum(depth_arr, row_count[safe] - 1), -1)
+    obj_colour = np.array([_KINDS.index(o.kind) if o.kind in PALETTE else 0 for o in objects],
+                          dtype=np.int64)
+    return _Rows(display, row_base, int(row_count[: len(display)].sum()), obj_row, obj_colour)
+
+
+def _deeper_label(objs: list) -> str:
+    """What runs in a deeper row: one object's label, or how many of what."""
+    if len(objs) == 1:
+        return objs[0].label
+    if len({o.name for o in objs}) == 1:
+        return f"{objs[0].name.rsplit('.', 1)[-1]} ×{len(objs)}"
+    return f"{objs[0].label} +{len(objs) - 1}" if objs else ""
+
+
+def _row_labels(objects, tl: Timeline, rows: _Rows) -> list:
+    """(text, bold, extra) per row: the lane's name (and the coroutine a task runs) on
+    its first row, what runs there on deeper rows."""
+    in_row: dict[int, list] = {}
+    for o in objects:
+        r = int(rows.obj_row[o.id])
+        if r >= 0 and o.kind not in ("task", "future"):
+            in_row.setdefault(r, []).append(o)
+    labels = []
+    for d, (label, kind, ids, count) in enumerate(rows.display):
+        for k in range(count):
+            objs = in_row.get(int(rows.base[d]) + k, [])
+            if k == 0:
+                extra = (objs[0].label if kind != "more" and len(objs) == 1
+                         and objs[0].label != label else "")
+                labels.append((one_line(label, 26), True, one_line(extra, 20)))
+                continue
+            text = _deeper_label(objs)
+            if k == count - 1 and max(tl.lanes[i].rows for i in ids) > count:
+                text = f"depth ≥{k}: {text}"
+            labels.append((one_line(text, 24), False, ""))
+    return labels
+
+
+# -- the clock and the spans ------------------------------------------------------------------
+
+def _clock(np, out: Layout, tl: Timeline, x0: float, x1: float) -> _Clock:
+    """x of every event and idle span on the chosen clock; sets `out.span`."""
+    t = np.frombuffer(tl.t, dtype=np.int64)
+    idle_a = np.array([a for a, _ in tl.idle], dtype=np.int64)
+    idle_b = np.array([b for _, b in tl.idle], dtype=np.int64)
+    if out.clock == "wall":
+        pos = t.astype(np.float64)
+        lo = float(min(t[0], idle_a[0] if len(idle_a) else t[0]))
+        hi = float(max(t[-1], idle_b[-1] if len(idle_b) else t[-1]))
+        ipos_a, ipos_b = idle_a.astype(np.float64), idle_b.astype(np.float64)
+    else:
+        pos = np.arange(len(t), dtype=np.float64) + 0.5
+        lo, hi = 0.0, float(len(t))
+        ipos_a = np.searchsorted(t, idle_a).astype(np.float64)
+        ipos_b = np.searchsorted(t, idle_b).astype(np.float64)
+    if hi <= lo:
+        hi = lo + 1.0
+    pad = (hi - lo) * 0.012
+    out.span = (lo - pad, hi + pad)
+    scale = (x1 - x0) / (out.span[1] - out.span[0])
+    shift = x0 - out.span[0] * scale
+    return _Clock(lo, hi, scale, shift, pos * scale + shift, hi * scale + shift,
+                  (ipos_a * scale + shift, ipos_b * scale + shift))
+
+
+def _spans(np, tl: Timeline, rows: _Rows, clk: _Clock, kind_arr, obj) -> dict:
+    """Running slices, suspensions and idle time in pixels, merged per row and colour
+    (key = row * colours + colour)."""
+    partner = np.frombuffer(tl.partner, dtype=np.dtype(f"i{tl.partner.itemsize}"))
+    n_colours = len(_KINDS)
+
+    def spans(codes):
+        idx = np.flatnonzero(np.isin(kind_arr, list(codes)))
+        r = rows.obj_row[obj[idx]]
+        idx, r = idx[r >= 0], r[r >= 0]
+        end = partner[idx].astype(np.int64)
+        xb = np.where(end >= 0, clk.xs[np.maximum(end, 0)], clk.x_end)
+        return idx, merge(r * n_colours + rows.obj_colour[obj[idx]], clk.xs[idx], xb)
+
+    begins, bars = spans(BEGIN_CODES)
+    _, suspended = spans(SUSPEND_CODES)
+    # a rectangle made of many short slices is paler when they ran for less of it
+    level = np.searchsorted(np.array(FILL_LEVELS[1:]), bars[3], side="right")
+    idle = (np.zeros(0), np.zeros(0))
+    if tl.idle:
+        _, i0, i1, _ = merge(np.zeros(len(tl.idle), dtype=np.int64), *clk.idle)
+        idle = (i0, i1)
+    return {"n_slices": int(len(begins)), "bars": bars, "level": level,
+            "suspended": suspended, "idle": idle, "n_colours": n_colours}
+
+
+# -- legend -----------------------------------------------------------------------------------
+
+def _legend_entries(np, out: Layout, spans: dict, idle: bool, kind_arr) -> list:
+    """(what, colour or kind, text) in the widget's order: bars, suspended, idle, glyphs."""
+    present = np.unique(spans["bars"][0] % spans["n_colours"]).tolist()
+    entries = [("chip", PALETTE[_KINDS[c]], OBJECT_LEGEND[_KINDS[c]]) for c in present]
+    if (spans["level"] < len(TINTS) - 1).any():
+        c = present[0] if present else 0
+        entries.append(("chip", tint(PALETTE[_KINDS[c]], TINTS[0]), LEGEND["paler"]))
+    entries.append(("line", MUTED, LEGEND["suspended"]))
+    if idle:
+        entries.append(("chip", IDLE, LEGEND["idle"]))
+    if out.markers:
+        seen = set(np.unique(kind_arr).tolist())
+        entries += [("mark", kind, glyph(kind)["legend"]) for kind in KINDS
+                    if KIND_CODE[kind] in seen]
+    return entries
+
+
+def _legend(np, out: Layout, spans: dict, idle: bool, kind_arr) -> tuple[list, float]:
+    """The heading, then the legend in lines as wide as the picture; returns the legend's
+    rectangles (added after the bars) and the y below it."""
+    y = _heading(out) + 10
+    lx = MARGIN
+    line_y = y + SMALL_PX
+    rects: list[tuple[str, tuple]] = []
+    for what, colour, text in _legend_entries(np, out, spans, idle, kind_arr):
+        w = 18 + text_width(text, SMALL_PX) + 16
+        if lx + w > out.width - MARGIN and lx > MARGIN:
+            lx = MARGIN
+            line_y += SMALL_PX + 8
+        mid = line_y - SMALL_PX * 0.35
+        if what == "chip":
+            rects.append((colour, (lx, mid - 5, lx + 14, mid + 5)))
+        elif what == "line":
+            rects.append((colour, (lx, mid - 1, lx + 14, mid + 1)))
+        else:
+            out.marks.append(marks_of(colour, np.array([[lx + 7, mid]])))
+        out.texts.append(Text(lx + 18, line_y, text, SMALL_PX, INK))
+        lx += w
+    return rects, line_y + 14
+
+
+# -- rows, bars, axis ---------------------------------------------------------------------------
+
+def _draw_rows(np, out: Layout, rows: _Rows, labels: list, y: float, row_h: float,
+               bar_off: float):
+    """Lane and row boxes top to bottom, their labels and the bands behind every other
+    lane; returns the y below the last lane and each row's top."""
+    bands = []
+    row_y0 = np.zeros(rows.total, dtype=np.float64)
+    for d, (label, kind, ids, count) in enumerate(rows.display):
+        lane_y0 = y
+        y += LANE_GAP / 2
+        row_ids = []
+        for k in range(count):
+            r = int(rows.base[d]) + k
+            row_y0[r] = y
+            text, bold, extra = labels[r]
+            out.rows.append(RowBox(d, k, float(y), float(y + row_h), text, float(y + bar_off)))
+            row_ids.append(r)
+            base = y + bar_off + BAR_H / 2 + (LABEL_PX + 1) * 0.36  # level with the bars
+            out.texts.append(Text(MARGIN + (0 if bold else INDENT), base, text,
+                                  LABEL_PX + (1 if bold else 0), INK if bold else MUTED,
+                                  bold=bold, italic=kind in ("idle", "more")))
+            if extra:
+                out.texts.append(Text(MARGIN + text_width(text, LABEL_PX + 1, True) + 6,
+                                      base, extra, LABEL_PX, MUTED))
+            y += row_h
+        y += LANE_GAP / 2
+        out.lanes.append(LaneBox(label, kind, float(lane_y0), float(y), row_ids, list(ids)))
+        if d % 2 == 1:
+            bands.append((0, lane_y0, out.width, y))
+    out.rects.append(Rects(BAND, np.array(bands, dtype=np.float64).reshape(-1, 4), "band"))
+    return y, row_y0
+
+
+def _bars(np, out: Layout, spans: dict, bar_y0, mid_y) -> None:
+    """Suspended lines first (a bar that starts where a suspension ends covers its end),
+    then the bars, paler where their slices ran for less of them, then idle time."""
+    n_colours = spans["n_colours"]
+    drawn = []
+    skey, s0, s1, _ = spans["suspended"]
+    for c in range(n_colours):
+        sel = (skey % n_colours) == c
+        if sel.any():
+            ym = mid_y[skey[sel] // n_colours] - SUSPENDED_H / 2
+            drawn.append(Rects(PALETTE[_KINDS[c]], np.column_stack(
+                [s0[sel], ym, s1[sel], ym + SUSPENDED_H]), "suspended"))
+    bkey, b0, b1, _ = spans["bars"]
+    for c in range(n_colours):
+        for lv, strength in enumerate(TINTS):
+            sel = ((bkey % n_colours) == c) & (spans["level"] == lv)
+            if sel.any():
+                top = bar_y0[bkey[sel] // n_colours]
+                drawn.append(Rects(tint(PALETTE[_KINDS[c]], strength), np.column_stack(
+                    [b0[sel], top, b1[sel], top + BAR_H]), "bar"))
+    i0, i1 = spans["idle"]
+    if len(i0):
+        top = bar_y0[out.lanes[-1].rows[0]]
+        drawn.append(Rects(IDLE, np.column_stack(
+            [i0, np.full(len(i0), top), i1, np.full(len(i0), top + BAR_H)]), "idle"))
+    out.rects += drawn
+    out.n_rects = int(sum(len(r.boxes) for r in drawn))
+
+
+def _axis(out: Layout, clk: _Clock, x0: float, x1: float, y0: float, y1: float) -> None:
+    """Grid lines, ticks and their labels below the lanes, and what the clock is."""
+    ticks = (time_ticks if out.clock == "wall" else step_ticks)(
+        clk.lo, clk.hi, max(2, int((x1 - x0) / 110)))
+    for v, text in ticks:
+        x = v * clk.scale + clk.shift
+        out.lines.append(Line(x, y0, x, y1, GRID, 1.0, "grid"))
+        out.lines.append(Line(x, y1, x, y1 + 5, MUTED, 1.0))
+        out.texts.append(Text(x, y1 + 8 + SMALL_PX, text, SMALL_PX, INK, "middle"))
+    out.lines.append(Line(x0, y1, x1, y1, MUTED, 1.0))
+    label = ("wall-clock time since the trace started" if out.clock == "wall" else
+             "events in order (step clock: every event the same width)")
+    out.texts.append(Text(x1, y1 + 14 + 2 * SMALL_PX, label, SMALL_PX, MUTED, "end",
+                          italic=True))
+    out.height = int(math.ceil(y1 + AXIS_H + 6))
