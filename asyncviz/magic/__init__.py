@@ -1,0 +1,21 @@
+"""``%%asynctrace``: run a cell exactly as without the magic, and record it.
+
+The only part of asyncviz that imports IPython.  Its modules, in the order a traced
+cell meets them:
+
+- :mod:`.extension`  ``%load_ext asyncviz``: what is installed in the shell, and taken out
+- :mod:`.options`    the ``%%asynctrace`` line: the options, their help, one-line errors
+- :mod:`.transform`  the cell becomes one awaited call (input and AST transformers), so
+                     its body runs as top-level statements on the kernel's own loop
+- :mod:`.cell`       one traced cell's lifecycle: begin, end, or failing (the partial
+                     trace, then the exception)
+- :mod:`.nest`       ``asyncio.run()`` in a cell: nest_asyncio2 on the kernel's loop
+- :mod:`.thread`     ``--thread``: the body on a fresh loop in a worker thread
+- :mod:`.display`    the finished trace: the view shown, ``--save``, the export directory
+"""
+from __future__ import annotations
+
+from .extension import load_ipython_extension, unload_ipython_extension
+from .options import AsyncTraceMagics
+
+__all__ = ["AsyncTraceMagics", "load_ipython_extension", "unload_ipython_extension"]
