@@ -86,10 +86,11 @@ def export(trace, directory: str, count: int) -> None:
 
 
 def _has_dot() -> bool:
-    # DOT PROBE: to become render.dot's one probe for Graphviz's dot, imported here
-    # (lazily: loading the extension must not import render) once it exists.
-    import shutil
-    return shutil.which("dot") is not None
+    try:
+        from ..render.dot import dot_program  # here, not above: loading the magic loads no render
+    except Exception:  # a broken render package: the other exports say so, one line each
+        return False
+    return dot_program() is not None
 
 
 def error_line(text: str) -> None:
