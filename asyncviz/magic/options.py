@@ -66,7 +66,8 @@ class AsyncTraceMagics(Magics):
         namespace (and to ``--out NAME``); then the view is shown (``--view``, default:
         the timeline) and each ``--save PATH`` is written.  With the environment
         variable ASYNCVIZ_EXPORT_DIR set, every traced cell is also written there as
-        cell<N>.txt, cell<N>.html and cell<N>.avz (N: the execution count).
+        cell<N>.txt, .html, .avz, .png, .svg and .dot, and cell<N>.states.svg when
+        Graphviz's dot is installed (N: the execution count).
 
         Example::
 
