@@ -42,6 +42,7 @@ def test_a_sync_body_gives_its_value_and_its_trace():
     value = in_thread("def gen():\n    yield threading.get_ident()\nnext(gen())\n", ns)
     run = ns["run"]
     assert value != threading.get_ident() and value == run.worker.ident
+    run.worker.join(5)  # done is set from the worker's last lines: it ends right after
     assert not run.worker.is_alive()
     assert "gen#1" in labels(run)
 
