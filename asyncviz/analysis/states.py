@@ -10,26 +10,26 @@ Two machines, for one object or for all objects of one function:
   for each observed move between them, with counts and sample values sent and yielded.
 
 Every edge knows the events that took it, and `at(event)` says which node and edge an
-event belongs to, so a view can follow a timeline's cursor.
+event belongs to (a binary search), so a view can follow a timeline's cursor.  The
+events are grouped by object once, from the record's columns; `suspension_points_all`
+builds every function's machine from one such grouping.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..trace import Trace
+from ..events import BEGINS, ENDS, KINDS, STATE_AFTER, STATES, SUSPENDS
+from ..trace import NO_TARGET, Trace, record_columns, value_text
+from .timeline import SourceLines
 
-_BEGIN = ("start", "resume", "throw")
-_SUSPEND = ("yield", "await")
-_EXIT = ("return", "raise", "close")
 MAX_SAMPLES = 5
+MACHINE_OBJECTS = ("generator", "coroutine", "async_generator")
 
 # the lifecycle machine's edge names: what a learner calls the transition
 _VERB = {"start": "start", "resume": "send/next", "throw": "throw", "yield": "yield",
          "await": "await", "return": "return", "raise": "raise", "close": "close"}
-_AFTER = {"create": "CREATED", "start": "RUNNING", "resume": "RUNNING", "throw": "RUNNING",
-          "yield": "SUSPENDED", "await": "SUSPENDED", "return": "CLOSED", "raise": "CLOSED",
-          "close": "CLOSED"}
 
 
 @dataclass
@@ -59,6 +59,17 @@ class Edge:
         return ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in self.kinds.items())
 
 
+def step_at(events, nodes, edges, event: int) -> tuple[str | None, int | None]:
+    """(node, edge) of the latest of `events` (sorted) at or before `event`; `nodes` and
+    `edges` run parallel to it (an edge None or negative: none).  Machine.at, and what a
+    view does with a machine's steps."""
+    k = bisect_right(events, event) - 1
+    if k < 0:
+        return None, None
+    edge = edges[k]
+    return nodes[k], (None if edge is None or edge < 0 else edge)
+
+
 @dataclass
 class Machine:
     kind: str                  # lifecycle | points
@@ -68,6 +79,7 @@ class Machine:
     edges: list[Edge]
     event_node: dict[int, str] = field(default_factory=dict)  # event -> node it leads to
     event_edge: dict[int, int] = field(default_factory=dict)  # event -> edge it took
+    _steps: tuple | None = field(default=None, repr=False, compare=False)
 
     def node(self, node_id: str) -> Node:
         for n in self.nodes:
@@ -75,21 +87,32 @@ class Machine:
                 return n
         raise KeyError(node_id)
 
+    def steps(self) -> tuple[list[int], list[str], list[int | None]]:
+        """The events that move the machine, sorted, and per event the node it enters and
+        the edge it takes (None: none) — the cursor's table."""
+        if self._steps is None or len(self._steps[0]) != len(self.event_node):
+            events = sorted(self.event_node)
+            self._steps = (events, [self.event_node[i] for i in events],
+                           [self.event_edge.get(i) for i in events])
+        return self._steps
+
     def at(self, event: int) -> tuple[str | None, int | None]:
         """(node, edge) the object is in / just took after `event` (latest event ≤ it of
         the machine's objects)."""
-        best = None
-        for e in self.event_node:
-            if e <= event and (best is None or e > best):
-                best = e
-        if best is None:
-            return None, None
-        return self.event_node[best], self.event_edge.get(best)
+        return step_at(*self.steps(), event)
 
     def table(self) -> list[tuple[str, str, str, int]]:
         """(source label, target label, transitions, count) per edge: for tests and text."""
         label = {n.id: n.label for n in self.nodes}
         return [(label[e.source], label[e.target], e.label, e.count) for e in self.edges]
+
+    def _finish(self, nodes, edges) -> "Machine":
+        self.nodes = list(nodes)
+        self.edges = list(edges)
+        for i, edge in enumerate(self.edges):
+            for index in edge.events:
+                self.event_edge[index] = i
+        return self
 
 
 @dataclass(frozen=True)
@@ -114,7 +137,7 @@ def functions(trace: Trace) -> list[Function]:
     """Functions whose objects ran in the trace, in order of first appearance."""
     seen: dict[Function, None] = {}
     for o in trace.objects:
-        if o.kind in ("generator", "coroutine", "async_generator"):
+        if o.kind in MACHINE_OBJECTS:
             seen.setdefault(Function(o.name, o.filename, o.firstlineno, o.kind))
     return list(seen)
 
@@ -128,45 +151,90 @@ def _objects_of(trace: Trace, obj=None, function: Function | None = None) -> lis
     return [trace.object(obj).id]
 
 
-def _events_by_object(trace: Trace, ids: list[int]):
-    wanted = set(ids)
-    per: dict[int, list] = {i: [] for i in ids}
-    for index, e in enumerate(trace.events):
-        if e.obj in wanted:
-            per[e.obj].append((index, e))
-    return per
+class _Events:
+    """The record's columns, and each wanted object's event indices in time order.  Only
+    what a machine keeps (a sample while its edge has room) is ever decoded."""
 
+    def __init__(self, trace: Trace, ids):
+        self.per: dict[int, list[int]] = {i: [] for i in ids}
+        _t, obj, self.target, self._value, kind, self.line = record_columns(trace.buffer)
+        self.kind = [KINDS[k] for k in kind] if self.per else []
+        self._strings, self._numbers = trace.strings, trace.numbers
+        per = self.per
+        for index, o in enumerate(obj if per else ()):
+            mine = per.get(o)
+            if mine is not None:
+                mine.append(index)
+
+    def value(self, i: int) -> str | None:
+        return value_text(self._value[i], self._strings, self._numbers)
+
+
+# -- the lifecycle machine ----------------------------------------------------------------
 
 def lifecycle(trace: Trace, obj=None, function: Function | None = None) -> Machine:
     """The lifecycle machine of one object, or of all objects of one function."""
     ids = _objects_of(trace, obj, function)
     title = (function.key if function is not None else trace.objects[ids[0]].label)
-    nodes = {s: Node(s, s, "state") for s in ("CREATED", "RUNNING", "SUSPENDED", "CLOSED")}
+    return _lifecycle(trace, ids, title, _Events(trace, ids))
+
+
+def _lifecycle(trace: Trace, ids: list[int], title: str, events: _Events) -> Machine:
+    nodes = {s: Node(s, s, "state") for s in STATES}
     edges: dict[tuple[str, str], Edge] = {}
     machine = Machine("lifecycle", title, ids, [], [])
-    for o, events in _events_by_object(trace, ids).items():
+    for o in ids:
         state = trace.objects[o].initial
-        for index, e in events:
-            after = _AFTER.get(e.kind)
+        for index in events.per[o]:
+            kind = events.kind[index]
+            after = STATE_AFTER[kind]
             if after is None:
                 continue
             nodes[after].count += 1
             machine.event_node[index] = after
-            if state is not None and e.kind != "create":
-                edge = edges.setdefault((state, after), Edge(state, after))
-                edge.kinds[_VERB[e.kind]] += 1
-                edge.events.append(index)
-                if e.value is not None and len(edge.samples) < MAX_SAMPLES \
-                        and e.kind not in ("start", "close"):
-                    edge.samples.append(f"{_VERB[e.kind]} {e.value}")
+            if state is not None and kind != "create":
+                edge = _take(edges, state, after, index, _VERB[kind])
+                if len(edge.samples) < MAX_SAMPLES and kind not in ("start", "close"):
+                    value = events.value(index)
+                    if value is not None:
+                        edge.samples.append(f"{_VERB[kind]} {value}")
             state = after
-    machine.nodes = [n for n in nodes.values()]
-    machine.edges = list(edges.values())
-    for i, edge in enumerate(machine.edges):
-        for index in edge.events:
-            machine.event_edge[index] = i
-    return machine
+    return machine._finish(nodes.values(), edges.values())
 
+
+def machines_all(trace: Trace) -> tuple[dict[Function, Machine], dict[Function, Machine],
+                                        dict[int, Machine]]:
+    """Every machine a view can show, from one grouping of the events: per function its
+    suspension points and its lifecycle, and per object (generator, coroutine, async
+    generator) its own lifecycle."""
+    by_function = _by_function(trace)
+    events = _Events(trace, [i for ids in by_function.values() for i in ids])
+    points = _points_all(trace, by_function, events)
+    lives = {f: _lifecycle(trace, ids, f.key, events) for f, ids in by_function.items()}
+    own = {o: _lifecycle(trace, [o], trace.objects[o].label, events)
+           for ids in by_function.values() for o in ids}
+    return points, lives, own
+
+
+def _by_function(trace: Trace) -> dict[Function, list[int]]:
+    out: dict[Function, list[int]] = {f: [] for f in functions(trace)}
+    for o in trace.objects:
+        if o.kind in MACHINE_OBJECTS:
+            out[function_of(trace, o.id)].append(o.id)
+    return out
+
+
+def _take(edges: dict, source: str, target: str, index: int, verb: str) -> Edge:
+    """Edge source → target, taken by event `index`."""
+    edge = edges.get((source, target))
+    if edge is None:
+        edge = edges[(source, target)] = Edge(source, target)
+    edge.kinds[verb] += 1
+    edge.events.append(index)
+    return edge
+
+
+# -- the suspension-point machine ---------------------------------------------------------
 
 def suspension_points(trace: Trace, function: Function | None = None, obj=None) -> Machine:
     """The suspension-point machine of one function (or of the function `obj` runs)."""
@@ -175,79 +243,120 @@ def suspension_points(trace: Trace, function: Function | None = None, obj=None) 
             raise ValueError("give a function or an object")
         function = function_of(trace, trace.object(obj).id)
     ids = _objects_of(trace, function=function)
-    lines = trace.sources.get(function.filename or "", "").splitlines()
+    events = _Events(trace, ids)
+    points = _Points(trace, function, ids, SourceLines(trace), events)
+    for o, indices in events.per.items():
+        points.walk(o, indices)
+    return points.machine()
 
-    def source(line: int | None) -> str | None:
-        if line and 0 < line <= len(lines):
-            return lines[line - 1].strip()
-        return None
 
-    nodes: dict[str, Node] = {"start": Node("start", "start", "start",
-                                            function.firstlineno)}
-    edges: dict[tuple[str, str], Edge] = {}
-    machine = Machine("points", function.key, ids, [], [])
+def suspension_points_all(trace: Trace) -> dict[Function, Machine]:
+    """The suspension-point machine of every function that ran (in the order of
+    functions()), from one grouping of the events."""
+    by_function = _by_function(trace)
+    events = _Events(trace, [i for ids in by_function.values() for i in ids])
+    return _points_all(trace, by_function, events)
 
-    def visit(node_id: str, make) -> str:
-        if node_id not in nodes:
-            nodes[node_id] = make()
-        nodes[node_id].count += 1
+
+def _points_all(trace: Trace, by_function: dict, events: _Events) -> dict[Function, Machine]:
+    lines = SourceLines(trace)
+    out = {}
+    for function, ids in by_function.items():
+        points = _Points(trace, function, ids, lines, events)
+        for o in ids:
+            points.walk(o, events.per[o])
+        out[function] = points.machine()
+    return out
+
+
+class _Points:
+    """Builds one function's suspension-point machine, object by object."""
+
+    def __init__(self, trace: Trace, function: Function, ids: list[int], lines: SourceLines,
+                 events: _Events):
+        self.trace, self.events = trace, events
+        self.source = lambda line: lines(function.filename, line)
+        self.nodes: dict[str, Node] = {"start": Node("start", "start", "start",
+                                                     function.firstlineno)}
+        self.edges: dict[tuple[str, str], Edge] = {}
+        self._machine = Machine("points", function.key, ids, [], [])
+        self.delegating = "yield from" if function.kind == "generator" else "await"
+
+    def machine(self) -> Machine:
+        return self._machine._finish(self.nodes.values(), self.edges.values())
+
+    def visit(self, node_id: str, make) -> str:
+        if node_id not in self.nodes:
+            self.nodes[node_id] = make()
+        self.nodes[node_id].count += 1
         return node_id
 
-    delegating_word = "yield from" if function.kind == "generator" else "await"
-    for o, events in _events_by_object(trace, ids).items():
-        if trace.objects[o].initial in (None, "CREATED"):
+    def walk(self, o: int, indices: list[int]) -> None:
+        """One object's events: each suspension or way out is a move from where it was,
+        by the step that began at the last start/resume/throw (none: a close)."""
+        if self.trace.objects[o].initial in (None, "CREATED"):
             at = "start"
         else:  # suspended somewhere before the trace began: we do not know where
-            at = visit("before", lambda: Node("before", "(suspended before the trace)",
-                                              "start"))
-        sent = None       # the value that came in when the object last resumed
-        begun = None      # the begin event of the current step
-        for index, e in events:
-            if e.kind in _BEGIN:
-                begun = e
-                if e.kind == "resume":
-                    # at a yield, the value send() passed; at an await / yield from,
-                    # what that expression produced
-                    word = "got" if at.startswith("await:") else "sent"
-                    sent = f"{word} {e.value}" if e.value is not None else None
-                elif e.kind == "throw":
-                    sent = f"thrown {e.value}"
-                else:
-                    sent = None
+            at = self.visit("before", lambda: Node("before", "(suspended before the trace)",
+                                                   "start"))
+        kinds, begun = self.events.kind, -1
+        for index in indices:
+            kind = kinds[index]
+            if kind in BEGINS:
+                begun = index
                 continue
-            if e.kind in _SUSPEND:
-                node_id = f"{e.kind}:{e.line}"
-                word = e.kind if e.kind == "yield" else delegating_word
-                visit(node_id, lambda: Node(node_id, f"{word} · line {e.line}", "site",
-                                            e.line, source(e.line)))
-                waited = "awaited" if word == "await" else "yield from"
-                out = f"yielded {e.value}" if e.kind == "yield" else (
-                    f"{waited} {trace.objects[e.target].label}" if e.target is not None
-                    else f"{waited} {e.value}")
-            elif e.kind in _EXIT:
-                # a close happens at the suspension point already drawn: no line of its
-                # own; a return or raise is one way out per line
-                node_id = e.kind if e.kind == "close" else f"{e.kind}:{e.line}"
-                visit(node_id, lambda: Node(
-                    node_id, e.kind if e.kind == "close" else f"{e.kind} · line {e.line}",
-                    "exit", None if e.kind == "close" else e.line,
-                    None if e.kind == "close" else source(e.line)))
-                out = f"{e.kind} {e.value}" if e.value is not None else e.kind
+            if kind in SUSPENDS:
+                node_id = self._site(index, kind)
+            elif kind in ENDS:
+                node_id = self._exit(index, kind)
             else:
                 continue
-            machine.event_node[index] = node_id
-            edge = edges.setdefault((at, node_id), Edge(at, node_id))
-            verb = (begun.kind if begun is not None else "close")
-            edge.kinds["send/next" if verb == "resume" else verb] += 1
-            edge.events.append(index)
+            self._machine.event_node[index] = node_id
+            verb = kinds[begun] if begun >= 0 else "close"
+            edge = _take(self.edges, at, node_id, index, "send/next" if verb == "resume" else verb)
             if len(edge.samples) < MAX_SAMPLES:
-                sample = " → ".join(x for x in (sent, out) if x)
+                sample = " → ".join(x for x in (self._sent(begun, at), self._out(index)) if x)
                 if sample and sample not in edge.samples:
                     edge.samples.append(sample)
-            at, begun, sent = node_id, None, None
-    machine.nodes = list(nodes.values())
-    machine.edges = list(edges.values())
-    for i, edge in enumerate(machine.edges):
-        for index in edge.events:
-            machine.event_edge[index] = i
-    return machine
+            at, begun = node_id, -1
+
+    def _sent(self, begun: int, at: str) -> str | None:
+        """What came in at the step's beginning (from suspension point `at`)."""
+        kind = self.events.kind[begun] if begun >= 0 else None
+        if kind == "resume":
+            # at a yield, the value send() passed; at an await / yield from, what that
+            # expression produced
+            value = self.events.value(begun)
+            word = "got" if at.startswith("await:") else "sent"
+            return f"{word} {value}" if value is not None else None
+        if kind == "throw":
+            return f"thrown {self.events.value(begun)}"
+        return None
+
+    def _out(self, index: int) -> str:
+        """What went out at a suspension or a way out."""
+        kind, value = self.events.kind[index], self.events.value(index)
+        if kind == "yield":
+            return f"yielded {value}"
+        if kind == "await":
+            waited = "awaited" if self.delegating == "await" else "yield from"
+            target = self.events.target[index]
+            return f"{waited} {self.trace.objects[target].label if target != NO_TARGET else value}"
+        return f"{kind} {value}" if value is not None else kind
+
+    def _site(self, index: int, kind: str) -> str:
+        line = self.events.line[index] or None
+        node_id = f"{kind}:{line}"
+        word = kind if kind == "yield" else self.delegating
+        return self.visit(node_id, lambda: Node(node_id, f"{word} · line {line}", "site", line,
+                                                self.source(line)))
+
+    def _exit(self, index: int, kind: str) -> str:
+        # a close happens at the suspension point already drawn: no line of its own; a
+        # return or raise is one way out per line
+        if kind == "close":
+            return self.visit("close", lambda: Node("close", "close", "exit"))
+        line = self.events.line[index] or None
+        node_id = f"{kind}:{line}"
+        return self.visit(node_id, lambda: Node(node_id, f"{kind} · line {line}", "exit", line,
+                                                self.source(line)))
