@@ -1,43 +1,60 @@
-"""The timeline payload: what the front-end draws, computed here, sent in binary.
+"""The timeline payload: what the front-end draws, computed in analysis/, sent in binary.
 
-Version 1.  A JSON header (the widget's `header` trait) plus little-endian typed arrays
+Version 2.  A JSON header (the widget's `header` trait) plus little-endian typed arrays
 (the widget's `buffers` trait, one bytes object, sliced by the offsets the header gives).
-Per event the bulk costs 11 bytes (15 when there are more than 65,535 objects), plus 8
-bytes per `await` that has a target; values and source lines are not shipped in bulk:
-the widget asks for them when the pointer rests on an event (`describe` message).
+Per event the bulk costs 12 bytes (14 when there are more than 65,535 objects), plus 6
+bytes per event that names a known object and 13 per relation drawn (8 and 17 with
+more objects).  With details
+"inline" every event's value and source line travel too (8 bytes per event and the
+distinct texts); "on_demand", the widget asks for them when the pointer rests on an
+event (`describe` message) — see widgets/timeline.py for which is chosen.
 
 header = {
-  "version": 1,
-  "n_events": int, "duration_ns": int, "tick_ns": int,   # t[i] * tick_ns = ns since start
-  "truncated": bool, "dropped": int, "python": str, "backend": str,
-  "kinds": ["create", "start", ...],                     # kind codes, as in events.KINDS
-  "states": {"create": "CREATED", "start": "RUNNING", ...},  # state after each kind
+  "version": 2,
+  "n_events": int, "end_ns": int, "tick_ns": int,    # t[i] * tick_ns = ns since start
+  "truncated": bool, "dropped": int,
+  "truncation": str | None,                          # what the view says when cut
+  "python": str, "backend": str,
+  "kinds": ["create", "start", ...],                 # kind codes, as in events.KINDS
+  "roles": ["mark", "begin", ...],                   # per kind code, events.ROLE
+  "state_names": [...],                              # state codes, as in events.STATES
   "lanes": {"label": [...], "kind": ["task"|"free"|"idle", ...], "rows": [...],
-            "object": [int|None, ...]},                  # columns: lane i is index i
-  "object_kinds": [...], "state_names": [...], "files": [...],
+            "object": [int|None, ...]},              # columns: lane i is index i
+  "object_kinds": [...], "files": [...],
   "objects": {"label": [...], "kind": [index into object_kinds], "lane": [int|None],
               "depth": [...], "parent": [int|None], "state": [index into state_names],
-              "file": [index into files|None], "line": [firstlineno|None]},
-  "spawns": [[parent_object, child_object, event_index_of_create]],
-  "arrays": {"t": [offset, count, "u32"], "obj": [offset, count, "u16"|"u32"],
-             "kind": [offset, count, "u8"], "partner": [offset, count, "i32"],
-             "await_event": [offset, count, "u32"], "await_target": [offset, count, "u32"],
-             "idle": [offset, count, "u32"]},                # idle: start,end tick pairs
+              "file": [index into files|None], "line": [firstlineno|None],
+              "link": [int|None]},                   # analysis.timeline.links()
+  "relation_kinds": ["spawn", "await", "wake"],
+  "relation_counts": {"spawn": int, "await": int, "wake": int},
+  "details": "inline" | "on_demand",
+  "values": [str, ...],                              # inline: the distinct values
+  "sites": {"line": [int, ...], "text": [str|None, ...]},  # inline: distinct lines
+  "arrays": {name: [offset, count, "u8"|"u16"|"u32"|"i32"], ...},
 }
 
 Arrays, one entry per event unless said otherwise:
   t        event time in ticks
   obj      the object (index into header.objects)
   kind     kind code
+  state    the state the event leaves its object in (index into header.state_names;
+           255: not known yet) — a task's is its coroutine's until the task ends, so
+           a task's state at event i is the one at the later of its own and its
+           coroutine's (objects.link) latest events
   partner  for start/resume/throw: the index of the event that ends that running slice
            (yield/await/return/raise/close of the same object; -1 if it was still running
            when the trace stopped); for yield/await: the index of the event that ends the
            suspension (the next start/resume/throw/close of that object; -1: still
            suspended at the end); -1 for every other kind
-  await_event / await_target   (sparse) the awaits that wait on a known object: event
-           index and the awaited object — the await relation; its wake is the awaited
-           object's return/raise and the waiter's `partner` resume
+  target_event / target_obj   (sparse; target_obj u16 or u32 as obj, like the rel_*_obj
+           columns) the events that name a known object — what an
+           await waits on, who asked for a cancel — and that object
+  rel_kind / rel_tail / rel_head / rel_tail_obj / rel_head_obj   (one per relation)
+           analysis.timeline.Relations: an arrow of kind relation_kinds[rel_kind] from
+           rel_tail_obj's row at event rel_tail to rel_head_obj's row at event rel_head
   idle     the event loop waiting in select(): [start, end] tick pairs
+  value    (inline) index into header.values (0xFFFFFFFF: no value)
+  site     (inline) index into header.sites (0xFFFFFFFF: no line)
 
 Lanes: one per task, one per generator or coroutine that no task and no delegating
 frame drives, and one for loop idle time.  Objects that something delegates to
@@ -50,85 +67,138 @@ import json
 import struct
 from array import array
 
-from ..analysis.timeline import Timeline, timeline_of
-from ..events import FRAME_TRANSITIONS, KINDS, OBJECT_KINDS, STATES
-from ..trace import Trace
+from ..analysis.timeline import RELATION_KINDS, SourceLines, Timeline, timeline_of
+from ..events import KINDS, OBJECT_KINDS, ROLE, STATES
+from ..trace import Trace, record_columns, value_text
 
-VERSION = 1
+VERSION = 2
+DETAILS = ("inline", "on_demand")
+NONE = 0xFFFFFFFF  # no value, no line (in the inline `value` and `site` arrays)
 _TYPECODES = {"u8": "B", "u16": "H", "u32": "I", "i32": "i"}
 
 
-def _typed(typecode: str, values) -> array:
-    out = array(typecode, values)
-    if out.itemsize != struct.calcsize(typecode):  # pragma: no cover - exotic platforms
-        raise RuntimeError(f"array typecode {typecode!r} is not {struct.calcsize(typecode)} bytes")
-    return out
-
-
-def encode(trace: Trace, timeline: Timeline | None = None) -> tuple[dict, bytes]:
+def encode(trace: Trace, timeline: Timeline | None = None,
+           details: str = "on_demand") -> tuple[dict, bytes]:
     """(header, buffer) for the widget; see the module docstring for the layout."""
+    if details not in DETAILS:
+        raise ValueError(f"details must be one of {DETAILS}, not {details!r}")
     tl = timeline if timeline is not None else timeline_of(trace)
-    n = len(tl.t)
-    duration = max(trace.duration, tl.t[-1] if n else 0, tl.idle[-1][1] if tl.idle else 0)
-    tick = max(1, -(-duration // 0xFFFFFFFF))  # ceil: the longest time fits in u32
-    obj_code = "u16" if len(trace.objects) <= 0xFFFF else "u32"
+    end = trace.end
+    tick = max(1, -(-end // 0xFFFFFFFF))  # ceil: the longest time fits in u32
+    rel = tl.relations
+    ids = "u16" if len(trace.objects) <= 0xFFFF else "u32"
+    # widest first: only the narrow arrays at the end need padding to stay aligned
     arrays = {
         "t": ("u32", (x // tick for x in tl.t)),
-        "obj": (obj_code, tl.obj),
-        "kind": ("u8", tl.kind),
         "partner": ("i32", tl.partner),
-        "await_event": ("u32", tl.await_event),
-        "await_target": ("u32", tl.await_target),
+        "target_event": ("u32", tl.target_event),
+        "rel_tail": ("u32", rel.tail_event),
+        "rel_head": ("u32", rel.head_event),
         "idle": ("u32", (x // tick for pair in tl.idle for x in pair)),
+        "obj": (ids, tl.obj),
+        "target_obj": (ids, tl.target_obj),
+        "rel_tail_obj": (ids, rel.tail_obj),
+        "rel_head_obj": (ids, rel.head_obj),
+        "kind": ("u8", tl.kind),
+        "state": ("u8", tl.state),
+        "rel_kind": ("u8", rel.kind),
     }
+    header = _header(trace, tl, end, tick)
+    if details == "inline":
+        values, sites, value, site = inline_details(trace)
+        header.update(values=values, sites=sites)
+        arrays = {"value": ("u32", value), "site": ("u32", site), **arrays}
+    header["details"] = details
+    header["arrays"], buffer = _pack(arrays)
+    return header, buffer
+
+
+def _header(trace: Trace, tl: Timeline, end: int, tick: int) -> dict:
+    objects = trace.objects
+    files = sorted({o.filename for o in objects if o.filename})
+    file_index = {f: i for i, f in enumerate(files)}
+    return {
+        "version": VERSION,
+        "n_events": len(tl.t),
+        "end_ns": end,
+        "tick_ns": tick,
+        "truncated": trace.truncated,
+        "dropped": trace.dropped,
+        "truncation": trace.truncation,
+        "python": trace.meta.get("python"),
+        "backend": trace.meta.get("backend"),
+        "kinds": list(KINDS),
+        "roles": [ROLE[k] for k in KINDS],
+        "state_names": list(STATES),
+        # columns, not one JSON object per row: ten thousand tasks would otherwise cost
+        # more header than all their events
+        "lanes": _columns(tl.lanes, ("label", "kind", "rows", "object"),
+                          lambda lane: (lane.label, lane.kind, lane.rows, lane.object)),
+        "object_kinds": list(OBJECT_KINDS),
+        "files": files,
+        "objects": {
+            "label": [o.label for o in objects],
+            "kind": [OBJECT_KINDS.index(o.kind) for o in objects],
+            "lane": list(tl.lane_of),
+            "depth": list(tl.depth_of),
+            "parent": [o.parent for o in objects],
+            "state": [STATES.index(o.state) for o in objects],
+            "file": [file_index.get(o.filename) for o in objects],
+            "line": [o.firstlineno for o in objects],
+            "link": list(tl.link),
+        },
+        "relation_kinds": list(RELATION_KINDS),
+        "relation_counts": {k: tl.relations.count(k) for k in RELATION_KINDS},
+    }
+
+
+def inline_details(trace: Trace) -> tuple[list[str], dict, array, array]:
+    """Every event's value and source line, as tables of distinct texts and one index per
+    event into each: (values, sites {"line", "text"}, value indices, site indices)."""
+    _t, obj, _target, value, _kind, line = record_columns(trace.buffer)
+    strings, numbers, objects = trace.strings, trace.numbers, trace.objects
+    source = SourceLines(trace)
+    values: dict[str, int] = {}
+    sites: dict[tuple[int, str | None], int] = {}
+    site_of: dict[tuple[str | None, int], int] = {}
+    value_index, site_index = array("I"), array("I")
+    for o, v, ln in zip(obj, value, line):
+        text = value_text(v, strings, numbers)
+        value_index.append(NONE if text is None else values.setdefault(text, len(values)))
+        if not ln:
+            site_index.append(NONE)
+            continue
+        key = (objects[o].filename, ln)
+        if key not in site_of:
+            site = (ln, source(key[0], ln))
+            site_of[key] = sites.setdefault(site, len(sites))
+        site_index.append(site_of[key])
+    table = {"line": [ln for ln, _ in sites], "text": [text for _, text in sites]}
+    return list(values), table, value_index, site_index
+
+
+def _pack(arrays: dict) -> tuple[dict, bytes]:
+    """The arrays one after the other, each at a 4-byte aligned offset (typed-array
+    views need it), little-endian: (layout for the header, the bytes)."""
     chunks: list[bytes] = []
     layout = {}
     offset = 0
+    little = struct.pack("=H", 1) == struct.pack("<H", 1)
     for name, (code, values) in arrays.items():
-        data = _typed(_TYPECODES[code], values)
-        if data.itemsize > 1 and struct.pack("=H", 1) != struct.pack("<H", 1):
-            data.byteswap()  # the payload is little-endian everywhere
-        pad = -offset % 4  # typed-array views need aligned offsets
+        data = array(_TYPECODES[code], values)
+        if data.itemsize != struct.calcsize(_TYPECODES[code]):  # pragma: no cover
+            raise RuntimeError(f"array typecode {_TYPECODES[code]!r} is not "
+                               f"{struct.calcsize(_TYPECODES[code])} bytes here")
+        if data.itemsize > 1 and not little:  # pragma: no cover - big-endian machines
+            data.byteswap()
+        pad = -offset % 4
         chunks.append(b"\0" * pad)
         offset += pad
         layout[name] = [offset, len(data), code]
         raw = data.tobytes()
         chunks.append(raw)
         offset += len(raw)
-    files = sorted({o.filename for o in trace.objects if o.filename})
-    file_index = {f: i for i, f in enumerate(files)}
-    header = {
-        "version": VERSION,
-        "n_events": n,
-        "duration_ns": duration,
-        "tick_ns": tick,
-        "truncated": trace.truncated,
-        "dropped": trace.dropped,
-        "python": trace.meta.get("python"),
-        "backend": trace.meta.get("backend"),
-        "kinds": list(KINDS),
-        "states": {kind: target for kind, (_src, target) in FRAME_TRANSITIONS.items()},
-        # columns, not one JSON object per row: ten thousand tasks would otherwise cost
-        # more header than all their events
-        "lanes": _columns(tl.lanes, ("label", "kind", "rows", "object"),
-                          lambda lane: (lane.label, lane.kind, lane.rows, lane.object)),
-        "object_kinds": list(OBJECT_KINDS),
-        "state_names": list(STATES),
-        "files": files,
-        "objects": {
-            "label": [o.label for o in trace.objects],
-            "kind": [OBJECT_KINDS.index(o.kind) for o in trace.objects],
-            "lane": list(tl.lane_of),
-            "depth": list(tl.depth_of),
-            "parent": [o.parent for o in trace.objects],
-            "state": [STATES.index(o.state) for o in trace.objects],
-            "file": [file_index.get(o.filename) for o in trace.objects],
-            "line": [o.firstlineno for o in trace.objects],
-        },
-        "spawns": tl.spawns,
-        "arrays": layout,
-    }
-    return header, b"".join(chunks)
+    return layout, b"".join(chunks)
 
 
 def _columns(rows, names, values) -> dict:

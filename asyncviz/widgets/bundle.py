@@ -1,10 +1,18 @@
-"""What both widgets share: where their built front-end lives, and how their linked
-traits (`cursor`, `selection`) are kept in range."""
+"""What both widgets share: where their built front-end lives, when their details travel
+with them, and how their linked traits (`cursor`, `selection`) are kept in range."""
 from __future__ import annotations
 
 from pathlib import Path
 
 STATIC = Path(__file__).parent.parent / "static"
+# A trace of at most this many events carries its details in the widget state, so that
+# the page shows them with no kernel behind it (a saved notebook, an exported page).
+# The timeline's details cost 8 bytes per event plus the distinct value and line texts:
+# at this size its state stays near half a megabyte, which the notebook keeps when it
+# saves widget state — and a teaching cell has tens to thousands of events.  Bigger
+# traces (the million-event kind) keep their payload at 12 bytes per event and ask the
+# kernel for details as the pointer reaches them.
+INLINE_EVENTS = 50_000
 
 
 def esm(bundle: str, what: str):

@@ -13,6 +13,12 @@ the kernel hands over once per page (a custom message, not a trait: an 800 KB en
 not sent with every widget, nor at all when `dot` is there).  The front-end draws; it
 does not analyse.
 
+Details (`of(..., details=)`): "inline" ships every machine the widget can show (DOT and
+meta; `machines`) so that choosing another one, and following a selection, work in the
+page with no kernel behind it; "on_demand" has the kernel compute each machine when it
+is chosen.  Inline by default for traces of at most INLINE_EVENTS events whose choices
+make at most INLINE_MACHINES machines.
+
 Choices: every function whose generators/coroutines ran (key "f:<index>", in order of
 first appearance) and every such object (key "o:<id>").  The lifecycle machine of a
 function covers all its objects; the suspension-point machine is always the function's
@@ -20,7 +26,8 @@ function covers all its objects; the suspension-point machine is always the func
 
 Linking (same names and meaning as TimelineWidget): `cursor` is an event index and the
 diagram highlights the node the machine is in after it and the edge just taken;
-`selection` is an object id.  Clicking a node or an edge sets `selected_events` (the
+`selection` is an object id.  Widgets with the same `link_id` follow each other's
+cursor and selection in the browser (link() gives both one), with no kernel involved.  Clicking a node or an edge sets `selected_events` (the
 events that entered that node / took that edge) and, when the machine describes one
 object, `selection` to that object.  Selecting an object elsewhere (the timeline) that
 the current machine does not cover switches `choice` to that object (a task: to its
@@ -28,22 +35,35 @@ coroutine), keeping the machine kind.
 """
 from __future__ import annotations
 
-import bisect
 import shutil
+import uuid
+from typing import NamedTuple
 
 import anywidget
 import traitlets
 
 from ..analysis import states
 from ..trace import Trace
-from .bundle import STATIC, clamp_cursor, esm, valid_selection
+from .bundle import INLINE_EVENTS, STATIC, clamp_cursor, esm, valid_selection
 
 BUNDLE = STATIC / "states.js"
 LAYOUT_BUNDLE = STATIC / "states-layout.js"
 MACHINES = ("lifecycle", "points")
 META_VERSION = 1
-MACHINE_OBJECTS = ("generator", "coroutine", "async_generator")
+MACHINE_OBJECTS = states.MACHINE_OBJECTS
 MAX_OBJECT_CHOICES = 2000  # listed up front; any other object is added once chosen
+# Inline: every machine's DOT (≈2.5 ms to write each) and meta; at most this many
+# distinct ones (a function's lifecycle and suspension points, an object's lifecycle —
+# an object's suspension points are its function's) keeps the display under a tenth of
+# a second and the state small.
+INLINE_MACHINES = 32
+
+
+class BrowserLink(NamedTuple):
+    """Two widgets' trait joined in the browser: they share `id` as their link_id."""
+    source: tuple
+    target: tuple
+    id: str
 
 
 _layout_engine: bytes | None = None
@@ -76,6 +96,10 @@ class StatesWidget(anywidget.AnyWidget):
     cursor = traitlets.Int(-1).tag(sync=True)
     selection = traitlets.Int(-1).tag(sync=True)
     selected_events = traitlets.List(traitlets.Int()).tag(sync=True)
+    link_id = traitlets.Unicode("").tag(sync=True)  # widgets with the same id follow each other
+    # inline details: {"table": {key: {"dot", "meta"}}, "keys": {"<choice>|<machine>": key},
+    # "follow": {"<object id>": choice key of the machine that stands for it}}; {}: none
+    machines = traitlets.Dict().tag(sync=True)
 
     def __init__(self, trace: Trace | None = None, **kwargs):
         self._trace = trace
@@ -91,10 +115,14 @@ class StatesWidget(anywidget.AnyWidget):
         self._recompute()
 
     @classmethod
-    def of(cls, trace: Trace, obj=None, **kwargs) -> "StatesWidget":
+    def of(cls, trace: Trace, obj=None, *, details: str | None = None,
+           **kwargs) -> "StatesWidget":
         """The widget for `trace`: with `obj` (an id or a label; a task stands for its
         coroutine) that object's lifecycle machine, else the first function's
-        suspension-point machine."""
+        suspension-point machine.  details: "inline" or "on_demand" (module docstring);
+        by default inline when the trace is small enough."""
+        if details not in (None, "inline", "on_demand"):
+            raise ValueError(f"details must be 'inline' or 'on_demand', not {details!r}")
         choice, machine = "", "points"
         if obj is not None:
             o = trace.object(obj)
@@ -105,7 +133,15 @@ class StatesWidget(anywidget.AnyWidget):
             choice, machine = f"o:{target}", "lifecycle"
         elif states.functions(trace):
             choice = "f:0"
-        return cls(trace, choice=choice, machine=machine, **kwargs)
+        w = cls(trace, choice=choice, machine=machine, **kwargs)
+        if details == "inline" or (details is None and w._small()):
+            w.machines = inline_machines(trace, w._functions)
+        return w
+
+    def _small(self) -> bool:
+        objects = sum(1 for c in self.choices if c["kind"] == "object")
+        return (len(self._trace.events) <= INLINE_EVENTS
+                and 2 * len(self._functions) + objects <= INLINE_MACHINES)
 
     # -- what is shown ----------------------------------------------------------------
 
@@ -219,10 +255,15 @@ class StatesWidget(anywidget.AnyWidget):
 
     def link(self, other) -> tuple:
         """Link `cursor` and `selection` with another widget (a TimelineWidget) in the
-        front-end: they follow each other without a round trip through the kernel."""
-        import ipywidgets
-        links = (ipywidgets.jslink((other, "cursor"), (self, "cursor")),
-                 ipywidgets.jslink((other, "selection"), (self, "selection")))
+        browser: both get one `link_id`, and the front-end keeps widgets with the same id
+        in step (no round trip through the kernel, and no ipywidgets link model, so a
+        saved page or another front-end links them too).  This widget takes the other's
+        cursor and selection now."""
+        link_id = other.link_id or self.link_id or uuid.uuid4().hex
+        other.link_id = self.link_id = link_id
+        self.cursor, self.selection = other.cursor, other.selection
+        links = tuple(BrowserLink((other, name), (self, name), link_id)
+                      for name in ("cursor", "selection"))
         self.links = self.links + links
         return links
 
@@ -292,10 +333,10 @@ def _machine_object(trace: Trace, obj: int) -> int | None:
 def machine_meta(machine: "states.Machine", trace: Trace | None = None) -> dict:
     """What the front-end needs besides the drawing: per node id its label, kind, count,
     line and source text; per edge index its ends, label, count and samples; and the
-    cursor mapping: `events` (sorted event indices that move the machine) with, per
-    event, `event_nodes` (the node entered) and `event_edges` (the edge taken, -1: none).
-    `objects`: the ids the machine describes (with `labels`)."""
-    events = sorted(machine.event_node)
+    cursor mapping (machine.steps()): `events` (sorted event indices that move the
+    machine) with, per event, `event_nodes` (the node entered) and `event_edges` (the
+    edge taken, -1: none).  `objects`: the ids the machine describes (with `labels`)."""
+    events, nodes, edges = machine.steps()
     labels = {}
     if trace is not None:
         labels = {str(o): trace.objects[o].label for o in machine.objects
@@ -310,20 +351,38 @@ def machine_meta(machine: "states.Machine", trace: Trace | None = None) -> dict:
                          "text": n.text} for n in machine.nodes},
         "edges": [{"source": e.source, "target": e.target, "label": e.label,
                    "count": e.count, "samples": list(e.samples)} for e in machine.edges],
-        "events": events,
-        "event_nodes": [machine.event_node[i] for i in events],
-        "event_edges": [machine.event_edge.get(i, -1) for i in events],
+        "events": list(events),
+        "event_nodes": list(nodes),
+        "event_edges": [-1 if e is None else e for e in edges],
     }
 
 
 def at(meta: dict, event: int) -> tuple[str | None, int | None]:
-    """machine.at(event) from the meta alone: what the front-end computes."""
-    events = meta.get("events") or []
-    k = bisect.bisect_right(events, event) - 1
-    if k < 0:
-        return None, None
-    edge = meta["event_edges"][k]
-    return meta["event_nodes"][k], (None if edge < 0 else edge)
+    """machine.at(event) from the meta alone, as the front-end reads it."""
+    return states.step_at(meta.get("events") or [], meta.get("event_nodes") or [],
+                          meta.get("event_edges") or [], event)
+
+
+def inline_machines(trace: Trace, functions: list | None = None) -> dict:
+    """Every machine the widget can show, for the `machines` trait (see its comment)."""
+    functions = states.functions(trace) if functions is None else functions
+    points, lives, own = states.machines_all(trace)
+    table, keys = {}, {}
+    for i, f in enumerate(functions):
+        for kind, machine in (("points", points[f]), ("lifecycle", lives[f])):
+            keys[f"f:{i}|{kind}"] = key = f"f:{i}|{kind}"
+            table[key] = {"dot": machine_dot(machine), "meta": machine_meta(machine, trace)}
+        for o in points[f].objects:
+            keys[f"o:{o}|points"] = f"f:{i}|points"  # an object's points: its function's
+    for o, machine in own.items():
+        keys[f"o:{o}|lifecycle"] = key = f"o:{o}|lifecycle"
+        table[key] = {"dot": machine_dot(machine), "meta": machine_meta(machine, trace)}
+    follow = {}
+    for o in range(len(trace.objects)):
+        target = _machine_object(trace, o)
+        if target is not None:
+            follow[str(o)] = f"o:{target}"
+    return {"table": table, "keys": keys, "follow": follow}
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -5,24 +5,26 @@
     w.cursor = 12                     # put the playback cursor on event 12
     w.clock = "step"                  # every event the same width
 
-The front-end (js/, bundled into asyncviz/static/timeline.js at install) draws; values
-and source lines are not shipped in bulk but answered on request (`describe`).
+The front-end (js/, bundled into asyncviz/static/timeline.js at install) draws.  Values
+and source lines travel in the payload ("inline" details: the page needs no kernel to
+show them) for traces of at most INLINE_EVENTS events, and are answered on request
+(`describe`) for bigger ones.  `link_id` joins this widget with a StatesWidget in the
+browser (StatesWidget.link).
 """
 from __future__ import annotations
 
 import base64
-import linecache
 
 import anywidget
 import traitlets
 
+from ..analysis.timeline import SourceLines
 from ..render.payload import encode
 from ..trace import Trace
-from .bundle import STATIC, clamp_cursor, esm, valid_selection
+from .bundle import INLINE_EVENTS, STATIC, clamp_cursor, esm, valid_selection
 
 BUNDLE = STATIC / "timeline.js"
 DESCRIBE_MAX = 500  # events answered per batch request
-
 
 
 class TimelineWidget(anywidget.AnyWidget):
@@ -37,21 +39,26 @@ class TimelineWidget(anywidget.AnyWidget):
     cursor = traitlets.Int(-1).tag(sync=True)
     clock = traitlets.Unicode("wall").tag(sync=True)
     height = traitlets.Int(0).tag(sync=True)  # px; 0: as tall as the lanes need (capped)
+    link_id = traitlets.Unicode("").tag(sync=True)  # widgets with the same id follow each other
 
     def __init__(self, trace: Trace | None = None, **kwargs):
         super().__init__(**kwargs)
         self._trace = trace
+        self._lines = SourceLines(trace) if trace is not None else None
         self.exported_png: bytes | None = None  # the last PNG the export button made
         self.on_msg(self._on_custom_msg)
 
     @classmethod
     def of(cls, trace: Trace, *, clock: str | None = None, height: int = 0,
-           **kwargs) -> "TimelineWidget":
+           details: str | None = None, **kwargs) -> "TimelineWidget":
         """The widget for `trace`.  clock: "wall" or "step"; by default wall-clock time
         when the event loop waited (there is loop idle time: time is what matters),
         step time otherwise (a generator pipeline lasts microseconds: its order is
-        what matters)."""
-        header, buffer = encode(trace)
+        what matters).  details: "inline" (values and source lines in the payload) or
+        "on_demand" (asked of the kernel); by default inline up to INLINE_EVENTS."""
+        if details is None:
+            details = "inline" if len(trace.events) <= INLINE_EVENTS else "on_demand"
+        header, buffer = encode(trace, details=details)
         if clock is None:
             clock = "wall" if trace.idle else "step"
         return cls(trace, header=header, buffers=buffer, clock=clock, height=height, **kwargs)
@@ -124,7 +131,7 @@ class TimelineWidget(anywidget.AnyWidget):
             "object": obj.label if obj else str(e.obj),
             "value": e.value,
             "line": e.line,
-            "text": source_line(trace, obj.filename if obj else None, e.line),
+            "text": self._lines(obj.filename if obj else None, e.line),
             "target": target,
         }
 
@@ -142,22 +149,6 @@ class TimelineWidget(anywidget.AnyWidget):
             if png:
                 data["image/png"] = base64.b64encode(png).decode("ascii")
         return data, metadata
-
-
-def source_line(trace: Trace, filename: str | None, line: int | None) -> str | None:
-    """The text of `line` in `filename`, stripped: from the trace's own copy of the
-    source (cells), else from linecache; None if unknown."""
-    if not filename or not line or line < 1:
-        return None
-    text = None
-    source = trace.sources.get(filename) if trace.sources else None
-    if source is not None:
-        lines = source.splitlines()
-        if line <= len(lines):
-            text = lines[line - 1]
-    else:
-        text = linecache.getline(filename, line) or None
-    return text.strip() if text is not None else None
 
 
 def _static_png(trace: Trace) -> bytes | None:

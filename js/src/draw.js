@@ -293,7 +293,7 @@ function drawSuspensions(ctx, s, r, y, xa, xb, left, right, labels) {
       runObj = p.obj[beg];
       active = true;
       if (px1 - px0 > 60 && p.kind[beg] === p.AWAIT) {
-        const target = p.awaitTargetOf(beg);
+        const target = p.targetOf(beg);
         if (target >= 0 && p.objects[target]) {
           labels.push(["await", clampPx(px0, left, right), clampPx(px1, left, right), mid,
             target, beg]);
@@ -472,7 +472,7 @@ function drawTextLabels(ctx, s, labels) {
     if (b - a < 20) continue;
     if (type === "slice") {
       let text = obj.label;
-      const d = s.cache.get(i);
+      const d = s.details.get(i);
       if (d && d.kind === "resume" && d.value !== null && d.value !== undefined && d.value !== "None") {
         text += ` ← ${d.value}`;
       }
@@ -514,8 +514,8 @@ function drawValues(ctx, s, frame) {
     if (room < 22) continue;
     const kind = p.kinds[p.kind[i]];
     if (!VALUE_KINDS.has(kind)) continue;
-    if (kind === "await" && p.awaitTargetOf(i) >= 0) continue; // the span names it
-    const d = s.cache.get(i);
+    if (kind === "await" && p.targetOf(i) >= 0) continue; // the span names it
+    const d = s.details.get(i);
     if (!d) {
       frame.missing.push(i);
       continue;

@@ -1,10 +1,12 @@
-// The payload (asyncviz/render/payload.py, version 1): typed-array views on the buffer
+// The payload (asyncviz/render/payload.py, version 2): typed-array views on the buffer
 // and the display indexes built from it in O(n) — per object and per row event lists,
 // per row running slices and suspended spans with a running maximum of their ends, so
 // that the visible part of a row is two binary searches away.  Nothing here decides
-// what ran when: lanes, rows, partners and relations all come from Python.
+// what ran when: lanes, rows, partners, states, links and relations all come from Python.
 
-export const PAYLOAD_VERSION = 1;
+export const PAYLOAD_VERSION = 2;
+const NO_STATE = 255;
+const NONE = 0xffffffff;
 
 const CTORS = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, i32: Int32Array };
 
@@ -26,6 +28,7 @@ const CTORS = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, i32: Int32Ar
  * @property {string} state
  * @property {string|null} filename
  * @property {number|null} firstlineno
+ * @property {number|null} link  a task's coroutine, that coroutine's task
  */
 
 /**
@@ -90,7 +93,7 @@ export class Payload {
       id: i, label: c.label[i], kind: kindNames[c.kind[i]], lane: c.lane[i],
       depth: c.depth[i], parent: c.parent[i], state: stateNames[c.state[i]],
       filename: c.file[i] === null || c.file[i] === undefined ? null : files[c.file[i]],
-      firstlineno: c.line[i],
+      firstlineno: c.line[i], link: c.link ? c.link[i] : null,
     }));
     this.kinds = header.kinds || [];
     this.n = header.n_events | 0;
@@ -111,31 +114,32 @@ export class Payload {
     this.t = view("t");
     this.obj = view("obj");
     this.kind = view("kind");
+    this.state = view("state");
     this.partner = view("partner");
-    this.awaitEvent = view("await_event");
-    this.awaitTarget = view("await_target");
+    this.targetEvent = view("target_event");
+    this.targetObj = view("target_obj");
+    this.relKind = view("rel_kind");
+    this.relTail = view("rel_tail");
+    this.relHead = view("rel_head");
+    this.relTailObj = view("rel_tail_obj");
+    this.relHeadObj = view("rel_head_obj");
     this.idle = view("idle");
+    this.inline = header.details === "inline";
+    this.value = this.inline ? view("value") : null;
+    this.site = this.inline ? view("site") : null;
+    this.stateNames = header.state_names || [];
+    this.relationKinds = header.relation_kinds || [];
 
-    const n = this.n;
-    const lastT = n ? this.t[n - 1] : 0;
-    const lastIdle = this.idle.length ? this.idle[this.idle.length - 1] : 0;
     /** the end of the trace, in ticks */
-    this.endTicks = Math.max(lastT, lastIdle, (header.duration_ns || 0) / this.tickNs, 1);
+    this.endTicks = Math.max((header.end_ns || 0) / this.tickNs, 1);
 
-    // kind codes → roles, by name (the payload carries the names)
-    const code = (name) => this.kinds.indexOf(name);
-    this.code = Object.fromEntries(this.kinds.map((k, i) => [k, i]));
-    const role = (names) => {
-      const a = new Uint8Array(256);
-      for (const nm of names) if (code(nm) >= 0) a[code(nm)] = 1;
-      return a;
-    };
-    this.isBegin = role(["start", "resume", "throw"]);
-    this.isSuspend = role(["yield", "await"]);
-    this.isEnd = role(["return", "raise", "close"]);
-    this.AWAIT = code("await");
-    /** state after each kind code (null: leaves the state alone) */
-    this.stateAfter = this.kinds.map((k) => (header.states && header.states[k]) || null);
+    // kind codes → roles, as the payload names them (events.ROLE)
+    const roles = header.roles || [];
+    const role = (name) => Uint8Array.from({ length: 256 }, (_, k) => (roles[k] === name ? 1 : 0));
+    this.isBegin = role("begin");
+    this.isSuspend = role("suspend");
+    this.isEnd = role("end");
+    this.AWAIT = this.kinds.indexOf("await");
 
     this._buildRows();
     this._buildIndexes();
@@ -173,13 +177,9 @@ export class Payload {
       this.rowObjects[r].push(o.id);
     }
     for (const o of this.objects) {
-      if (o.kind === "task" || o.parent === null || o.parent === undefined) continue;
-      const p = this.objects[o.parent];
-      if (p && p.kind === "task" && o.lane === p.lane && (o.depth | 0) === 0
-          && this.coroOfTask[p.id] < 0) {
-        this.coroOfTask[p.id] = o.id;
-        this.taskOfCoro[o.id] = p.id;
-      }
+      if (o.link === null || o.link === undefined) continue;
+      if (o.kind === "task") this.coroOfTask[o.id] = o.link;
+      else this.taskOfCoro[o.id] = o.link;
     }
   }
 
@@ -252,11 +252,30 @@ export class Payload {
     Object.assign(this, { kindCount, rowStart, rowEv, sStart, sBeg, sEnd, sMax, uStart, uBeg, uEnd, uMax });
   }
 
-  /** The object an `await` event waits on, or -1. */
-  awaitTargetOf(i) {
-    const a = this.awaitEvent;
+  /** The object event i names (what an await waits on, who asked for a cancel), or -1. */
+  targetOf(i) {
+    const a = this.targetEvent;
     const k = lowerBound(a, 0, a.length, i);
-    return k < a.length && a[k] === i ? this.awaitTarget[k] : -1;
+    return k < a.length && a[k] === i ? this.targetObj[k] : -1;
+  }
+
+  /** What the tooltip and the strip show about event i when it travelled inline (null:
+   * ask the kernel). */
+  inlineDetails(i) {
+    if (!this.inline || !(i >= 0 && i < this.n)) return null;
+    const h = this.header;
+    const v = this.value[i];
+    const s = this.site[i];
+    const target = this.targetOf(i);
+    const o = this.objects[this.obj[i]];
+    return {
+      type: "event", index: i, t_ns: this.t[i] * this.tickNs, kind: this.kinds[this.kind[i]],
+      object: o ? o.label : String(this.obj[i]),
+      value: v === NONE ? null : h.values[v],
+      line: s === NONE ? null : h.sites.line[s],
+      text: s === NONE ? null : h.sites.text[s],
+      target: target >= 0 && this.objects[target] ? this.objects[target].label : null,
+    };
   }
 
   /** Idle spans in step coordinates: [from, to] event boundaries. */
@@ -290,74 +309,34 @@ export class Payload {
     return k < hi ? a[k] : -1;
   }
 
-  /** The state of object `o` just after event `i` ("—": not seen yet). */
+  /** The state of object `o` just after event `i` ("—": not seen yet): the state its
+   * latest event left it in — for a task, the later of its own and its coroutine's. */
   stateAt(o, i) {
-    const obj = this.objects[o];
-    if (obj && obj.kind === "task") {
-      let own = "—";
-      // the task's own events: create, cancel, return/raise
-      const a = this.objEv;
-      for (let k = lowerBound(a, this.objStart[o], this.objStart[o + 1], i + 1) - 1;
-        k >= this.objStart[o]; k--) {
-        const s = this.stateAfter[this.kind[a[k]]];
-        if (s) { own = s; break; }
-      }
-      if (own === "CLOSED") return own;
-      const c = this.coroOfTask[o];
-      if (c >= 0) {
-        const s = this.stateAt(c, i);
-        if (s !== "—") return s;
-      }
-      return own;
-    }
-    const a = this.objEv;
-    for (let k = lowerBound(a, this.objStart[o], this.objStart[o + 1], i + 1) - 1;
-      k >= this.objStart[o]; k--) {
-      const s = this.stateAfter[this.kind[a[k]]];
-      if (s) return s;
-    }
-    return "—";
+    let k = this.lastEventOf(o, i);
+    const c = this.coroOfTask[o];
+    if (c >= 0) k = Math.max(k, this.lastEventOf(c, i));
+    const s = k >= 0 ? this.state[k] : NO_STATE;
+    return s === NO_STATE ? "—" : this.stateNames[s];
   }
 
   /** Relations of the objects in `sel` (all of them when `sel` is null), capped. */
   relations(sel, cap) {
     const out = [];
-    const has = (o) => sel === null || sel.has(o);
-    for (const [parent, child, at] of this.header.spawns || []) {
-      if (out.length >= cap) break;
-      if (!(has(parent) || has(child))) continue;
-      const r1 = this.rowOfObj[parent];
-      const r2 = this.rowOfObj[child];
-      if (r1 < 0 || r2 < 0 || at < 0 || at >= this.n) continue;
-      out.push({ type: "spawn", from: at, fromRow: r1, to: at, toRow: r2 });
-    }
-    const ae = this.awaitEvent;
-    const at = this.awaitTarget;
-    for (let k = 0; k < ae.length && out.length < cap; k++) {
-      const i = ae[k];
-      const waiter = this.obj[i];
-      const target = at[k];
-      if (!(has(waiter) || has(target))) continue;
-      const r1 = this.rowOfObj[waiter];
-      const r2 = target < this.objects.length ? this.rowOfObj[target] : -1;
-      if (r1 < 0 || r2 < 0 || waiter === target) continue;
-      // to where the target stands: its own suspension just before (a delegated
-      // await), else its next event (a task or coroutine that has not run yet)
-      const before = this.lastEventOf(target, i);
-      const to = before >= 0 && this.isSuspend[this.kind[before]] ? before : this.nextEventOf(target, i);
-      out.push({ type: "await", from: i, fromRow: r1, to: to >= 0 ? to : i, toRow: r2 });
-      const resume = this.partner[i];
-      const hiT = this.objStart[target + 1];
-      const last = hiT > this.objStart[target] ? this.objEv[hiT - 1] : -1;
-      if (resume >= 0 && last > i && last <= resume && this.isEnd[this.kind[last]]) {
-        out.push({ type: "wake", from: last, fromRow: r2, to: resume, toRow: r1 });
-      }
+    const m = this.relKind.length;
+    for (let k = 0; k < m && out.length < cap; k++) {
+      const a = this.relTailObj[k];
+      const b = this.relHeadObj[k];
+      if (sel !== null && !sel.has(a) && !sel.has(b)) continue;
+      out.push({
+        type: this.relationKinds[this.relKind[k]], from: this.relTail[k], to: this.relHead[k],
+        fromRow: this.rowOfObj[a], toRow: this.rowOfObj[b],
+      });
     }
     return out;
   }
 
-  /** How many relations there are in all (spawns + awaits on known objects). */
+  /** How many relations there are in all (spawns, awaits and wakes). */
   get relationCount() {
-    return (this.header.spawns || []).length + this.awaitEvent.length;
+    return this.relKind.length;
   }
 }

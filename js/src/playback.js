@@ -13,7 +13,7 @@ const MAX_CHIPS = 240;
 export class Playback {
   /**
    * @param {HTMLElement} strip  the status strip (data-testid=cursor-state)
-   * @param {{ p: any, theme: any, cache: Map<number, any> }} s
+   * @param {{ p: any, theme: any, details: import("./details.js").Details }} s
    * @param {{ setCursor: (i: number, opts?: {sync?: boolean}) => void,
    *           select: (o: number) => void, describe: (i: number[]) => void,
    *           onPlayChange: (playing: boolean) => void }} hooks
@@ -96,7 +96,7 @@ export class Playback {
       el("span", "avz-now-object", p.objects[o] ? p.objects[o].label : `#${o}`),
       el("span", "avz-muted", `at ${formatNs(p.t[c] * p.tickNs)}`),
     );
-    const d = this.s.cache.get(c);
+    const d = this.s.details.get(c);
     if (!d) {
       this.hooks.describe([c]);
       return;

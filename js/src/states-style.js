@@ -25,6 +25,7 @@ export const STATES_CSS = `
 .avz-states-diagram svg { display: inline-block; height: auto; max-width: 100%; vertical-align: top; }
 .avz-states-diagram .avz-message { padding: 18px 8px; color: var(--avz-muted); text-align: center; }
 .avz-states-diagram .avz-message.avz-error { color: #D55E00; }
+.avz-states-diagram .avz-moves { text-align: left; margin: 0 auto 12px; max-width: 60ch; color: var(--avz-fg); }
 .avz-states svg .avz-bg { fill: transparent; stroke: none; }
 .avz-states svg g.node[data-avz-live], .avz-states svg g.edge[data-avz-live] { cursor: pointer; }
 .avz-states svg .avz-hit { stroke: transparent; stroke-width: 12px; fill: none; pointer-events: stroke; }

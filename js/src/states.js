@@ -3,7 +3,12 @@
 // Traits: choices ([{key, label, kind, type}]), choice (key), machine ("lifecycle" |
 // "points"), dot, svg ("" → laid out here with @hpcc-js/wasm-graphviz), meta ({nodes,
 // edges, events, event_nodes, event_edges, objects, labels, title, kind}), cursor (event
-// index, -1: none), selection (object id, -1: none), selected_events ([event index]).
+// index, -1: none), selection (object id, -1: none), selected_events ([event index]),
+// link_id (widgets with the same id follow each other: link.js), machines (inline: every
+// machine's dot and meta by "<choice>|<machine>", and per object the choice that stands
+// for it — the page can switch machines and follow a selection with no kernel).
+// The machine shown is the inline one for (choice, machine) until the kernel's dot
+// trait matches it; then the kernel's svg (drawn by `dot`) is used when there is one.
 // Custom messages: {type: "layout-engine"} → {type: "layout-engine"} + the engine's ESM
 // as a buffer (states-engine.js).
 //
@@ -20,6 +25,7 @@
 import { readTheme } from "./colours.js";
 import { icon } from "./icons.js";
 import { CSS } from "./style.js";
+import { joinLink } from "./link.js";
 import { loadEngine } from "./states-engine.js";
 import {
   applyTheme, fitTexts, graphvizTip, indexGraph, metricFonts, naturalSize, parseSvg,
@@ -35,6 +41,7 @@ const KIND_TEXT = {
   exit: "a way out: the object is finished",
 };
 const MAX_SAMPLES_SHOWN = 5;
+const KERNEL_WAIT_MS = 1500;
 
 /** Largest k with a[k] <= x, or -1. */
 function lastAtOrBefore(a, x) {
@@ -59,6 +66,9 @@ class States {
     this.selected = null; // {type: "node", id} | {type: "edge", index}
     this.hovered = null;
     this.cursorKey = "";
+    this.pythonDraws = !!model.get("svg");
+    /** @type {Set<string>} inline machines the kernel had its chance to draw */
+    this.waited = new Set();
 
     const root = el("div", "avz-root avz-states");
     root.dataset.testid = "asyncviz-states";
@@ -146,8 +156,29 @@ class States {
   // ---- traits ----------------------------------------------------------------------
 
   get meta() {
-    const m = this.model.get("meta");
-    return m && typeof m === "object" ? m : {};
+    return this.shown().meta;
+  }
+
+  /** What to draw: {dot, svg, meta} (see the header comment). */
+  shown() {
+    const inline = this.model.get("machines") || {};
+    const key = `${this.model.get("choice") || ""}|${this.model.get("machine") || ""}`;
+    const entry = inline.table && inline.keys ? inline.table[inline.keys[key]] : undefined;
+    const dot = this.model.get("dot") || "";
+    const svg = this.model.get("svg") || "";
+    const meta = this.model.get("meta");
+    if (!entry) return { dot, svg, meta: meta && typeof meta === "object" ? meta : {} };
+    return { dot: entry.dot, svg: entry.dot === dot ? svg : "", meta: entry.meta || {} };
+  }
+
+  /** An object selected elsewhere that the machine shown does not cover: show the
+   * machine that stands for it (inline; without inline machines the kernel does it). */
+  follow() {
+    const inline = this.model.get("machines") || {};
+    const key = inline.follow ? inline.follow[String(this.model.get("selection"))] : undefined;
+    if (!key || key === this.model.get("choice")) return;
+    if ((this.meta.objects || []).includes(Number(key.slice(2)))) return;
+    this.setTraits({ choice: key });
   }
 
   setTraits(values) {
@@ -158,21 +189,18 @@ class States {
   onModelChange(name) {
     switch (name) {
       case "choices":
+        this.updateControls();
+        break;
       case "choice":
       case "machine":
         this.updateControls();
+        this.queueRender();
         break;
       case "dot":
       case "svg":
       case "meta":
-        // set together by Python (one message): draw once
-        if (!this.renderQueued) {
-          this.renderQueued = true;
-          queueMicrotask(() => {
-            this.renderQueued = false;
-            this.render();
-          });
-        }
+      case "machines":
+        this.queueRender();
         break;
       case "cursor":
         this.applyCursor();
@@ -181,10 +209,24 @@ class States {
         if (!(this.model.get("selected_events") || []).length && this.selected) this.clearSelection(false);
         break;
       case "selection":
+        this.follow();
         this.updateStatus();
         break;
       default:
     }
+  }
+
+  /** Draw once for traits set together (Python sends dot, svg and meta in one message;
+   * a new choice changes the inline machine at once): only when the drawing changes. */
+  queueRender() {
+        if (!this.renderQueued) {
+          this.renderQueued = true;
+          queueMicrotask(() => {
+            this.renderQueued = false;
+            const { dot, svg } = this.shown();
+            if (dot !== this.drawnDot || svg !== this.drawnSvg) this.render();
+          });
+        }
   }
 
   updateControls() {
@@ -223,9 +265,18 @@ class States {
 
   // ---- drawing -------------------------------------------------------------------------
 
-  message(text, error = false) {
+  /** A message in place of the diagram; with `meta`, the machine's moves as text below
+   * it (what a page with no kernel and no drawing can still show). */
+  message(text, error = false, meta = null) {
     const m = el("div", `avz-message${error ? " avz-error" : ""}`, text);
     this.diagram.replaceChildren(m);
+    if (!meta || !(meta.edges || []).length) return;
+    const list = el("ul", "avz-moves");
+    list.dataset.testid = "states-moves";
+    for (const e of meta.edges) {
+      list.appendChild(el("li", "", `${this.nodeLabel(e.source)} → ${this.nodeLabel(e.target)}: ${e.label}`));
+    }
+    this.diagram.appendChild(list);
   }
 
   async render() {
@@ -238,8 +289,9 @@ class States {
     this.selected = null;
     this.hovered = null;
     this.tooltip.hide();
-    const dot = this.model.get("dot") || "";
-    const fromPython = this.model.get("svg") || "";
+    const { dot, svg: fromPython } = this.shown();
+    this.drawnDot = dot;
+    this.drawnSvg = fromPython;
     this.updateInfo("");
     if (!dot) {
       this.message("no generator, coroutine or async generator ran in scope");
@@ -249,10 +301,19 @@ class States {
       return;
     }
     if (fromPython) {
+      this.pythonDraws = true;
       this.install(fromPython, "python");
       return;
     }
-    if (!this.svg) this.message("laying the machine out…");
+    this.message("laying the machine out…", false, this.meta);
+    if (this.pythonDraws && !this.waited.has(dot)) {
+      // the kernel has `dot`: its drawing of an inline machine is on its way
+      setTimeout(() => {
+        this.waited.add(dot);
+        if (gen === this.gen) this.render();
+      }, KERNEL_WAIT_MS);
+      return;
+    }
     let gv;
     const asked = performance.now();
     try {
@@ -260,7 +321,8 @@ class States {
       root.dataset.engineMs = (performance.now() - asked).toFixed(1);
     } catch (err) {
       if (gen !== this.gen) return;
-      this.message(`cannot lay the machine out: ${err && err.message ? err.message : err}`, true);
+      this.message(`cannot lay the machine out: ${err && err.message ? err.message : err}`, true,
+        this.meta);
       root.dataset.renderedBy = "";
       root.dataset.ready = "error";
       return;
@@ -601,13 +663,14 @@ class States {
 
 function render({ model, el: host }) {
   const view = new States(model, host);
-  const names = ["choices", "choice", "machine", "dot", "svg", "meta", "cursor", "selection",
-    "selected_events"];
+  const names = ["choices", "choice", "machine", "dot", "svg", "meta", "machines", "cursor",
+    "selection", "selected_events"];
   const handlers = names.map((name) => {
     const h = () => view.onModelChange(name);
     model.on(`change:${name}`, h);
     return [name, h];
   });
+  const leaveLink = joinLink(model);
   const mo = new MutationObserver(() => view.onThemeChange());
   mo.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class", "style"] });
   mo.observe(document.documentElement, { attributes: true, attributeFilter: ["class", "style", "data-theme"] });
@@ -619,6 +682,7 @@ function render({ model, el: host }) {
   ro.observe(view.root);
   return () => {
     for (const [name, h] of handlers) model.off(`change:${name}`, h);
+    leaveLink();
     mo.disconnect();
     ro.disconnect();
     if (mq && mq.removeEventListener) mq.removeEventListener("change", onMq);

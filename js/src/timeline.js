@@ -14,6 +14,8 @@ import { readTheme } from "./colours.js";
 import { drawFrame, makeHatch, rowLabel } from "./draw.js";
 import { hitTest } from "./hit.js";
 import { attach } from "./interaction.js";
+import { joinLink } from "./link.js";
+import { Details } from "./details.js";
 import { asBytes, Payload } from "./payload.js";
 import { Playback } from "./playback.js";
 import { CSS } from "./style.js";
@@ -80,7 +82,7 @@ class Timeline {
       hover: null,
       hoverLane: -1,
       cursor: -1,
-      cache: new Map(),
+      details: new Details(p),
       hatch: null,
     };
 
@@ -350,7 +352,7 @@ class Timeline {
     if (!msg || !this.s) return;
     const put = (d) => {
       if (d && Number.isInteger(d.index)) {
-        this.s.cache.set(d.index, d);
+        this.s.details.put(d);
         this.pending.delete(d.index);
       }
     };
@@ -366,7 +368,7 @@ class Timeline {
   describe(indices) {
     const want = [];
     for (const i of indices) {
-      if (!this.s.cache.has(i) && !this.pending.has(i)) {
+      if (!this.s.details.has(i) && !this.pending.has(i)) {
         this.pending.add(i);
         want.push(i);
       }
@@ -617,6 +619,7 @@ function render({ model, el: host }) {
   });
   const onMsg = (msg) => tl.onMessage(msg);
   model.on("msg:custom", onMsg);
+  const leaveLink = joinLink(model);
 
   // size: follow the element's width; draw the first frame as soon as there is one
   const ro = new ResizeObserver(() => tl.resize());
@@ -635,6 +638,7 @@ function render({ model, el: host }) {
   return () => {
     for (const [name, h] of handlers) model.off(`change:${name}`, h);
     model.off("msg:custom", onMsg);
+    leaveLink();
     ro.disconnect();
     mo.disconnect();
     if (mq && mq.removeEventListener) mq.removeEventListener("change", onMq);

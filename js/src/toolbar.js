@@ -66,7 +66,7 @@ export function makeToolbar(p, on) {
   const h = p.header;
   const nObj = p.objects.filter((o) => o.kind !== "future").length;
   info.textContent = `${formatCount(p.n)} events · ${formatCount(nObj)} objects · `
-    + `${formatNs(h.duration_ns || 0)}${h.backend ? ` · ${h.backend}` : ""}`;
+    + `${formatNs(h.end_ns || 0)}${h.backend ? ` · ${h.backend}` : ""}`;
   info.title = `Python ${h.python || "?"}, recorded with ${h.backend || "?"}`;
   bar.appendChild(info);
 
@@ -161,11 +161,10 @@ export function makeLegend(theme, p) {
     ctx.lineTo(15, 10.5);
     ctx.fill();
   }, text, title);
-  if ((p.header.spawns || []).length) {
-    arrow(theme.object.task, [4, 3], "spawn", "a task created another (parent → child)");
-  }
-  if (p.awaitEvent.length) {
-    arrow(theme.marker.await, [], "await", "an await → what it waits on");
+  const counts = p.header.relation_counts || {};
+  if (counts.spawn) arrow(theme.object.task, [4, 3], "spawn", "a task created another (parent → child)");
+  if (counts.await) arrow(theme.marker.await, [], "await", "an await → what it waits on");
+  if (counts.wake) {
     arrow(theme.marker.resume, [2, 2], "wake", "what it waited on finished → the waiter resumes");
   }
   return legend;
@@ -173,10 +172,9 @@ export function makeLegend(theme, p) {
 
 /** The truncation notice, or null when the trace is complete. */
 export function makeNotice(p) {
-  const h = p.header;
-  if (!h.truncated) return null;
-  const n = el("div", "avz-notice",
-    `truncated: ${formatCount(h.dropped || 0)} events dropped; raise --max-events`);
+  const text = p.header.truncation;
+  if (!text) return null;
+  const n = el("div", "avz-notice", text);
   n.dataset.testid = "truncated";
   n.setAttribute("role", "status");
   return n;

@@ -79,7 +79,7 @@ export function contentFor(s, hit) {
   const { p, theme } = s;
   const label = (o) => (p.objects[o] ? p.objects[o].label : `#${o}`);
   const details = (i, rows, targetShown = false) => {
-    const d = s.cache.get(i);
+    const d = s.details.get(i);
     if (!d) {
       rows.push(["value", "…", "avz-muted"]);
       return;
@@ -96,7 +96,7 @@ export function contentFor(s, hit) {
       ["object", `${label(o)} (${p.objects[o] ? p.objects[o].kind : "?"})`],
       ["time", `${at(p, p.t[i])}  ·  event #${formatCount(i)} of ${formatCount(p.n)}`],
     ];
-    const t = kind === "await" ? p.awaitTargetOf(i) : -1;
+    const t = kind === "await" ? p.targetOf(i) : -1;
     if (t >= 0) rows.push(["awaits", label(t)]);
     details(i, rows, t >= 0);
     return { title: `${kind}  ${label(o)}`, kind, colour: theme.marker[kind], rows, describe: i };
@@ -118,7 +118,7 @@ export function contentFor(s, hit) {
       details(i, rows);
       return { title: `running  ${label(o)}`, colour: theme.object[(p.objects[o] || {}).kind], rows, describe: i };
     }
-    const t = kind === "await" ? p.awaitTargetOf(i) : -1;
+    const t = kind === "await" ? p.targetOf(i) : -1;
     if (t >= 0) rows.push(["waiting on", label(t)]);
     else rows.push(["after", kind]);
     details(i, rows, t >= 0);

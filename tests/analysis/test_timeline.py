@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import struct
+import sys
 
-from asyncviz.analysis.timeline import timeline_of
-from asyncviz.events import KINDS
+import pytest
+
+from asyncviz.analysis.timeline import NO_STATE, RELATION_KINDS, SourceLines, timeline_of
+from asyncviz.events import KINDS, STATES
 from asyncviz.render.payload import VERSION, encode, header_json
 from asyncviz.trace import Trace
+from corpus import PROGRAMS, TASKS
 from programs import record
-from corpus import PROGRAMS
+from tracebuilder import TraceBuilder
 
 
 def lanes(trace):
@@ -89,7 +93,7 @@ async def main():
 def test_payload_layout_and_size():
     t, _ = record(PROGRAMS["gather"])
     header, buf = encode(t)
-    assert header["version"] == VERSION == 1
+    assert header["version"] == VERSION == 2
     assert header["n_events"] == len(t.events)
     n = header["n_events"]
     offset, count, code = header["arrays"]["t"]
@@ -152,3 +156,146 @@ async def main():
     assert place["main#1"] == ("root", 1)
     assert place["relay#1"] == ("root", 2)   # driven by main's sum()
     assert place["numbers#1"] == ("root", 3)  # driven by relay's for loop, not by its creator
+
+
+# -- what the front-end used to work out for itself, now computed here -------------------
+# Each fact below is checked against a naive definition written out event by event: the
+# state after each event (as the timeline's playback strip shows it), the task ↔ coroutine
+# links, and the relations the timeline draws.
+
+STATE_AFTER = {"create": "CREATED", "start": "RUNNING", "resume": "RUNNING",
+               "throw": "RUNNING", "yield": "SUSPENDED", "await": "SUSPENDED",
+               "return": "CLOSED", "raise": "CLOSED", "close": "CLOSED", "cancel": None}
+
+
+def naive_state(trace, o, upto):
+    """The state of object `o` after event `upto`: its latest event that sets a state; a
+    task that has not ended takes its coroutine's (None: not known yet)."""
+    events = trace.events
+    own = next((STATE_AFTER[events[i].kind] for i in range(upto, -1, -1)
+                if events[i].obj == o and STATE_AFTER[events[i].kind]), None)
+    coro = trace.objects[o].coro if trace.objects[o].kind == "task" else None
+    if own == "CLOSED" or coro is None:
+        return own
+    return naive_state(trace, coro, upto) or own
+
+
+def applicable(name: str) -> bool:
+    return name != "eager_task" or sys.version_info >= (3, 12)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_state_after_each_event(name):
+    if not applicable(name):
+        pytest.skip("eager tasks are new in 3.12")
+    trace, _ = record(PROGRAMS[name])
+    tl = timeline_of(trace)
+    assert len(tl.state) == len(trace.events)
+    for i, e in enumerate(trace.events):
+        want = naive_state(trace, e.obj, i)
+        got = None if tl.state[i] == NO_STATE else STATES[tl.state[i]]
+        assert got == want, (name, i, e)
+
+
+def test_state_of_a_task_is_its_coroutines_until_it_ends():
+    b = TraceBuilder()
+    task = b.obj("task", "job", state="CLOSED")
+    coro = b.obj("coroutine", "work#1", state="CLOSED")
+    b.objects[task].coro = coro
+    b.ev(0, task, "create").ev(1, coro, "create").ev(2, coro, "start")
+    b.ev(3, coro, "await").ev(4, task, "cancel").ev(5, coro, "throw")
+    b.ev(6, coro, "raise").ev(7, task, "raise")
+    tl = timeline_of(b.build())
+    assert [STATES[s] for s in tl.state] == [
+        "CREATED", "CREATED", "RUNNING", "SUSPENDED", "SUSPENDED", "RUNNING", "CLOSED",
+        "CLOSED"]
+    assert tl.link == [coro, task]
+
+
+def test_a_kind_that_leaves_the_state_alone_keeps_the_one_before():
+    b = TraceBuilder()
+    task = b.obj("task", "alone")  # no coroutine in scope: its own events alone
+    b.ev(0, task, "cancel").ev(1, task, "create").ev(2, task, "cancel").ev(3, task, "return")
+    tl = timeline_of(b.build())
+    assert [None if s == NO_STATE else STATES[s] for s in tl.state] == [
+        None, "CREATED", "CREATED", "CLOSED"]
+    assert tl.link == [None]
+
+
+@pytest.mark.parametrize("name", ["taskgroup", "gather", "cancel", "queue", "timeout"])
+def test_links_join_each_task_and_its_coroutine(name):
+    trace, _ = record(PROGRAMS[name])
+    tl = timeline_of(trace)
+    for o in trace.objects:
+        if o.kind == "task" and o.coro is not None:
+            assert tl.link[o.id] == o.coro and tl.link[o.coro] == o.id
+            # the coroutine heads its task's lane
+            assert tl.lane_of[o.coro] == tl.lane_of[o.id] and tl.depth_of[o.coro] == 0
+    assert all(tl.link[tl.link[o]] == o for o in range(len(tl.link)) if tl.link[o] is not None)
+
+
+def naive_relations(trace, tl):
+    """spawn / await / wake arrows as the timeline draws them, by their definitions."""
+    events = list(trace.events)
+    placed = [lane is not None for lane in tl.lane_of]
+    out = [("spawn", at, at, parent, child) for parent, child, at in tl.spawns
+           if placed[parent] and placed[child]]
+    for i, e in enumerate(events):
+        if e.kind != "await" or e.target is None or e.target == e.obj:
+            continue
+        if not (placed[e.obj] and placed[e.target]):
+            continue
+        mine = [j for j, f in enumerate(events) if f.obj == e.target]
+        before = [j for j in mine if j < i]
+        after = [j for j in mine if j > i]
+        if before and events[before[-1]].kind in ("yield", "await"):
+            head = before[-1]
+        else:
+            head = after[0] if after else i
+        out.append(("await", i, head, e.obj, e.target))
+        resume = tl.partner[i]
+        end = mine[-1] if mine else -1
+        if resume >= 0 and i < end <= resume and events[end].kind in ("return", "raise",
+                                                                        "close"):
+            out.append(("wake", end, resume, e.target, e.obj))
+    return out
+
+
+@pytest.mark.parametrize("name", ["yield_from_chain", "async_chain", "gather", "queue",
+                                  "taskgroup", "cancel", "timeout", "async_for"])
+def test_relations_are_spawns_awaits_and_wakes(name):
+    trace, _ = record(PROGRAMS[name])
+    tl = timeline_of(trace)
+    assert list(tl.relations.rows()) == naive_relations(trace, tl)
+    assert len(tl.relations) == sum(tl.relations.count(k) for k in RELATION_KINDS)
+
+
+def test_relations_of_a_task_awaiting_a_coroutine():
+    trace, _ = record(TASKS)
+    tl = timeline_of(trace)
+    kinds = {kind for kind, *_ in tl.relations.rows()}
+    assert {"spawn", "await", "wake"} <= kinds, list(tl.relations.rows())
+    for kind, tail, head, tail_obj, head_obj in tl.relations.rows():
+        if kind == "wake":  # from the awaited object's end to the waiter's resume
+            assert tl.obj[tail] == tail_obj and tl.obj[head] == head_obj
+            assert KINDS[tl.kind[tail]] in ("return", "raise", "close")
+            assert KINDS[tl.kind[head]] in ("resume", "throw")
+
+
+def test_targets_name_every_event_that_names_an_object():
+    trace, _ = record(PROGRAMS["cancel"])
+    tl = timeline_of(trace)
+    assert list(zip(tl.target_event, tl.target_obj)) == [
+        (i, e.target) for i, e in enumerate(trace.events) if e.target is not None]
+    assert "await" in {KINDS[tl.kind[i]] for i in tl.target_event}
+
+
+def test_source_lines_from_the_trace_then_linecache():
+    b = TraceBuilder()
+    b.obj("generator", "g#1")
+    trace = b.build(sources={"<cell-1>": "def g():\n    yield  1  \n"})
+    lines = SourceLines(trace)
+    assert lines("<cell-1>", 2) == "yield  1"
+    assert lines("<cell-1>", 3) is None and lines("<cell-1>", 0) is None
+    assert lines(None, 1) is None and lines("<nowhere>", 1) is None
+    assert lines(__file__, 1) == '"""The timeline analysis and its payload, for programs whose shape is known."""'

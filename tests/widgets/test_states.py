@@ -14,7 +14,7 @@ import traitlets
 import asyncviz
 from asyncviz.analysis import states
 from asyncviz.widgets import states as states_widget
-from asyncviz.widgets.states import BUNDLE, LAYOUT_BUNDLE, StatesWidget, at
+from asyncviz.widgets.states import BUNDLE, LAYOUT_BUNDLE, BrowserLink, StatesWidget, at
 from corpus import TASKS
 from programs import record
 from corpus import PROGRAMS
@@ -341,12 +341,52 @@ def test_empty_trace_makes_a_widget():
 def test_link_joins_cursor_and_selection_in_the_front_end():
     trace, _ = record(PROGRAMS["round_robin"])
     timeline, w = trace.timeline(), trace.states()
+    timeline.cursor, timeline.selection = 3, 1
     links = w.link(timeline)
-    from ipywidgets.widgets.widget_link import Link
-    assert all(isinstance(link, Link) for link in links)
+    # linked in the browser by an id both widgets get (no ipywidgets link model: a saved
+    # page or another front-end links them too); the states widget takes the timeline's
+    # cursor and selection at once
+    assert all(isinstance(link, BrowserLink) for link in links)
+    assert timeline.link_id and w.link_id == timeline.link_id
+    assert {link.id for link in links} == {timeline.link_id}
     assert [(link.source, link.target) for link in links] == [
         ((timeline, "cursor"), (w, "cursor")), ((timeline, "selection"), (w, "selection"))]
     assert w.links == links
+    assert (w.cursor, w.selection) == (3, 1)
+    other = trace.states()
+    other.link(timeline)  # a third widget joins the same link
+    assert other.link_id == timeline.link_id
+
+
+def test_inline_machines_are_the_ones_python_computes():
+    trace, _ = record(PROGRAMS["yield_from_chain"])
+    w = StatesWidget.of(trace)
+    inline = w.machines
+    assert inline and set(inline) == {"table", "keys", "follow"}
+    for (key, kind), machine in machines_of(trace).items():
+        w.choice, w.machine = key, kind
+        entry = inline["table"][inline["keys"][f"{key}|{kind}"]]
+        assert entry == {"dot": w.dot, "meta": w.meta}, (key, kind)
+        same_machine(entry["meta"], machine)
+    # an object selected elsewhere: the machine that stands for it
+    assert inline["follow"] == {str(o.id): f"o:{o.id}" for o in trace.objects
+                                if o.kind in ("generator", "coroutine", "async_generator")}
+    trace, _ = record(TASKS)
+    kid = trace.object("kid")
+    assert StatesWidget.of(trace).machines["follow"][str(kid.id)] == f"o:{kid.coro}"
+
+
+def test_inline_only_when_small_or_asked(monkeypatch):
+    trace, _ = record(PROGRAMS["round_robin"])
+    assert StatesWidget.of(trace, details="on_demand").machines == {}
+    monkeypatch.setattr(states_widget, "INLINE_MACHINES", 2)
+    assert StatesWidget.of(trace).machines == {}
+    assert StatesWidget.of(trace, details="inline").machines["table"]
+    monkeypatch.setattr(states_widget, "INLINE_MACHINES", 100)
+    monkeypatch.setattr(states_widget, "INLINE_EVENTS", 3)
+    assert StatesWidget.of(trace).machines == {}
+    with pytest.raises(ValueError, match="details"):
+        StatesWidget.of(trace, details="sometimes")
 
 
 def test_the_front_end_bundles_are_built_and_offline():

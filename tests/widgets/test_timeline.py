@@ -61,7 +61,7 @@ def reply_to(w: TimelineWidget, sent: Sent, content, buffers=()):
 
 def test_traits_hold_the_payload():
     w, trace, _ = widget_for(GENERATOR)
-    assert w.header["version"] == VERSION == 1
+    assert w.header["version"] == VERSION == 2
     assert w.header["n_events"] == len(trace.events) == 6
     assert isinstance(w.buffers, bytes)
     end = max(offset + count * SIZES[code] for offset, count, code in w.header["arrays"].values())
@@ -212,3 +212,62 @@ def test_the_front_end_bundle_is_built_and_offline():
                  "export", "cursor-state", "legend", "truncated", "__asyncviz",
                  "firstFrameMs", "lastRedrawMs"):
         assert hook in js, hook
+
+
+def decode(header: dict, buffer: bytes, name: str) -> list[int]:
+    offset, count, code = header["arrays"][name]
+    fmt = {"u8": "B", "u16": "H", "u32": "I", "i32": "i"}[code]
+    return list(struct.unpack_from(f"<{count}{fmt}", buffer, offset))
+
+
+def test_small_traces_carry_their_details_inline():
+    """Values and source lines travel in the payload: what the page shows with no
+    kernel behind it is what `describe` answers."""
+    w, trace, _ = widget_for(GENERATOR)
+    assert w.header["details"] == "inline"
+    values, sites = w.header["values"], w.header["sites"]
+    value, site = decode(w.header, w.buffers, "value"), decode(w.header, w.buffers, "site")
+    assert len(value) == len(site) == len(trace.events)
+    for i in range(len(trace.events)):
+        d = w.describe(i)
+        assert (None if value[i] == 0xFFFFFFFF else values[value[i]]) == d["value"], i
+        line = None if site[i] == 0xFFFFFFFF else sites["line"][site[i]]
+        text = None if site[i] == 0xFFFFFFFF else sites["text"][site[i]]
+        assert (line, text) == (d["line"], d["text"]), i
+    assert repr(SCRIPT) in values  # as data: the front-end sets it with textContent
+
+
+def test_big_traces_ask_for_their_details(monkeypatch):
+    from asyncviz.widgets import timeline as timeline_widget
+    trace, _ = record(GENERATOR)
+    monkeypatch.setattr(timeline_widget, "INLINE_EVENTS", len(trace.events) - 1)
+    w = TimelineWidget.of(trace)
+    assert w.header["details"] == "on_demand"
+    assert "values" not in w.header and "value" not in w.header["arrays"]
+    assert TimelineWidget.of(trace, details="inline").header["details"] == "inline"
+    with pytest.raises(ValueError, match="details"):
+        TimelineWidget.of(trace, details="always")
+
+
+def test_payload_carries_states_links_relations_and_the_truncation():
+    w, trace, _ = widget_for(TASKS)
+    h = w.header
+    from asyncviz.analysis.timeline import timeline_of
+    tl = timeline_of(trace)
+    assert decode(h, w.buffers, "state") == list(tl.state)
+    assert h["objects"]["link"] == tl.link
+    assert h["roles"][h["kinds"].index("resume")] == "begin"
+    rows = list(zip(*(decode(h, w.buffers, f"rel_{c}")
+                      for c in ("kind", "tail", "head", "tail_obj", "head_obj"))))
+    assert [(h["relation_kinds"][k], *rest) for k, *rest in rows] == list(tl.relations.rows())
+    assert sum(h["relation_counts"].values()) == len(rows) > 0
+    assert h["end_ns"] == trace.end and h["truncation"] is None
+    t, _ = record('''
+def many():
+    yield from range(50)
+def main():
+    return sum(many())
+''', max_events=5)
+    cut = TimelineWidget.of(t).header
+    assert cut["truncated"] and cut["truncation"] == t.truncation
+    assert w.link_id == ""
