@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 
 from .cell import Cells
+from .display import error_line
 from .options import AsyncTraceMagics
 from .transform import (BEGIN, CELL, END, HELPERS, THREAD, CellTransformer, Plans,
                         transform_lines)
@@ -65,7 +66,6 @@ class Extension:
         try:
             args, kwargs = self.cells.before_traceback(args, kwargs)
         except Exception as err:
-            from .display import error_line
             error_line(f"asyncviz: could not finish the trace: {err!r}")
         return self.original_showtraceback(*args, **kwargs)
 
