@@ -42,7 +42,9 @@ def __getattr__(name):
     raise AttributeError(f"module 'asyncviz' has no attribute {name!r}")
 
 __version__ = "0.1.0"
-__all__ = ["trace", "load", "Trace", "Event", "Traced", "TraceError", "TraceFileError"]
+# TraceError comes from the recorder, imported on first use (module __getattr__ above)
+__all__ = ["trace", "load", "Trace", "Event", "Traced", "TraceError",  # pyright: ignore[reportUnsupportedDunderAll]
+           "TraceFileError"]
 
 
 def load_ipython_extension(ipython):

@@ -116,7 +116,7 @@ class EventList(Sequence[Event]):
 
     __slots__ = ("_buf", "_strings", "_numbers")
 
-    def __init__(self, buf: bytes, strings: list[str], numbers: Sequence = ()):
+    def __init__(self, buf: bytes | memoryview, strings: list[str], numbers: Sequence = ()):
         self._buf = buf
         self._strings = strings
         self._numbers = numbers
@@ -153,7 +153,7 @@ class EventList(Sequence[Event]):
 class Trace:
     """A finished recording.  See `asyncviz.trace()`."""
 
-    buffer: bytes
+    buffer: bytes | memoryview  # the records (a view of the native core's, not a copy)
     strings: list[str]
     objects: list[Traced]
     idle: list[tuple[int, int]] = field(default_factory=list)  # loop waiting in select()

@@ -339,6 +339,13 @@ async def main():
     await a.aclose()
     return out
 '''
+PROGRAMS["unrecorded_task_coroutine"] = '''
+import asyncio
+async def main():
+    # a task whose coroutine is asyncio's own (out of scope): it still ends when that does
+    t = asyncio.ensure_future(asyncio.sleep(0.001, result="slept"))
+    return await t
+'''
 
 
 # programs that end in an exception, traced and untraced alike

@@ -15,6 +15,14 @@ from programs import normal_tasks, record, states
 
 
 EXPECTED: dict[str, list[str]] = {
+    'unrecorded_task_coroutine': [
+        'start|main#1',
+        'create|Task@1',
+        "await|main#1|<Task 'Task@1' pending>|Task@1",
+        "return|Task@1|'slept'",  # when asyncio's sleep() returns, not when the trace ends
+        "resume|main#1|'slept'",
+        "return|main#1|'slept'",
+    ],
     'for_loop': [
         'create|g#1',
         'start|g#1',
@@ -352,6 +360,7 @@ EXPECTED: dict[str, list[str]] = {
 }
 
 FINAL_STATES: dict[str, dict[str, str]] = {
+    'unrecorded_task_coroutine': {'root': 'SUSPENDED', 'main#1': 'CLOSED', 'Task@1': 'CLOSED'},
     'for_loop': {'g#1': 'CLOSED'},
     'next_send': {'acc#1': 'CLOSED'},
     'throw_caught': {'g#1': 'CLOSED'},

@@ -53,7 +53,7 @@ class CodeInfo:
         if offset < 0:
             return 0
         i = offset // 2
-        return self.lines[i] if i < len(self.lines) else 0
+        return (self.lines[i] or 0) if i < len(self.lines) else 0
 
     def delegating(self, yield_offset: int) -> bool:
         """Is the YIELD_VALUE at `yield_offset` part of a `yield from` / `await`?"""

@@ -10,6 +10,8 @@ import builtins
 import sys
 import threading
 
+from .rewrite import NEW, ON, SENT, SYNC
+
 _core = None  # the recording core, while one records
 _get_ident = threading.get_ident
 _getframe = sys._getframe
@@ -45,13 +47,17 @@ def __avz_sync__(result, obj):
     return result
 
 
+def _set(name: str, value) -> None:
+    setattr(builtins, name, value)  # names no module declares: rewritten code reads them
+
+
 def install() -> None:
     """Make the helpers visible to rewritten code (idempotent; they stay once there)."""
-    if not hasattr(builtins, "__avz_on__"):
-        builtins.__avz_on__ = False
-    builtins.__avz_sent__ = __avz_sent__
-    builtins.__avz_new__ = __avz_new__
-    builtins.__avz_sync__ = __avz_sync__
+    if not hasattr(builtins, ON):
+        _set(ON, False)
+    _set(SENT, __avz_sent__)
+    _set(NEW, __avz_new__)
+    _set(SYNC, __avz_sync__)
 
 
 def activate(core, sent=None) -> None:
@@ -61,12 +67,12 @@ def activate(core, sent=None) -> None:
     install()
     _core = core
     if sent is not None:
-        builtins.__avz_sent__ = sent
-    builtins.__avz_on__ = True
+        _set(SENT, sent)
+    _set(ON, True)
 
 
 def deactivate() -> None:
     global _core
     _core = None
-    builtins.__avz_on__ = False
-    builtins.__avz_sent__ = __avz_sent__
+    _set(ON, False)
+    _set(SENT, __avz_sent__)

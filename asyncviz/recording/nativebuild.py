@@ -176,7 +176,8 @@ def _compile(spec: dict) -> Path:
               "(pip install setuptools), or build with pip's default build isolation",
               flush=True)
         raise SystemExit(3) from None
-    from distutils import log
+    # setuptools' own distutils (the stdlib's is gone since 3.12)
+    from distutils import log  # pyright: ignore[reportAttributeAccessIssue]
     from distutils.errors import CCompilerError, DistutilsError
 
     # distutils logs through the root logger (setuptools < 66: through its own log)
@@ -195,11 +196,11 @@ def _compile(spec: dict) -> Path:
                     include_dirs=spec["include_dirs"])
     dist = Distribution({"name": "asyncviz-native", "ext_modules": [ext],
                          "cmdclass": {"build_ext": BuildExt}})
-    dist.verbose = 1 if spec["verbose"] else 0
+    dist.verbose = 1 if spec["verbose"] else 0  # pyright: ignore[reportAttributeAccessIssue]
     cmd = dist.get_command_obj("build_ext")
     cmd.build_temp = spec["build_temp"]
     cmd.build_lib = spec["build_lib"]
-    cmd.inplace = 0
+    cmd.inplace = 0  # pyright: ignore[reportAttributeAccessIssue]
     cmd.force = 1
     cmd.ensure_finalized()
     try:

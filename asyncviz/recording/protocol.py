@@ -40,7 +40,9 @@ TASK_NAME = 5    # asyncio.tasks._set_task_name (3.11, 3.12): a task named after
 OBJECT_COST = 8
 STRING_COST_BYTES = 24
 
-CO_GENERATOR_FLAGS = 0x20 | 0x80 | 0x100 | 0x200  # GENERATOR, COROUTINE, ITERABLE_COROUTINE, ASYNC_GENERATOR
+# co_flags of code whose calls make generator-like objects: GENERATOR, COROUTINE,
+# ITERABLE_COROUTINE (types.coroutine), ASYNC_GENERATOR
+CO_GENERATOR_FLAGS = 0x20 | 0x80 | 0x100 | 0x200
 
 
 def object_kind(flags: int) -> int:

@@ -14,6 +14,7 @@ import gc
 import struct
 import time
 import weakref
+from typing import Any, Callable
 
 from ..events import KIND_CODE
 from ..trace import (INLINE_BIAS, INLINE_INT, INLINE_MAX, INLINE_MIN, NO_TARGET, NO_VALUE,
@@ -45,7 +46,7 @@ class ObjState:
     task or future), by its id in the trace."""
 
     __slots__ = ("oid", "kind", "state", "resume_at", "task", "line", "key",
-                 "ref", "info", "root_of", "root_key", "__weakref__")
+                 "ref", "info", "root_of", "root_key", "root_ref", "__weakref__")
 
     def __init__(self, oid: int, kind: int, state: int, task: int, line: int, info):
         self.oid = oid
@@ -54,11 +55,12 @@ class ObjState:
         self.resume_at = -1     # record offset of the last start/resume (sent values patch it)
         self.task = task        # id of the task whose coroutine chain this belongs to
         self.line = line        # line of the last suspension point
-        self.key = None         # id() of its frame, while it is known by it
-        self.ref = None         # weak reference to the object
+        self.key: int | None = None         # id() of its frame, while it is known by it
+        self.ref: weakref.ref | None = None  # weak reference to the object
         self.info = info        # CodeInfo of its code
         self.root_of = -1       # the task whose coroutine this is: it ends with it
-        self.root_key = None    # a task: id() of its coroutine when that is not recorded
+        self.root_key: int | None = None    # a task: id() of its unrecorded coroutine
+        self.root_ref: weakref.ref | None = None
 
 
 class PyCore:
@@ -72,7 +74,8 @@ class PyCore:
         self._append = self.buf.extend
         self.dropped = 0
         self.spent = False
-        self.on_spent = None               # the backend's switch_off
+        self.on_spent: Callable[[], None] | None = None  # what stops recording (the recorder's)
+        self.watch_end: Callable[[Any], None] | None = None  # the backend's, for task roots
         self.strings = registry.strings
         self.numbers = registry.numbers
         self.states: list[ObjState] = []
@@ -230,10 +233,23 @@ class PyCore:
 
     def link_unrecorded(self, task_oid: int, coro) -> None:
         """The task's coroutine is out of scope: its return or raise still ends the task."""
-        key = id(coro)
         t = self.states[task_oid]
+        if t.root_key is not None or gc.is_finalized(coro):
+            return
+        key = id(coro)
         t.root_key = key
         self.roots[key] = t
+
+        def gone(_ref, key=key, t=t):  # its address may now be another object's
+            if self.roots.get(key) is t:
+                del self.roots[key]
+        try:
+            t.root_ref = weakref.ref(coro, gone)
+        except TypeError:
+            pass
+        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        if code is not None and self.watch_end is not None:
+            self.watch_end(code)
 
     def end_task(self, task_oid: int, t: int, kind: int, value: int) -> None:
         """A task ends in the step its coroutine returns or raises in."""
@@ -472,7 +488,7 @@ class PyCore:
         self.roots.clear()
         self.infos.clear()
         for o in self.states:
-            o.ref = None
+            o.ref = o.root_ref = None
         self.stack.clear()
 
     def records(self):

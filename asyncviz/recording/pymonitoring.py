@@ -32,97 +32,20 @@ class PythonMonitoringBackend:
     def start(self, registry, thread: int, max_events: int, values: bool) -> PyCore:
         mon = sys.monitoring
         E = mon.events
-        DISABLE = mon.DISABLE
         self.tool, self.note = claim_tool_id()
-        tool = self.tool
         core = PyCore(registry, thread, max_events, values)
         registry.attach(core)
         core.watch_end = self._watch_end
-        decided: dict[int, int] = {}
-        decide_ = registry.decide
-        special_ids = registry.special_ids
-        special = registry.special_event
-        getframe = sys._getframe
-        get_ident = threading.get_ident
-        set_local = mon.set_local_events
-        local = self._local
-        LOCAL = E.PY_YIELD | E.PY_RETURN
-
-        def decide(code, frame) -> int:
-            d = decide_(code, frame)
-            if d != OUT:  # in scope: its yields and returns; watched stdlib code: its returns
-                try:
-                    set_local(tool, code, LOCAL if d == RECORD else E.PY_RETURN)
-                except ValueError:  # the tool id was released under us: stop quietly
-                    return OUT
-                local.append(code)
-            decided[id(code)] = d
-            return d
-
-        def py_start(code, offset):
-            d = decided.get(id(code))
-            if d is None:
-                if not code.co_flags & CO_GENERATOR_FLAGS and id(code) not in special_ids:
-                    return DISABLE  # ordinary code: never asked again
-                d = decide(code, getframe(1))
-            if d == OUT:
-                return DISABLE
-            if get_ident() == thread:
-                if d == RECORD:
-                    core.on_start(getframe(1), code, offset)
-                else:
-                    special(d, START, getframe(1))
-
-        def py_resume(code, offset):
-            d = decided.get(id(code))
-            if d is None:
-                if not code.co_flags & CO_GENERATOR_FLAGS:
-                    return DISABLE
-                d = decide(code, getframe(1))
-            if d != RECORD:
-                return DISABLE
-            if get_ident() == thread:
-                core.on_resume(getframe(1), code, offset)
-
-        def py_yield(code, offset, value):
-            if get_ident() == thread:
-                core.on_yield(getframe(1), code, offset, value)
-
-        def py_return(code, offset, value):
-            if get_ident() == thread:
-                d = decided.get(id(code), OUT)
-                if d == RECORD or d == OUT:
-                    core.on_return(getframe(1), code, offset, value)
-                else:
-                    special(d, RETURN, getframe(1), value)
-
-        def py_throw(code, offset, exc):
-            if not code.co_flags & CO_GENERATOR_FLAGS:
-                return
-            d = decided.get(id(code))
-            if d is None:
-                d = decide(code, getframe(1))
-            if d == RECORD and get_ident() == thread:
-                core.on_throw(getframe(1), code, exc)
-
-        def py_unwind(code, offset, exc):
-            d = decided.get(id(code), OUT)
-            if get_ident() != thread:
-                return
-            if d == RECORD or (d == OUT and core.roots and code.co_flags & CO_GENERATOR_FLAGS):
-                core.on_unwind(getframe(1), code, offset, exc)
-            elif d != OUT:
-                special(d, RAISE, getframe(1))
-
+        hooks = _Callbacks(core, registry, self.tool, thread, self._local)
         # DISABLEs from an earlier trace would hide code that this trace's scope wants.
         mon.restart_events()
-        for event, callback in ((E.PY_START, py_start), (E.PY_RESUME, py_resume),
-                                (E.PY_YIELD, py_yield), (E.PY_RETURN, py_return),
-                                (E.PY_THROW, py_throw), (E.PY_UNWIND, py_unwind)):
-            mon.register_callback(tool, event, callback)
-        mon.set_events(tool, E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_UNWIND)
         self._events = (E.PY_START, E.PY_RESUME, E.PY_YIELD, E.PY_RETURN, E.PY_THROW,
                         E.PY_UNWIND)
+        for event, callback in zip(self._events, (hooks.py_start, hooks.py_resume,
+                                                  hooks.py_yield, hooks.py_return,
+                                                  hooks.py_throw, hooks.py_unwind)):
+            mon.register_callback(self.tool, event, callback)
+        mon.set_events(self.tool, E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_UNWIND)
         return core
 
     def _watch_end(self, code) -> None:
@@ -170,3 +93,86 @@ class PythonMonitoringBackend:
         finally:
             self._local.clear()
             release_tool_id(tool)
+
+
+class _Callbacks:
+    """The six callbacks, around the decision cache they share."""
+
+    def __init__(self, core, registry, tool: int, thread: int, local: list):
+        self.core = core
+        self.thread = thread
+        self.tool = tool
+        self.local = local              # codes given local events (turned off at the end)
+        self.decided: dict[int, int] = {}
+        self.decide_ = registry.decide
+        self.special_ids = registry.special_ids
+        self.special = registry.special_event
+        self.DISABLE = sys.monitoring.DISABLE
+
+    def decide(self, code, frame) -> int:
+        d = self.decide_(code, frame)
+        if d != OUT:  # in scope: its yields and returns; watched stdlib code: its returns
+            E = sys.monitoring.events
+            try:
+                sys.monitoring.set_local_events(self.tool, code, E.PY_YIELD | E.PY_RETURN
+                                                if d == RECORD else E.PY_RETURN)
+            except ValueError:  # the tool id was released under us: stop quietly
+                return OUT
+            self.local.append(code)
+        self.decided[id(code)] = d
+        return d
+
+    def py_start(self, code, offset):
+        d = self.decided.get(id(code))
+        if d is None:
+            if not code.co_flags & CO_GENERATOR_FLAGS and id(code) not in self.special_ids:
+                return self.DISABLE  # ordinary code: never asked again
+            d = self.decide(code, sys._getframe(1))
+        if d == OUT:
+            return self.DISABLE
+        if threading.get_ident() == self.thread:
+            if d == RECORD:
+                self.core.on_start(sys._getframe(1), code, offset)
+            else:
+                self.special(d, START, sys._getframe(1))
+
+    def py_resume(self, code, offset):
+        d = self.decided.get(id(code))
+        if d is None:
+            if not code.co_flags & CO_GENERATOR_FLAGS:
+                return self.DISABLE
+            d = self.decide(code, sys._getframe(1))
+        if d != RECORD:
+            return self.DISABLE
+        if threading.get_ident() == self.thread:
+            self.core.on_resume(sys._getframe(1), code, offset)
+
+    def py_yield(self, code, offset, value):
+        if threading.get_ident() == self.thread:
+            self.core.on_yield(sys._getframe(1), code, offset, value)
+
+    def py_return(self, code, offset, value):
+        if threading.get_ident() == self.thread:
+            d = self.decided.get(id(code), OUT)
+            if d == RECORD or d == OUT:
+                self.core.on_return(sys._getframe(1), code, offset, value)
+            else:
+                self.special(d, RETURN, sys._getframe(1), value)
+
+    def py_throw(self, code, offset, exc):
+        if not code.co_flags & CO_GENERATOR_FLAGS:
+            return
+        d = self.decided.get(id(code))
+        if d is None:
+            d = self.decide(code, sys._getframe(1))
+        if d == RECORD and threading.get_ident() == self.thread:
+            self.core.on_throw(sys._getframe(1), code, exc)
+
+    def py_unwind(self, code, offset, exc):
+        if threading.get_ident() != self.thread:
+            return
+        d = self.decided.get(id(code), OUT)
+        if d == RECORD or (d == OUT and self.core.roots and code.co_flags & CO_GENERATOR_FLAGS):
+            self.core.on_unwind(sys._getframe(1), code, offset, exc)
+        elif d != OUT:
+            self.special(d, RAISE, sys._getframe(1))

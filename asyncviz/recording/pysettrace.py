@@ -43,120 +43,10 @@ class PythonTraceBackend:
         refuse_if_traced()
         core = PyCore(registry, thread, max_events, values)
         registry.attach(core)
-        roots: set[int] = set()    # id() of unrecorded coroutine code that ends a task
-        core.watch_end = lambda code: roots.add(id(code))
-        decided: dict[int, int] = {}
-        decide = registry.decide
-        special_ids = registry.special_ids
-        special = registry.special_event
-        pending: dict[int, tuple[int, int]] = {}
-        last_exc: dict[int, tuple[int, int]] = {}
-        # frames where an exception was thrown in and no instruction has run since: a
-        # 'return' there is the exception unwinding, though f_lasti is still at the yield
-        thrown: set[int] = set()
-        # frames re-entered at their SEND after the iterator they delegate to ended on the
-        # throw path: a resume if it returned, a throw if it raised (next event tells)
-        maybe_thrown: dict[int, int] = {}
-        raised: dict[int, object] = {}   # id(frame) -> the exception leaving it
-        frames = core.frames
-
-        def local(frame, event, arg):
-            code = frame.f_code
-            if event == "opcode":  # the thrown exception is being handled
-                thrown.discard(id(frame))
-                frame.f_trace_opcodes = False
-                return local
-            if event == "return":
-                lasti = frame.f_lasti
-                op = core.info(code).opcode(lasti)
-                maybe_thrown.pop(id(frame), None)
-                if id(frame) in thrown:
-                    thrown.discard(id(frame))
-                    frame.f_trace_opcodes = False
-                    op = None
-                if op == YIELD_VALUE:
-                    core.on_yield(frame, code, lasti, arg)
-                elif op in RETURN_OPS:
-                    core.on_return(frame, code, lasti, arg)
-                else:
-                    described, line = last_exc.pop(id(frame), (core.value(None), 0))
-                    core.on_unwind(frame, code, lasti, None, described=described, line=line)
-                last_exc.pop(id(frame), None)
-            elif event == "exception":
-                key = id(frame)
-                if maybe_thrown.pop(key, -1) == frame.f_lasti:
-                    core.retype_as_throw(frame, arg[1])
-                    last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
-                    return local
-                throw = pending.pop(key, None)
-                if throw is not None:
-                    core.on_throw(frame, code, arg[1], t=throw[0], line=throw[1])
-                    last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
-                    thrown.add(key)
-                    frame.f_trace_opcodes = True
-                elif key in frames:
-                    # where it was raised: a finally it passes through moves f_lasti
-                    last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
-            return local
-
-        def watched(frame, event, arg):
-            """A stdlib function watched for asyncio: its return, or the raise leaving it."""
-            if event == "exception":
-                raised[id(frame)] = arg[1]
-            elif event == "return":
-                d = decided[id(frame.f_code)]
-                if raised.pop(id(frame), None) is not None:
-                    special(d, RAISE, frame)
-                else:
-                    special(d, RETURN, frame, arg)
-            return watched
-
-        def root_end(frame, event, arg):
-            """An unrecorded coroutine that runs a task: only its end matters."""
-            if event == "exception":
-                raised[id(frame)] = arg[1]
-            elif event == "return":
-                code = frame.f_code
-                op = core.info(code).opcode(frame.f_lasti)
-                exc = raised.pop(id(frame), None)
-                if exc is not None:
-                    if op != YIELD_VALUE:
-                        core.on_unwind(frame, code, frame.f_lasti, exc)
-                elif op in RETURN_OPS:
-                    core.on_return(frame, code, frame.f_lasti, arg)
-            return root_end
-
-        def global_(frame, event, arg):
-            code = frame.f_code
-            d = decided.get(id(code))
-            if d is None:
-                if not code.co_flags & CO_GENERATOR_FLAGS and id(code) not in special_ids:
-                    return None
-                d = decided[id(code)] = decide(code, frame)
-            if d == OUT:
-                return root_end if id(code) in roots else None
-            frame.f_trace_lines = False
-            if d != RECORD:
-                special(d, START, frame)
-                return watched
-            lasti = frame.f_lasti
-            info = core.info(code)
-            arg_ = info.resume_arg(lasti)
-            if arg_ == 0:
-                core.on_start(frame, code, lasti)
-            elif arg_ is not None:
-                core.on_resume(frame, code, lasti)
-            elif lasti > info.start and info.opcode(lasti) != YIELD_VALUE:
-                core.on_resume(frame, code, lasti)
-                maybe_thrown[id(frame)] = lasti
-            else:  # at the YIELD_VALUE, or before the first RESUME: an exception thrown in
-                o = frames.get(id(frame))
-                pending[id(frame)] = (core.now(), o.line if o is not None else
-                                      info.line(lasti) or code.co_firstlineno)
-            return local
-
-        self._installed = global_
-        sys.settrace(global_)
+        hook = _TraceHook(core, registry)
+        core.watch_end = hook.watch_end
+        self._installed = hook.global_
+        sys.settrace(self._installed)
         return core
 
     def switch_off(self) -> None:
@@ -170,3 +60,136 @@ class PythonTraceBackend:
         if sys.gettrace() is self._installed:
             sys.settrace(None)
         self._installed = None
+
+
+class _TraceHook:
+    """The global trace function and the local ones it hands out, around the notes they
+    keep about frames between events."""
+
+    def __init__(self, core, registry):
+        self.core = core
+        self.frames = core.frames
+        self.decided: dict[int, int] = {}
+        self.decide = registry.decide
+        self.special_ids = registry.special_ids
+        self.special = registry.special_event
+        # unrecorded coroutine code that ends a task, by id (kept alive while watched)
+        self.roots: dict[int, object] = {}
+        self.pending: dict[int, tuple[int, int]] = {}
+        self.last_exc: dict[int, tuple[int, int]] = {}
+        # frames where an exception was thrown in and no instruction has run since: a
+        # 'return' there is the exception unwinding, though f_lasti is still at the yield
+        self.thrown: set[int] = set()
+        # frames re-entered at their SEND after the iterator they delegate to ended on the
+        # throw path: a resume if it returned, a throw if it raised (next event tells)
+        self.maybe_thrown: dict[int, int] = {}
+        self.raised: dict[int, object] = {}   # id(frame) -> the exception leaving it
+
+    def watch_end(self, code) -> None:
+        self.roots[id(code)] = code
+
+    def local(self, frame, event, arg):
+        if event == "opcode":  # the thrown exception is being handled
+            self.thrown.discard(id(frame))
+            frame.f_trace_opcodes = False
+        elif event == "return":
+            self._return(frame, arg)
+        elif event == "exception":
+            self._exception(frame, arg)
+        return self.local
+
+    def _return(self, frame, arg) -> None:
+        core, code, key = self.core, frame.f_code, id(frame)
+        lasti = frame.f_lasti
+        op = core.info(code).opcode(lasti)
+        self.maybe_thrown.pop(key, None)
+        if key in self.thrown:
+            self.thrown.discard(key)
+            frame.f_trace_opcodes = False
+            op = None
+        if op == YIELD_VALUE:
+            core.on_yield(frame, code, lasti, arg)
+        elif op in RETURN_OPS:
+            core.on_return(frame, code, lasti, arg)
+        else:
+            described, line = self.last_exc.pop(key, (core.value(None), 0))
+            core.on_unwind(frame, code, lasti, None, described=described, line=line)
+        self.last_exc.pop(key, None)
+
+    def _exception(self, frame, arg) -> None:
+        core, key = self.core, id(frame)
+        if self.maybe_thrown.pop(key, -1) == frame.f_lasti:
+            core.retype_as_throw(frame, arg[1])
+            self.last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
+            return
+        throw = self.pending.pop(key, None)
+        if throw is not None:
+            core.on_throw(frame, frame.f_code, arg[1], t=throw[0], line=throw[1])
+            self.last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
+            self.thrown.add(key)
+            frame.f_trace_opcodes = True
+        elif key in self.frames:
+            # where it was raised: a finally it passes through moves f_lasti
+            self.last_exc[key] = (core.value(arg[1]), traceback_line(arg[2], frame))
+
+    def watched(self, frame, event, arg):
+        """A stdlib function watched for asyncio: its return, or the raise leaving it.
+        (An 'exception' event may be one the function handles: the opcode it leaves at
+        tells a return from a raise.)"""
+        if event == "return":
+            d = self.decided[id(frame.f_code)]
+            if self.core.info(frame.f_code).opcode(frame.f_lasti) in RETURN_OPS:
+                self.special(d, RETURN, frame, arg)
+            else:
+                self.special(d, RAISE, frame)
+        return self.watched
+
+    def root_end(self, frame, event, arg):
+        """An unrecorded coroutine that runs a task: only its end matters.  An 'exception'
+        event may be one it handles (a future's StopIteration inside `await`): the opcode
+        it leaves at tells a return, a yield and an exception unwinding apart."""
+        if event == "exception":
+            self.raised[id(frame)] = arg[1]
+        elif event == "return":
+            code = frame.f_code
+            op = self.core.info(code).opcode(frame.f_lasti)
+            exc = self.raised.pop(id(frame), None)
+            if op in RETURN_OPS:
+                self.core.on_return(frame, code, frame.f_lasti, arg)
+            elif op != YIELD_VALUE:
+                self.core.on_unwind(frame, code, frame.f_lasti, exc)
+        return self.root_end
+
+    def global_(self, frame, event, arg):
+        code = frame.f_code
+        d = self.decided.get(id(code))
+        if d is None:
+            if not code.co_flags & CO_GENERATOR_FLAGS and id(code) not in self.special_ids:
+                return None
+            d = self.decided[id(code)] = self.decide(code, frame)
+        if d == OUT:
+            return self.root_end if id(code) in self.roots else None
+        frame.f_trace_lines = False
+        if d != RECORD:
+            self.special(d, START, frame)
+            return self.watched
+        self._enter(frame, code)
+        return self.local
+
+    def _enter(self, frame, code) -> None:
+        """A frame in scope starts or resumes: which one, by where it stands."""
+        core = self.core
+        lasti = frame.f_lasti
+        info = core.info(code)
+        arg_ = info.resume_arg(lasti)
+        if arg_ == 0:
+            core.on_start(frame, code, lasti)
+        elif arg_ is not None:
+            core.on_resume(frame, code, lasti)
+        elif lasti > info.start and info.opcode(lasti) != YIELD_VALUE:
+            core.on_resume(frame, code, lasti)
+            self.maybe_thrown[id(frame)] = lasti
+        else:  # at the YIELD_VALUE, or before the first RESUME: an exception thrown in
+            o = self.frames.get(id(frame))
+            self.pending[id(frame)] = (core.now(), o.line if o is not None else
+                                       info.line(lasti) or code.co_firstlineno)

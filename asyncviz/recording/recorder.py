@@ -89,7 +89,8 @@ class Recorder:
         """The record's budget is spent: every hook comes off; the program runs on at
         full speed until the trace stops."""
         hooks.deactivate()
-        self.backend.switch_off()
+        if self.backend is not None:
+            self.backend.switch_off()
 
     def _teardown(self) -> None:
         hooks.deactivate()
@@ -105,6 +106,7 @@ class Recorder:
                 if _current is self:
                     _current = None
         registry, core = self.registry, self.core
+        assert registry is not None and core is not None, "stop() before a start()"
         registry.finish()
         core.finish()
         idle = registry.asyncio.idle if registry.asyncio is not None else []
@@ -135,7 +137,7 @@ class Recorder:
                 f"the record reached max_events={self.max_events:,} (events, objects and "
                 f"strings together); recording stopped there, at least {core.dropped:,} "
                 "events were not recorded")
-        if self.registry.never_awaited:
+        if self.registry is not None and self.registry.never_awaited:
             meta["never_awaited"] = list(self.registry.never_awaited)
         return meta
 

@@ -9,6 +9,7 @@ list, labels, the string table, the scope, and the asyncio watch (`tasks.py`).
 from __future__ import annotations
 
 import types
+from typing import Any
 
 from ..events import KIND_CODE, OBJECT_KINDS, STATES
 from ..trace import NO_TARGET, NO_VALUE, StringTable, Traced
@@ -28,7 +29,8 @@ class Registry:
         self.strings = StringTable()
         self.numbers: list = []  # wide ints and floats, by index (trace.NUMBER_BASE)
         self.labels: dict[str, int] = {}
-        self.core = None        # the recording core, set by the backend before its hooks go on
+        # the recording core (protocol.Core): attach() sets it before its hooks go on
+        self.core: Any = None
         self.asyncio = None     # tasks.AsyncioWatch, when asyncio is in play
         self.special: dict = {}  # code -> decision, for the stdlib code watched for asyncio
         self.special_ids: set[int] = set()  # their ids (the dict keeps the codes alive)

@@ -202,6 +202,7 @@ def _as_load(target: ast.expr) -> ast.expr:
     elif isinstance(target, ast.Starred):
         new = ast.Starred(value=_as_load(target.value), ctx=ast.Load())
     else:
+        assert isinstance(target, (ast.Tuple, ast.List)), target  # _simple_target said so
         new = ast.Tuple(elts=[_as_load(e) for e in target.elts], ctx=ast.Load())
     return ast.copy_location(new, target)
 
@@ -228,7 +229,8 @@ class _Transformer(ast.NodeTransformer):
         call = ast.Call(func=_name(helper), args=[node, *extra], keywords=[])
         test = ast.UnaryOp(op=ast.Not(), operand=_name(ON))
         new = ast.IfExp(test=test, body=plain, orelse=call)
-        return _located(new, node)
+        _located(new, node)
+        return new
 
     # -- 1. yield / yield from / await -------------------------------------------------
 
@@ -273,7 +275,8 @@ class _Transformer(ast.NodeTransformer):
         done = _starts_with_record(node.body)
         self.generic_visit(node)
         if not done:
-            node.body[:0] = self._record_targets([i.optional_vars for i in node.items])
+            node.body[:0] = self._record_targets([i.optional_vars for i in node.items
+                                                  if i.optional_vars is not None])
         return node
 
     # -- 3. function bodies in try/finally ---------------------------------------------
@@ -383,6 +386,7 @@ def compile_rewritten(source: str, filename: str, mode: str = "exec", flags: int
     """
     tree = compile(source, filename, mode, flags | ast.PyCF_ONLY_AST, dont_inherit=True)
     tree = rewrite(tree, _shared.known_generator_functions)
+    assert isinstance(tree, (ast.Module, ast.Expression, ast.Interactive)), tree
     return compile(tree, filename, mode, flags, dont_inherit=True)
 
 

@@ -9,10 +9,11 @@ import os
 import site
 import sysconfig
 
+from .protocol import CO_GENERATOR_FLAGS
+
 # Code that runs the cell, not code the cell runs: never recorded, even with --include '*'.
 _ALWAYS_OUT_TOP = frozenset({"asyncviz", "ipykernel", "nest_asyncio2", "nest_asyncio"})
 
-GENERATOR_FLAGS = 0x20 | 0x80 | 0x100 | 0x200  # GENERATOR, COROUTINE, ITERABLE_COROUTINE, ASYNC_GENERATOR
 
 
 def _library_roots() -> tuple[str, ...]:
@@ -55,7 +56,7 @@ class Scope:
 
     def wants(self, code, module: str | None) -> bool:
         """Record objects running `code` (from a module named `module`)?"""
-        if not code.co_flags & GENERATOR_FLAGS:
+        if not code.co_flags & CO_GENERATOR_FLAGS:
             return False
         filename = code.co_filename
         module = module or ""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from typing import Any
 import selectors
 import warnings
 from asyncio import base_events
@@ -66,7 +67,8 @@ def _arg(frame, name: str):
 class AsyncioWatch:
     def __init__(self, registry):
         self.registry = registry
-        self.core = None  # the recording core, once it is made (attach)
+        # the recording core: attach() sets it before any hook can run
+        self.core: Any = None
         self.tasks: list[int] = []               # every task object, in order
         self.creating: list[tuple] = []          # (coro, task oid or -1) while create_task runs
         self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
@@ -90,7 +92,8 @@ class AsyncioWatch:
         elif decision == SELECT:
             if event == START:
                 timeout = _arg(frame, "timeout") if value is MISSING else value
-                self.selecting.append((self.core.now(), timeout is None or timeout > 0))
+                waits = timeout is None or (isinstance(timeout, (int, float)) and timeout > 0)
+                self.selecting.append((self.core.now(), waits))
             elif self.selecting:
                 began, waits = self.selecting.pop()
                 if waits and self.core.active:
@@ -144,7 +147,8 @@ class AsyncioWatch:
     def _wanted(self, coro) -> bool:
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        return code is not None and frame is not None and self.registry.decide(code, frame) == RECORD
+        return (code is not None and frame is not None
+                and self.registry.decide(code, frame) == RECORD)
 
     def _unawaited(self, coro) -> None:
         if coro is None:

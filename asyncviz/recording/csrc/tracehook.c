@@ -244,16 +244,19 @@ static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
         return;
     }
     struct Aux *a = aux_get(c, frame, 0);
-    if (!is_gen) { /* watched stdlib code */
+    if (!is_gen) { /* watched stdlib code: returned, or an exception is leaving it */
         if (a != NULL && (a->flags & A_RAISED)) {
             a->flags &= ~A_RAISED;
             Py_CLEAR(a->raised);
             aux_done(c, frame, a);
-            ev_special(c, d, W_RAISE, (PyObject *)frame, NULL);
         }
-        else {
+        CodeInfo *wci = codeinfo_of(code);
+        int wop = wci ? codeinfo_opcode(wci, PyFrame_GetLasti(frame)) : -1;
+        PyErr_Clear();
+        if (wop == avz_op.return_value || (avz_op.return_const >= 0 && wop == avz_op.return_const))
             ev_special(c, d, W_RETURN, (PyObject *)frame, arg);
-        }
+        else
+            ev_special(c, d, W_RAISE, (PyObject *)frame, NULL);
         Py_DECREF(code);
         return;
     }
@@ -274,14 +277,13 @@ static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
             a->flags &= ~A_RAISED;
             aux_done(c, frame, a);
         }
-        if (exc != NULL) {
-            if (op != avz_op.yield_value)
-                ev_unwind(c, (PyObject *)frame, code, ci, lasti, exc, 0, 0, 0);
-            Py_DECREF(exc);
-        }
-        else if (is_return) {
+        /* an exception event may have been handled (a future's StopIteration inside
+         * `await`): the opcode it leaves at tells a return, a yield and an unwind apart */
+        if (is_return)
             ev_return(c, (PyObject *)frame, code, ci, lasti, arg);
-        }
+        else if (op != avz_op.yield_value)
+            ev_unwind(c, (PyObject *)frame, code, ci, lasti, exc, 0, 0, 0);
+        Py_XDECREF(exc);
         Py_DECREF(code);
         return;
     }
