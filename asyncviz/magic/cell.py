@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from argparse import Namespace
 
 from IPython.core.error import UsageError
 
@@ -28,9 +29,10 @@ class Run:
     """One traced cell, from begin to end (or to the traceback)."""
 
     def __init__(self, token: str, plan: Plan, recorder, count: int | None, filename: str):
+        assert plan.args is not None, "begin raises a plan's error instead of running it"
         self.token = token
         self.plan = plan
-        self.args = plan.args
+        self.args: Namespace = plan.args
         self.recorder = recorder
         self.count = count
         self.filename = filename      # the cell's code: on the stack while it runs
@@ -68,7 +70,7 @@ class Cells:
         if plan is None:  # the same code run twice: prepare it again
             plan = Plan(options)
         show_magic_line(filename, plan)
-        if plan.error is not None:
+        if plan.args is None:
             raise UsageError(plan.error)
         from ..recording.recorder import TraceError, recording
         if self.runs or recording() is not None:

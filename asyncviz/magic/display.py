@@ -78,7 +78,7 @@ def save(trace, path: str) -> None:
 
 
 def export(trace, directory: str, count: int) -> None:
-    suffixes = list(EXPORTS)
+    suffixes: list[str] = list(EXPORTS)
     if _has_dot():
         suffixes.extend(DOT_EXPORTS)
     for suffix in suffixes:

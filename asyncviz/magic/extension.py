@@ -28,7 +28,7 @@ class Extension:
             self.plans, lambda: getattr(shell, "ast_node_interactivity", "last_expr"))
         self.rewriter = CellRewriter()
         self.cells = Cells(shell, self.plans, self.transformer)
-        self.original_showtraceback = None  # the shell's own, while ours is installed
+        self.original_showtraceback = shell.showtraceback  # given back on unload
 
     def install(self) -> None:
         from ..recording import hooks
@@ -42,7 +42,6 @@ class Extension:
         for name, helper in ((CELL, cells.cell), (BEGIN, cells.begin), (END, cells.end),
                              (THREAD, cells.thread)):
             setattr(builtins, name, helper)
-        self.original_showtraceback = ip.showtraceback
         ip.showtraceback = self.showtraceback
         ip.events.register("post_run_cell", cells.post_run_cell)
         ip.register_magics(AsyncTraceMagics)
@@ -51,7 +50,7 @@ class Extension:
         """Take out what only this instance installed (see `_remove_from` for the rest)."""
         ip = self.shell
         if getattr(ip, "showtraceback", None) == self.showtraceback:
-            if self.original_showtraceback == getattr(type(ip), "showtraceback").__get__(ip):
+            if self.original_showtraceback == type(ip).showtraceback.__get__(ip):
                 del ip.showtraceback  # the class's method again
             else:
                 ip.showtraceback = self.original_showtraceback

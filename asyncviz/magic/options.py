@@ -8,6 +8,7 @@ magic: the input transformer replaces the line before IPython would call it (see
 from __future__ import annotations
 
 import keyword
+from argparse import Namespace
 from pathlib import Path
 
 from IPython.core.error import UsageError
@@ -82,7 +83,7 @@ class AsyncTraceMagics(Magics):
             "run_cell_magic or from inside other code")
 
 
-def parse_options(options: str):
+def parse_options(options: str) -> Namespace:
     """The parsed options of a ``%%asynctrace`` line; UsageError (one line) if bad."""
     args = parse_argstring(AsyncTraceMagics.asynctrace, options)
     if args.max_events < 0:

@@ -31,7 +31,8 @@ import copy
 import itertools
 import linecache
 import re
-from typing import Callable
+from argparse import Namespace
+from typing import Callable, TypeVar
 
 from IPython.core.error import UsageError
 
@@ -55,10 +56,8 @@ KEEP_PLANS = 64
 def transform_lines(lines: list[str]) -> list[str]:
     """Input transformer: the ``%%asynctrace OPTIONS`` first line becomes
     ``__asyncviz_cell__('OPTIONS')``, indented as it was; nothing else changes."""
-    for i, line in enumerate(lines):
-        if line.strip():
-            break
-    else:
+    i = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if i is None:
         return lines
     m = _MAGIC_LINE.fullmatch(lines[i])
     if m is None:
@@ -77,7 +76,7 @@ class Plan:
     def __init__(self, options: str, line: int = 0):
         self.options = options
         self.line = line                        # the line of the %%asynctrace marker
-        self.args = None
+        self.args: Namespace | None = None     # None: bad options (error says why)
         self.error: str | None = None           # a bad option: raised when the cell runs
         self.nest = False                       # the cell calls asyncio.run() itself
         self.body: list[ast.stmt] | None = None  # --thread: the statements...
@@ -183,7 +182,10 @@ def _assign_last(value: ast.expr, where: ast.AST) -> ast.Assign:
     return _locate(node, where)
 
 
-def _locate(node: ast.AST, where: ast.AST) -> ast.AST:
+_Node = TypeVar("_Node", bound=ast.AST)
+
+
+def _locate(node: _Node, where: ast.AST) -> _Node:
     """Give `node` and the new nodes below it (those without a location) `where`'s."""
     loc = {a: getattr(where, a, None) for a in ("lineno", "col_offset", "end_lineno",
                                                 "end_col_offset")}
