@@ -225,11 +225,12 @@ list(gen3())
 # case: view_all
 list(gen3())
 ''',
+    # the links a widget made in the browser: both ends share the link's id as link_id
     '''# case: view_all_probe
 from ipywidgets.widgets.widget import _instances
-from ipywidgets.widgets.widget_link import Link
 print(json.dumps(sorted([l.source[1], l.source[0].model_id, l.target[0].model_id]
-                        for l in list(_instances.values()) if isinstance(l, Link))))
+                        for w in list(_instances.values()) for l in getattr(w, "links", ())
+                        if l.source[0].link_id == l.target[0].link_id == l.id != "")))
 ''',
     # -- test_options.py: help -------------------------------------------------------------
     ("help", "%asynctrace?"),

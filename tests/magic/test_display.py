@@ -185,7 +185,7 @@ def test_view_all_shows_the_timeline_and_the_states_linked_then_the_table(main_n
     assert "<table" in table["text/html"], table
     assert stdout(cell) == "" and stderr(cell) == "", describe(cell)
     assert result(cell) == "[1, 2]"
-    # linked in the front-end (jslink): cursor and selection, timeline → states
+    # linked in the front-end (one link_id): cursor and selection, timeline → states
     pair = [timeline[WIDGET]["model_id"], states[WIDGET]["model_id"]]
     assert probe(main_nb.cell("view_all_probe")) == [["cursor", *pair], ["selection", *pair]]
 
