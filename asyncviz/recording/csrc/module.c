@@ -97,36 +97,45 @@ static int add_constants(PyObject *m)
     return PyModule_AddObject(m, "CONSTANTS", d);
 }
 
+/* what this interpreter cannot run the native core on (NULL: nothing) */
+static const char *problem(void)
+{
+    const uint16_t probe = 1;
+    if (*(const uint8_t *)&probe != 1)
+        return "this machine is big-endian; the native core writes little-endian records";
+    if (tracehook_setup() < 0)
+        return "the frame layout check for the trace hook failed on this interpreter";
+    return NULL;
+}
+
+static int add_names(PyObject *m)
+{
+    const char *why = problem();
+    Py_INCREF(&CoreType);
+    if (PyModule_AddObject(m, "Core", (PyObject *)&CoreType) < 0) {
+        Py_DECREF(&CoreType);
+        return -1;
+    }
+    if (PyModule_AddIntConstant(m, "ABI", ABI_VERSION) < 0
+        || PyModule_AddStringConstant(m, "CLOCK", avz_clock_name()) < 0
+        || PyModule_AddIntConstant(m, "MONITORING", AVZ_MONITORING) < 0)
+        return -1;
+    if (why != NULL)
+        return PyModule_AddStringConstant(m, "PROBLEM", why);
+    return PyModule_AddObject(m, "PROBLEM", Py_NewRef(Py_None));
+}
+
 PyMODINIT_FUNC
 PyInit__native(void)
 {
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
-    const char *problem = NULL;
-    {
-        const uint16_t probe = 1;
-        if (*(const uint8_t *)&probe != 1)
-            problem = "this machine is big-endian; the native core writes little-endian records";
-    }
     if (PyType_Ready(&RecordBufferType) < 0 || coretype_ready() < 0 || learn_opcodes() < 0
-        || codeinfo_setup() < 0 || avz_clock_setup() < 0 || add_constants(m) < 0) {
+        || codeinfo_setup() < 0 || avz_clock_setup() < 0 || add_constants(m) < 0
+        || add_names(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }
-    if (problem == NULL && tracehook_setup() < 0)
-        problem = "the frame layout check for the trace hook failed on this interpreter";
-    Py_INCREF(&CoreType);
-    if (PyModule_AddObject(m, "Core", (PyObject *)&CoreType) < 0
-        || PyModule_AddIntConstant(m, "ABI", ABI_VERSION) < 0
-        || PyModule_AddStringConstant(m, "CLOCK", avz_clock_name()) < 0
-        || PyModule_AddIntConstant(m, "MONITORING", AVZ_MONITORING) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    if (problem != NULL)
-        PyModule_AddStringConstant(m, "PROBLEM", problem);
-    else
-        PyModule_AddObject(m, "PROBLEM", Py_NewRef(Py_None));
     return m;
 }

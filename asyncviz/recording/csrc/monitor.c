@@ -69,7 +69,7 @@ static PyObject *py_resume(Core *c, PyObject *const *args, Py_ssize_t nargs)
     PyFrameObject *frame = PyEval_GetFrame();
     if (this_thread(c) && frame != NULL) {
         /* a frame the core knows is in scope: no need to ask about its code */
-        int32_t oid = ev_known(c, (PyObject *)frame);
+        int32_t oid = object_of_frame(c, (PyObject *)frame);
         if (oid >= 0 && c->objs[oid].state == S_SUSPENDED && c->objs[oid].info != NULL) {
             ev_resume_of(c, oid, (PyObject *)frame, code, c->objs[oid].info,
                          (int)small_int(args[1]));
@@ -93,7 +93,7 @@ static PyObject *py_yield(Core *c, PyObject *const *args, Py_ssize_t nargs)
     PyFrameObject *frame = PyEval_GetFrame();
     if (frame == NULL)
         Py_RETURN_NONE;
-    int32_t oid = ev_running(c, (PyObject *)frame);
+    int32_t oid = running_object(c, (PyObject *)frame);
     if (oid < 0 || c->objs[oid].info == NULL)
         Py_RETURN_NONE;
     ev_yield_of(c, oid, (PyObject *)frame, args[0], c->objs[oid].info, (int)small_int(args[1]),

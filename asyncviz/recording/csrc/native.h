@@ -265,8 +265,6 @@ void ev_root_end(Core *c, PyObject *frame, int kind, PyObject *value, int has_de
                  uint32_t described);
 void ev_retype_as_throw(Core *c, PyObject *frame, PyObject *exc);
 /* the same, for a caller who found the object already (-1: not known) */
-int32_t ev_running(Core *c, PyObject *frame);
-int32_t ev_known(Core *c, PyObject *frame);
 void ev_yield_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo *ci,
                  int offset, PyObject *value);
 void ev_resume_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo *ci,
@@ -277,12 +275,46 @@ int ev_special_decision(Core *c, PyObject *code);
 PyObject *ev_sent(Core *c, PyObject *value);
 int32_t traceback_line(PyObject *exc_or_tb, PyObject *frame, int is_tb);
 
+/* the object a running frame belongs to (frames and objects are both keys of the map) */
+static inline int32_t object_of_frame(Core *c, PyObject *frame)
+{
+    int32_t oid = ptrmap_get(&c->map, frame, -1);
+    return (oid & ROOT_FLAG) ? -1 : oid;
+}
+
+/* the object running `frame` when it is the innermost one running: no lookup at all */
+static inline int32_t running_object(Core *c, PyObject *frame)
+{
+    if (c->n_stack) {
+        int32_t top = c->stack[c->n_stack - 1];
+        if (c->objs[top].frame == frame)
+            return top;
+    }
+    return object_of_frame(c, frame);
+}
+
 /* ---- monitor.c (3.12+) and tracehook.c (3.11) --------------------------------------- */
 extern PyMethodDef avz_monitor_methods[];
 extern PyMethodDef avz_trace_methods[];
 int tracehook_setup(void);
+#if !AVZ_MONITORING
+enum { A_PENDING = 1, A_EXC = 2, A_THROWN = 4, A_MAYBE = 8, A_RAISED = 16 }; /* Aux.flags */
+extern Py_ssize_t th_off_lines, th_off_opcodes; /* the frame's flags, checked at import */
+static inline void th_set_flag(PyFrameObject *frame, Py_ssize_t off, char value)
+{
+    if (off >= 0 && Py_IS_TYPE(frame, &PyFrame_Type))
+        ((char *)frame)[off] = value;
+}
+struct Aux *aux_get(Core *c, PyFrameObject *frame, int create);
+void aux_done(Core *c, PyFrameObject *frame, struct Aux *a);
+int th_call(Core *c, PyFrameObject *frame);  /* 1: the frame wants its later events */
+void th_return(Core *c, PyFrameObject *frame, PyObject *arg);
+void th_exception(Core *c, PyFrameObject *frame, PyObject *arg);
+#endif
 PyObject *tracehook_call(PyObject *self, PyObject *args, PyObject *kwargs);
 int tracehook_traverse(Core *c, visitproc visit, void *arg);
 int coretype_ready(void);
+extern PyMethodDef avz_core_methods[];  /* coreapi.c: the protocol */
+void core_clear_refs(Core *c);          /* drop every weak reference the core holds */
 
 #endif

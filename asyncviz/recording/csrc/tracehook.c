@@ -16,9 +16,8 @@
 
 #if !AVZ_MONITORING
 
-enum { A_PENDING = 1, A_EXC = 2, A_THROWN = 4, A_MAYBE = 8, A_RAISED = 16 };
 
-static Py_ssize_t off_lines = -1, off_opcodes = -1;
+Py_ssize_t th_off_lines = -1, th_off_opcodes = -1;
 
 /* ---- the frame's two flags, at offsets checked at import --------------------------- */
 
@@ -62,24 +61,19 @@ int tracehook_setup(void)
         PyErr_Clear();
         return -1;
     }
-    if (find_flag(frame, "f_trace_lines", 1, 0, &off_lines) < 0
-        || find_flag(frame, "f_trace_opcodes", 0, 1, &off_opcodes) < 0) {
+    if (find_flag(frame, "f_trace_lines", 1, 0, &th_off_lines) < 0
+        || find_flag(frame, "f_trace_opcodes", 0, 1, &th_off_opcodes) < 0) {
         PyErr_Clear();
-        off_lines = off_opcodes = -1;
+        th_off_lines = th_off_opcodes = -1;
         return -1;
     }
     return 0;
 }
 
-static inline void set_flag(PyFrameObject *frame, Py_ssize_t off, char value)
-{
-    if (off >= 0 && Py_IS_TYPE(frame, &PyFrame_Type))
-        ((char *)frame)[off] = value;
-}
 
 /* ---- notes per frame ----------------------------------------------------------------- */
 
-static struct Aux *aux_get(Core *c, PyFrameObject *frame, int create)
+struct Aux *aux_get(Core *c, PyFrameObject *frame, int create)
 {
     int32_t i = ptrmap_get(&c->aux, frame, -1);
     if (i >= 0)
@@ -105,7 +99,7 @@ static struct Aux *aux_get(Core *c, PyFrameObject *frame, int create)
     return a;
 }
 
-static void aux_done(Core *c, PyFrameObject *frame, struct Aux *a)
+void aux_done(Core *c, PyFrameObject *frame, struct Aux *a)
 {
     if (a->flags == 0 && a->raised == NULL)
         ptrmap_del(&c->aux, frame); /* the slot stays; frames are few and short-lived */
@@ -120,275 +114,6 @@ int tracehook_traverse(Core *c, visitproc visit, void *arg)
 
 /* ---- the events ------------------------------------------------------------------------ */
 
-static int watched(Core *c, PyObject *code, int *decision)
-{
-    if (!(((PyCodeObject *)code)->co_flags & GEN_FLAGS)) {
-        *decision = c->n_special ? ev_special_decision(c, code) : D_OUT;
-        return *decision != D_OUT;
-    }
-    CodeInfo *ci = codeinfo_of(code);
-    if (ci == NULL) {
-        PyErr_Clear();
-        *decision = D_OUT;
-        return 0;
-    }
-    *decision = ci->epoch == c->epoch ? ci->decision : D_OUT;
-    return 1;
-}
-
-/* 'call': returns 1 when the frame wants its later events (for the Python-level mode) */
-static int on_call(Core *c, PyFrameObject *frame)
-{
-    set_flag(frame, off_lines, 0);
-    PyObject *code = (PyObject *)PyFrame_GetCode(frame);
-    int flags = ((PyCodeObject *)code)->co_flags;
-    int wants = 0;
-    if (!(flags & GEN_FLAGS)) {
-        int d = c->n_special ? ev_special_decision(c, code) : D_OUT;
-        if (d != D_OUT) {
-            ev_special_start(c, d, (PyObject *)frame);
-            wants = 1;
-        }
-        Py_DECREF(code);
-        return wants;
-    }
-    /* a frame the core knows, resumed at a RESUME: no question about its code */
-    int32_t oid = ev_known(c, (PyObject *)frame);
-    if (oid >= 0 && c->objs[oid].state == S_SUSPENDED && c->objs[oid].info != NULL) {
-        int lasti = PyFrame_GetLasti(frame);
-        if (codeinfo_resume_arg(c->objs[oid].info, lasti) > 0) {
-            ev_resume_of(c, oid, (PyObject *)frame, code, c->objs[oid].info, lasti);
-            Py_DECREF(code);
-            return 1;
-        }
-    }
-    CodeInfo *ci = codeinfo_of(code);
-    if (ci == NULL) {
-        core_report(c, "code information");
-        Py_DECREF(code);
-        return 0;
-    }
-    int d = ci->epoch == c->epoch ? ci->decision : core_decide(c, ci, code, (PyObject *)frame);
-    if (d != D_RECORD) {
-        Py_DECREF(code);
-        return c->n_roots > 0;
-    }
-    int lasti = PyFrame_GetLasti(frame);
-    int arg = codeinfo_resume_arg(ci, lasti);
-    if (arg == 0) {
-        ev_start(c, (PyObject *)frame, code, ci, lasti);
-    }
-    else if (arg > 0) {
-        ev_resume(c, (PyObject *)frame, code, ci, lasti);
-    }
-    else if (lasti > ci->start && codeinfo_opcode(ci, lasti) != avz_op.yield_value) {
-        ev_resume(c, (PyObject *)frame, code, ci, lasti);
-        struct Aux *a = aux_get(c, frame, 1);
-        if (a != NULL) {
-            a->flags |= A_MAYBE;
-            a->maybe_lasti = lasti;
-        }
-    }
-    else { /* at the YIELD_VALUE, or before the first RESUME: an exception thrown in */
-        int32_t oid = ptrmap_get(&c->map, frame, -1);
-        int32_t line;
-        if (oid >= 0 && !(oid & ROOT_FLAG))
-            line = c->objs[oid].line;
-        else {
-            line = codeinfo_line(ci, code, lasti);
-            if (line == 0)
-                line = ci->firstlineno;
-        }
-        struct Aux *a = aux_get(c, frame, 1);
-        if (a != NULL) {
-            a->flags |= A_PENDING;
-            a->pending_t = core_now(c);
-            a->pending_line = line;
-        }
-    }
-    Py_DECREF(code);
-    return 1;
-}
-
-static void on_return(Core *c, PyFrameObject *frame, PyObject *arg)
-{
-    PyObject *code = (PyObject *)PyFrame_GetCode(frame);
-    if ((((PyCodeObject *)code)->co_flags & GEN_FLAGS) && c->aux.used == 0) {
-        /* the common case: a running object the core knows yields or returns, and no
-         * exception is in the air (no notes about any frame) */
-        int32_t oid = ev_running(c, (PyObject *)frame);
-        if (oid >= 0 && c->objs[oid].state == S_RUNNING && c->objs[oid].info != NULL) {
-            CodeInfo *ci = c->objs[oid].info;
-            int lasti = PyFrame_GetLasti(frame);
-            int op = codeinfo_opcode(ci, lasti);
-            if (op == avz_op.yield_value) {
-                ev_yield_of(c, oid, (PyObject *)frame, code, ci, lasti, arg);
-                Py_DECREF(code);
-                return;
-            }
-            if (op == avz_op.return_value || (avz_op.return_const >= 0 && op == avz_op.return_const)) {
-                ev_return(c, (PyObject *)frame, code, ci, lasti, arg);
-                Py_DECREF(code);
-                return;
-            }
-        }
-    }
-    int d;
-    if (!watched(c, code, &d)) {
-        Py_DECREF(code);
-        return;
-    }
-    int is_gen = ((PyCodeObject *)code)->co_flags & GEN_FLAGS;
-    if (is_gen && d != D_RECORD && c->n_roots == 0) {
-        Py_DECREF(code);
-        return;
-    }
-    struct Aux *a = aux_get(c, frame, 0);
-    if (!is_gen) { /* watched stdlib code: returned, or an exception is leaving it */
-        if (a != NULL && (a->flags & A_RAISED)) {
-            a->flags &= ~A_RAISED;
-            Py_CLEAR(a->raised);
-            aux_done(c, frame, a);
-        }
-        CodeInfo *wci = codeinfo_of(code);
-        int wop = wci ? codeinfo_opcode(wci, PyFrame_GetLasti(frame)) : -1;
-        PyErr_Clear();
-        if (wop == avz_op.return_value || (avz_op.return_const >= 0 && wop == avz_op.return_const))
-            ev_special(c, d, W_RETURN, (PyObject *)frame, arg);
-        else
-            ev_special(c, d, W_RAISE, (PyObject *)frame, NULL);
-        Py_DECREF(code);
-        return;
-    }
-    CodeInfo *ci = codeinfo_of(code);
-    int lasti = PyFrame_GetLasti(frame);
-    if (ci == NULL) {
-        PyErr_Clear();
-        Py_DECREF(code);
-        return;
-    }
-    int op = codeinfo_opcode(ci, lasti);
-    int is_return = op == avz_op.return_value || (avz_op.return_const >= 0 && op == avz_op.return_const);
-    if (d != D_RECORD) { /* an unrecorded coroutine: only its end matters, if it ends a task */
-        PyObject *exc = NULL;
-        if (a != NULL && (a->flags & A_RAISED)) {
-            exc = a->raised;
-            a->raised = NULL;
-            a->flags &= ~A_RAISED;
-            aux_done(c, frame, a);
-        }
-        /* an exception event may have been handled (a future's StopIteration inside
-         * `await`): the opcode it leaves at tells a return, a yield and an unwind apart */
-        if (is_return)
-            ev_return(c, (PyObject *)frame, code, ci, lasti, arg);
-        else if (op != avz_op.yield_value)
-            ev_unwind(c, (PyObject *)frame, code, ci, lasti, exc, 0, 0, 0);
-        Py_XDECREF(exc);
-        Py_DECREF(code);
-        return;
-    }
-    if (a != NULL) {
-        a->flags &= ~A_MAYBE;
-        if (a->flags & A_THROWN) {
-            a->flags &= ~A_THROWN;
-            set_flag(frame, off_opcodes, 0);
-            op = -1;
-            is_return = 0;
-        }
-    }
-    if (op == avz_op.yield_value) {
-        ev_yield(c, (PyObject *)frame, code, ci, lasti, arg);
-    }
-    else if (is_return) {
-        ev_return(c, (PyObject *)frame, code, ci, lasti, arg);
-    }
-    else {
-        uint32_t described = c->values ? c->none_index : NO_VALUE;
-        int32_t line = 0;
-        if (a != NULL && (a->flags & A_EXC)) {
-            described = a->exc_value;
-            line = a->exc_line;
-        }
-        ev_unwind(c, (PyObject *)frame, code, ci, lasti, NULL, 1, described, line);
-    }
-    a = aux_get(c, frame, 0); /* Python may have run: look again */
-    if (a != NULL) {
-        a->flags &= ~A_EXC;
-        aux_done(c, frame, a);
-    }
-    Py_DECREF(code);
-}
-
-static void note_exc(Core *c, struct Aux *a, PyObject *exc, PyObject *tb, PyFrameObject *frame)
-{
-    a->exc_value = core_value(c, exc);
-    a->exc_line = traceback_line(tb, (PyObject *)frame, 1);
-    a->flags |= A_EXC;
-}
-
-static void on_exception(Core *c, PyFrameObject *frame, PyObject *arg)
-{
-    if (arg == NULL || !PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) < 3)
-        return;
-    PyObject *exc = PyTuple_GET_ITEM(arg, 1), *tb = PyTuple_GET_ITEM(arg, 2);
-    PyObject *code = (PyObject *)PyFrame_GetCode(frame);
-    int d;
-    int flags = ((PyCodeObject *)code)->co_flags;
-    if (!watched(c, code, &d) || (d == D_OUT && (!(flags & GEN_FLAGS) || c->n_roots == 0))) {
-        Py_DECREF(code);
-        return;
-    }
-    if (d != D_RECORD) { /* watched stdlib code, or a coroutine that may end a task */
-        struct Aux *a = aux_get(c, frame, 1);
-        if (a != NULL) {
-            Py_XSETREF(a->raised, Py_NewRef(exc));
-            a->flags |= A_RAISED;
-        }
-        Py_DECREF(code);
-        return;
-    }
-    CodeInfo *ci = codeinfo_of(code);
-    int lasti = PyFrame_GetLasti(frame);
-    struct Aux *a = aux_get(c, frame, 0);
-    if (ci == NULL) {
-        PyErr_Clear();
-    }
-    else if (a != NULL && (a->flags & A_MAYBE) && a->maybe_lasti == lasti) {
-        a->flags &= ~A_MAYBE;
-        ev_retype_as_throw(c, (PyObject *)frame, exc);
-        a = aux_get(c, frame, 1);
-        if (a != NULL)
-            note_exc(c, a, exc, tb, frame);
-    }
-    else if (a != NULL && (a->flags & A_PENDING)) {
-        int64_t t = a->pending_t;
-        int32_t line = a->pending_line;
-        a->flags &= ~(A_PENDING | A_MAYBE);
-        ev_throw(c, (PyObject *)frame, code, ci, exc, t, line);
-        a = aux_get(c, frame, 1);
-        if (a != NULL) {
-            note_exc(c, a, exc, tb, frame);
-            a->flags |= A_THROWN;
-            set_flag(frame, off_opcodes, 1);
-        }
-    }
-    else {
-        if (a != NULL)
-            a->flags &= ~A_MAYBE;
-        int32_t oid = ptrmap_get(&c->map, frame, -1);
-        if (oid >= 0 && !(oid & ROOT_FLAG)) {
-            /* where it was raised: a finally it passes through moves f_lasti */
-            a = aux_get(c, frame, 1);
-            if (a != NULL)
-                note_exc(c, a, exc, tb, frame);
-        }
-        else if (a != NULL) {
-            aux_done(c, frame, a);
-        }
-    }
-    Py_DECREF(code);
-}
-
 static int trace_func(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     Core *c = (Core *)obj;
@@ -396,16 +121,16 @@ static int trace_func(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
         return 0;
     switch (what) {
     case PyTrace_CALL:
-        on_call(c, frame);
+        th_call(c, frame);
         break;
     case PyTrace_RETURN:
-        on_return(c, frame, arg ? arg : Py_None);
+        th_return(c, frame, arg ? arg : Py_None);
         break;
     case PyTrace_EXCEPTION:
-        on_exception(c, frame, arg);
+        th_exception(c, frame, arg);
         break;
     case PyTrace_LINE:
-        set_flag(frame, off_lines, 0); /* a frame that began before the trace */
+        th_set_flag(frame, th_off_lines, 0); /* a frame that began before the trace */
         break;
     case PyTrace_OPCODE: { /* the thrown exception is being handled */
         struct Aux *a = aux_get(c, frame, 0);
@@ -413,7 +138,7 @@ static int trace_func(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
             a->flags &= ~A_THROWN;
             aux_done(c, frame, a);
         }
-        set_flag(frame, off_opcodes, 0);
+        th_set_flag(frame, th_off_opcodes, 0);
         break;
     }
     }
@@ -434,7 +159,7 @@ PyObject *tracehook_call(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!c->active)
         Py_RETURN_NONE;
     if (strcmp(event, "call") == 0) {
-        int wants = on_call(c, f);
+        int wants = th_call(c, f);
         if (PyErr_Occurred())
             core_report(c, "the trace hook");
         return wants ? Py_NewRef(self) : Py_NewRef(Py_None);
@@ -448,7 +173,7 @@ PyObject *tracehook_call(PyObject *self, PyObject *args, PyObject *kwargs)
 
 static PyObject *install_trace(Core *c, PyObject *unused)
 {
-    if (off_lines < 0) {
+    if (th_off_lines < 0) {
         PyErr_SetString(PyExc_RuntimeError, "the frame layout check failed at import");
         return NULL;
     }
