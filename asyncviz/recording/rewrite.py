@@ -1,7 +1,7 @@
 """AST rewrite of cell code, so the recorder learns what ``sys.monitoring`` cannot see.
 
-``sys.monitoring`` (and ``sys.setprofile`` on 3.11) report every transition of a
-generator, coroutine or async generator, but not
+``sys.monitoring`` (and the trace hook on 3.11) report every transition of a generator,
+coroutine or async generator, but not
 
 * the value passed to ``send()`` / ``asend()`` (the value a ``yield``/``await``
   expression *receives* when its frame resumes),
@@ -46,14 +46,14 @@ Rewrites:
 2. ``async for T in it:`` / ``async with a as T:`` with ``T`` a name or a tuple/list of
    names: the body starts with ``if __avz_on__: __avz_sent__(T)``.  Comprehensions are
    left alone.
-3. Generator, async generator and coroutine functions: the body (after the docstring)
-   is wrapped in ``try: ... finally: pass``; on 3.12+ ``close()`` of a generator
-   suspended outside any ``try`` runs no code and (3.13) fires no monitoring event,
-   inside a ``try`` it throws ``GeneratorExit`` (PY_THROW).
-4. A call ``f(...)`` / ``x.f(...)`` where ``f`` names a generator, async generator or
+3. A call ``f(...)`` / ``x.f(...)`` where ``f`` names a generator, async generator or
    coroutine function defined in any code this rewriter has seen (a pre-pass over the
    whole cell runs first) -> ``(__avz_new__(<call>) if __avz_on__ else <copy>)``;
-   ``NAME.close()`` -> ``(__avz_sync__(NAME.close(), NAME) if __avz_on__ else NAME.close())``.
+   ``NAME.close()`` -> ``(__avz_sync__(NAME.close(), NAME) if __avz_on__ else NAME.close())``:
+   on 3.13 a ``close()`` of a generator suspended outside any ``try`` runs no code and
+   fires no event, so the recorder looks at the generator right after.  (Function bodies
+   are not wrapped in ``try``/``finally`` to make that close visible: a frame left
+   through that ``finally`` reports another line, which broke IPython's tracebacks.)
 
 Annotations are never rewritten (under ``from __future__ import annotations`` they
 become strings).  The rewrite is idempotent: code that already carries the
@@ -279,7 +279,7 @@ class _Transformer(ast.NodeTransformer):
                                                   if i.optional_vars is not None])
         return node
 
-    # -- 3. function bodies in try/finally ---------------------------------------------
+    # -- annotations are left alone ------------------------------------------------------
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
         # annotations are not rewritten: with ``from __future__ import annotations``
@@ -301,7 +301,7 @@ class _Transformer(ast.NodeTransformer):
         node.annotation = annotation
         return node
 
-    # -- 4. calls that create generators, close() --------------------------------------
+    # -- 3. calls that create generators, close() --------------------------------------
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
