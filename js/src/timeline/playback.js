@@ -1,22 +1,28 @@
 // Playback: the cursor (an event index, the `cursor` trait), stepping, play/pause at a
-// chosen speed, and the status strip with every object's state at the cursor.  A state
-// is found by a binary search in the object's own event list (the last event at or
-// before the cursor names it, via header.states), so stepping and jumping cost the same.
+// chosen speed, and the status strip with every object's state at the cursor — read
+// from the payload's state column (the latest event of the object at or before the
+// cursor, found by a binary search), so stepping and jumping cost the same.
 
-import { formatCount, formatNs } from "./format.js";
-import { SYMBOL } from "./glyphs.js";
-import { el } from "./tooltip.js";
+import { el } from "../shared/dom.js";
+import { formatCount, formatNs } from "../shared/format.js";
+import { symbol } from "../shared/glyphs.js";
 
 export const SPEEDS = [1, 2, 5, 10, 25, 100, 500];
 const MAX_CHIPS = 240;
 
+/**
+ * @typedef {import("./frame.js").FrameState} FrameState
+ * @typedef {{ setCursor: (i: number, opts?: {sync?: boolean}) => void,
+ *   select: (o: number) => void, describe: (i: number[]) => void,
+ *   onPlayChange: (playing: boolean) => void }} PlaybackHooks
+ * @typedef {{chip: HTMLElement, state: HTMLElement, last: string}} Chip
+ */
+
 export class Playback {
   /**
    * @param {HTMLElement} strip  the status strip (data-testid=cursor-state)
-   * @param {{ p: any, theme: any, details: import("./details.js").Details }} s
-   * @param {{ setCursor: (i: number, opts?: {sync?: boolean}) => void,
-   *           select: (o: number) => void, describe: (i: number[]) => void,
-   *           onPlayChange: (playing: boolean) => void }} hooks
+   * @param {FrameState} s
+   * @param {PlaybackHooks} hooks
    */
   constructor(strip, s, hooks) {
     this.strip = strip;
@@ -31,6 +37,7 @@ export class Playback {
     this.line.dataset.testid = "cursor-event";
     this.chips = el("div", "avz-chips");
     strip.append(this.line, this.chips);
+    /** @type {Map<number, Chip>} */
     this.chipFor = new Map();
     this.buildChips();
   }
@@ -42,15 +49,14 @@ export class Playback {
     // objects in lane order, then depth; futures have no lane and no chip
     const order = p.objects
       .filter((o) => o.lane !== null && o.lane !== undefined)
-      .sort((a, b) => a.lane - b.lane || a.depth - b.depth || a.id - b.id);
+      .sort((a, b) => Number(a.lane) - Number(b.lane) || a.depth - b.depth || a.id - b.id);
     for (const o of order.slice(0, MAX_CHIPS)) {
       const chip = el("button", "avz-chip");
       chip.type = "button";
       chip.dataset.object = String(o.id);
       chip.title = `${o.label} (${o.kind}) — click to select`;
-      const name = el("span", "avz-chip-name", o.label);
       const state = el("span", "avz-chip-state", "—");
-      chip.append(name, state);
+      chip.append(el("span", "avz-chip-name", o.label), state);
       chip.addEventListener("click", () => this.hooks.select(o.id));
       this.chips.appendChild(chip);
       this.chipFor.set(o.id, { chip, state, last: "" });
@@ -60,11 +66,17 @@ export class Playback {
     }
   }
 
-  /** Refresh the strip for cursor `c` (-1: no cursor). */
+  /** Refresh the strip for cursor `c` (-1: no cursor). @param {number} c */
   update(c) {
+    this.strip.dataset.cursor = String(c);
+    this.updateChips(c);
+    this.updateLine(c);
+  }
+
+  /** @param {number} c */
+  updateChips(c) {
     const { p, theme } = this.s;
     const sel = this.s.selection;
-    this.strip.dataset.cursor = String(c);
     for (const [o, rec] of this.chipFor) {
       const st = c >= 0 ? p.stateAt(o, c) : "—";
       if (st !== rec.last) {
@@ -76,6 +88,12 @@ export class Playback {
       rec.chip.classList.toggle("avz-chip-current", c >= 0 && c < p.n && p.obj[c] === o);
       rec.chip.classList.toggle("avz-chip-selected", o === sel);
     }
+  }
+
+  /** The line about the event at the cursor: kind, object, time, value, source line.
+   * @param {number} c */
+  updateLine(c) {
+    const { p, theme } = this.s;
     const line = this.line;
     line.replaceChildren();
     if (c < 0 || c >= p.n) {
@@ -86,14 +104,13 @@ export class Playback {
       return;
     }
     const kind = p.kinds[p.kind[c]];
-    const o = p.obj[c];
-    const glyph = el("span", "avz-now-glyph", SYMBOL[kind] || "•");
+    const glyph = el("span", "avz-now-glyph", symbol(kind));
     glyph.style.color = theme.marker[kind] || theme.fg;
     line.append(
       el("span", "avz-now-index", `#${formatCount(c)} / ${formatCount(p.n)}`),
       glyph,
       el("b", "avz-now-kind", kind),
-      el("span", "avz-now-object", p.objects[o] ? p.objects[o].label : `#${o}`),
+      el("span", "avz-now-object", p.label(p.obj[c])),
       el("span", "avz-muted", `at ${formatNs(p.t[c] * p.tickNs)}`),
     );
     const d = this.s.details.get(c);
@@ -104,7 +121,7 @@ export class Playback {
     if (d.value !== null && d.value !== undefined) {
       line.append(el("span", "avz-muted", "value"), el("code", "avz-now-value", d.value));
     }
-    if (d.target) line.append(el("span", "avz-muted", "awaits"), el("span", "", d.target));
+    if (d.target) line.append(el("span", "avz-muted", kind === "await" ? "awaits" : "by"), el("span", "", d.target));
     if (d.line) {
       line.append(el("span", "avz-muted", `line ${d.line}`));
       if (d.text) line.append(el("code", "avz-now-src", d.text));
@@ -113,14 +130,13 @@ export class Playback {
 
   play() {
     const { p } = this.s;
-    if (!p.n) return;
-    if (this.playing) return;
+    if (!p.n || this.playing) return;
     this.playing = true;
     const c = this.s.cursor;
-    if (c >= p.n - 1) this.hooks.setCursor(0);
-    else if (c < 0) this.hooks.setCursor(0);
+    if (c < 0 || c >= p.n - 1) this.hooks.setCursor(0);
     this.last = performance.now();
     this.acc = 0;
+    /** @param {number} now */
     const tick = (now) => {
       if (!this.playing) return;
       this.acc += ((now - this.last) / 1000) * this.speed;
@@ -154,6 +170,7 @@ export class Playback {
     else this.play();
   }
 
+  /** @param {number} delta */
   step(delta) {
     const { p } = this.s;
     if (!p.n) return;

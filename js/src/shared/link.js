@@ -61,8 +61,13 @@ export function joinLink(model) {
   };
 }
 
-/** Set `from`'s values of `names` on each of `to` that differs (equal values stop the
- * echo: a model set here fires its own change, which finds every other one equal). */
+/**
+ * Set `from`'s values of `names` on each of `to` that differs (equal values stop the
+ * echo: a model set here fires its own change, which finds every other one equal).
+ * @param {any} from
+ * @param {any[]} to
+ * @param {string[]} [names]
+ */
 function copy(from, to, names = NAMES) {
   for (const other of to) {
     if (other === from) continue;

@@ -1,6 +1,7 @@
 // Toolbar icons: SVG path data (16×16) drawn on small canvases in the button's text
 // colour — no icon font, nothing fetched, redrawn when the theme changes.
 
+/** @type {Record<string, string>} */
 const PATHS = {
   zoomIn: "M7 3h2v4h4v2H9v4H7V9H3V7h4z",
   zoomOut: "M3 7h10v2H3z",
@@ -28,7 +29,7 @@ export function icon(name, colour, canvas) {
   c.className = "avz-icon";
   c.dataset.icon = name;
   c.setAttribute("aria-hidden", "true");
-  const ctx = c.getContext("2d");
+  const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext("2d"));
   ctx.setTransform((14 / 16) * dpr, 0, 0, (14 / 16) * dpr, 0, 0);
   ctx.clearRect(0, 0, 16, 16);
   ctx.fillStyle = colour;

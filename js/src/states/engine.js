@@ -31,6 +31,9 @@ export function loadEngine(model) {
 function request(model) {
   return new Promise((resolve, reject) => {
     let done = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let timer;
+    /** @param {(v: any) => void} fn @param {any} value */
     const finish = (fn, value) => {
       if (done) return;
       done = true;
@@ -38,7 +41,8 @@ function request(model) {
       model.off("msg:custom", onMsg);
       fn(value);
     };
-    const onMsg = (msg, buffers) => {
+    /** @param {any} msg @param {any[]} [buffers] */
+    function onMsg(msg, buffers) {
       if (!msg || msg.type !== "layout-engine") return;
       if (msg.error || !buffers || !buffers.length) {
         finish(reject, new Error(msg.error || "the kernel sent no layout engine"));
@@ -48,8 +52,8 @@ function request(model) {
       const bytes = b instanceof ArrayBuffer ? new Uint8Array(b)
         : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       instantiate(bytes).then((gv) => finish(resolve, gv), (err) => finish(reject, err));
-    };
-    const timer = setTimeout(() => finish(reject, new Error(
+    }
+    timer = setTimeout(() => finish(reject, new Error(
       "no answer from the kernel with the Graphviz layout engine (is the kernel running?)")),
     TIMEOUT_MS);
     model.on("msg:custom", onMsg);
@@ -59,7 +63,7 @@ function request(model) {
 
 /** @param {Uint8Array} bytes the ESM text of states-layout.js */
 async function instantiate(bytes) {
-  const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+  const url = URL.createObjectURL(new Blob([/** @type {BlobPart} */ (bytes)], { type: "text/javascript" }));
   try {
     const mod = await import(/* webpackIgnore: true */ url);
     return await mod.Graphviz.load();

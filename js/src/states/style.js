@@ -1,10 +1,14 @@
-// Styles of the states widget, on top of the timeline's (style.js: .avz-root, toolbar,
-// buttons, tooltip, status strip).  Highlights are CSS rules on classes the widget puts
-// on Graphviz's <g class="node|edge"> groups: they override the SVG's presentation
+// Styles of the states widget, on top of shared/style.js (.avz-root, toolbar, buttons,
+// tooltip, status strip).  Highlights are CSS rules on classes the widget puts on
+// Graphviz's <g class="node|edge"> groups: they override the SVG's presentation
 // attributes without touching them.
 
+import { rgba, THEME } from "../shared/theme.js";
+
+const L = THEME.light;
+
 export const STATES_CSS = `
-.avz-states { --avz-current: #D55E00; --avz-selected: var(--jp-brand-color1, #0072B2); }
+.avz-states { --avz-current: ${L.current}; --avz-selected: var(--jp-brand-color1, ${L.selected}); }
 .avz-states .avz-select {
   font: inherit; color: var(--avz-fg); background: var(--avz-bg);
   border: 1px solid var(--avz-border); border-radius: 3px; height: 24px;
@@ -24,7 +28,7 @@ export const STATES_CSS = `
 }
 .avz-states-diagram svg { display: inline-block; height: auto; max-width: 100%; vertical-align: top; }
 .avz-states-diagram .avz-message { padding: 18px 8px; color: var(--avz-muted); text-align: center; }
-.avz-states-diagram .avz-message.avz-error { color: #D55E00; }
+.avz-states-diagram .avz-message.avz-error { color: var(--avz-alert); }
 .avz-states-diagram .avz-moves { text-align: left; margin: 0 auto 12px; max-width: 60ch; color: var(--avz-fg); }
 .avz-states svg .avz-bg { fill: transparent; stroke: none; }
 .avz-states svg g.node[data-avz-live], .avz-states svg g.edge[data-avz-live] { cursor: pointer; }
@@ -34,7 +38,7 @@ export const STATES_CSS = `
 .avz-states svg g.node.avz-current :is(ellipse, polygon, path) {
   stroke: var(--avz-current); stroke-width: 3.5px;
 }
-.avz-states svg g.node.avz-current { filter: drop-shadow(0 0 3px rgba(213, 94, 0, 0.55)); }
+.avz-states svg g.node.avz-current { filter: drop-shadow(0 0 3px ${rgba(L.current, 0.55)}); }
 .avz-states svg g.edge.avz-taken path:not(.avz-hit) { stroke: var(--avz-current); stroke-width: 3.2px; }
 .avz-states svg g.edge.avz-taken polygon { stroke: var(--avz-current); fill: var(--avz-current); }
 .avz-states svg g.edge.avz-taken text { fill: var(--avz-current); font-weight: 700; }

@@ -6,25 +6,46 @@ const DRAG_PX = 3;
 const KEYS = new Set(["ArrowLeft", "ArrowRight", " ", "+", "=", "-", "_", "Home", "Escape"]);
 
 /**
+ * What the pointer and the keyboard drive (the timeline widget): positions are canvas
+ * CSS px.
+ * @typedef {object} Driven
+ * @property {(px: number, py: number) => void} hover
+ * @property {() => void} leave
+ * @property {(px: number, py: number) => void} click
+ * @property {(px: number, factor: number) => void} zoomAt
+ * @property {(factor: number) => void} zoomBy
+ * @property {(dx: number, dy: number) => void} panBy
+ * @property {(d: number) => void} step
+ * @property {() => void} togglePlay
+ * @property {() => void} reset
+ * @property {() => void} deselect
+ * @property {(on: boolean) => void} dragging
+ *
+ * @typedef {{x: number, y: number, lastX: number, lastY: number, id: number, moved: boolean}} Down
+ * @typedef {Event & {scale: number, clientX: number, clientY: number}} GestureEvent  Safari
+ */
+
+/**
  * @param {HTMLElement} root  focusable root (keyboard)
  * @param {HTMLCanvasElement} canvas
- * @param {any} r  the renderer: hover(px, py, clientX, clientY), leave(), click(px, py),
- *                 zoomAt(px, factor), panBy(dx, dy), step(d), togglePlay(), reset(),
- *                 zoomBy(f), deselect(), dragging(on)
+ * @param {Driven} r
  * @returns {() => void} removes the listeners
  */
 export function attach(root, canvas, r) {
-  let down = null; // {x, y, id, moved}
+  /** @type {Down|null} */
+  let down = null;
   let gestureScale = 1;
   // a plain wheel zooms only after a click on the timeline, until the pointer leaves it:
   // scrolling through a notebook passes over widgets, and must not be captured (focus
   // cannot tell: JupyterLab takes it back to the notebook after every click)
   let engaged = false;
+  /** @param {{clientX: number, clientY: number}} e @returns {[number, number]} */
   const local = (e) => {
     const b = canvas.getBoundingClientRect();
     return [e.clientX - b.left, e.clientY - b.top];
   };
 
+  /** @param {PointerEvent} e */
   const onDown = (e) => {
     if (e.button !== 0) return;
     const [x, y] = local(e);
@@ -33,6 +54,7 @@ export function attach(root, canvas, r) {
     canvas.setPointerCapture(e.pointerId);
     root.focus({ preventScroll: true });
   };
+  /** @param {PointerEvent} e */
   const onMove = (e) => {
     const [x, y] = local(e);
     if (down && e.pointerId === down.id) {
@@ -47,8 +69,9 @@ export function attach(root, canvas, r) {
         return;
       }
     }
-    r.hover(x, y, e.clientX, e.clientY);
+    r.hover(x, y);
   };
+  /** @param {PointerEvent} e */
   const onUp = (e) => {
     if (!down || e.pointerId !== down.id) return;
     const [x, y] = local(e);
@@ -57,7 +80,7 @@ export function attach(root, canvas, r) {
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
     r.dragging(false);
     if (!wasDrag) r.click(x, y);
-    r.hover(x, y, e.clientX, e.clientY);
+    r.hover(x, y);
   };
   const onCancel = () => {
     down = null;
@@ -66,6 +89,7 @@ export function attach(root, canvas, r) {
   const onLeave = () => {
     if (!down) r.leave();
   };
+  /** @param {WheelEvent} e */
   const onWheel = (e) => {
     const [x] = local(e);
     const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
@@ -86,32 +110,39 @@ export function attach(root, canvas, r) {
       r.zoomAt(x, Math.exp(-dy * 0.0025));
     }
   };
+  /** @param {MouseEvent} e */
   const onDbl = (e) => {
     const [x] = local(e);
     r.zoomAt(x, e.shiftKey ? 0.5 : 2);
   };
   // Safari trackpad gestures
+  /** @param {Event} e */
   const onGestureStart = (e) => {
     e.preventDefault();
     gestureScale = 1;
   };
+  /** @param {Event} e */
   const onGestureChange = (e) => {
-    e.preventDefault();
-    const [x] = local(e);
-    r.zoomAt(x, e.scale / gestureScale);
-    gestureScale = e.scale;
+    const g = /** @type {GestureEvent} */ (e);
+    g.preventDefault();
+    const [x] = local(g);
+    r.zoomAt(x, g.scale / gestureScale);
+    gestureScale = g.scale;
   };
+  /** @param {KeyboardEvent} e */
   const ours = (e) => KEYS.has(e.key) && !e.altKey && !e.ctrlKey && !e.metaKey
     && !(e.target instanceof HTMLSelectElement)
     && !(e.key === " " && e.target instanceof HTMLButtonElement);
   // JupyterLab/Notebook 7 shortcuts run on document (capture phase in some setups):
   // ArrowLeft/Right are command-mode shortcuts there.  Mark the root for this one event
   // before they look (window capture comes first), so they skip it and it reaches us.
+  /** @param {KeyboardEvent} e */
   const onWindowKey = (e) => {
     if (!(e.target instanceof Node) || !root.contains(e.target) || !ours(e)) return;
     root.setAttribute("data-lm-suppress-shortcuts", "true");
     setTimeout(() => root.removeAttribute("data-lm-suppress-shortcuts"), 0);
   };
+  /** @param {KeyboardEvent} e */
   const onKey = (e) => {
     if (!ours(e)) return;
     let handled = true;

@@ -1,5 +1,6 @@
 // Number and time formatting for the ruler, tooltip and status strip.
 
+/** @type {[number, string][]} */
 const UNITS = [
   [1e9, "s"],
   [1e6, "ms"],
@@ -24,6 +25,7 @@ export function formatNs(ns) {
   return `${ns} ns`;
 }
 
+/** @param {string} s */
 function trim(s) {
   return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
 }
@@ -63,7 +65,7 @@ export function niceStep(unitsPerPx, minPx, floor = 0) {
   return 10 * p;
 }
 
-/** 1234567 → "1,234,567" */
+/** 1234567 → "1,234,567" @param {number} n */
 export function formatCount(n) {
   return Math.round(n).toLocaleString("en-US");
 }

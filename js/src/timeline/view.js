@@ -1,6 +1,8 @@
 // Geometry: where lanes and rows sit, and the mapping between data x (ticks in wall
 // clock, event slots in step clock) and screen pixels.  Zoom, pan, clock switching.
 
+import { partition } from "../shared/search.js";
+
 export const RULER_H = 26;
 export const ROW_H = 26;
 export const BAR_H = 12;
@@ -23,11 +25,8 @@ export class View {
     this.width = 600;
     this.height = 300;
     this.gutter = 140;
-    this.layoutLanes();
-  }
-
-  layoutLanes() {
-    const lanes = this.p.lanes;
+    const lanes = p.lanes;
+    /** the top of each lane (and the bottom of the last), px from the first lane's top */
     this.laneY = new Float64Array(lanes.length + 1);
     for (let l = 0; l < lanes.length; l++) {
       this.laneY[l + 1] = this.laneY[l] + Math.max(1, lanes[l].rows | 0) * ROW_H + 2 * LANE_PAD;
@@ -50,14 +49,46 @@ export class View {
     return this.clock === "step" ? Math.max(1, this.p.n) : this.p.endTicks;
   }
 
-  /** Data x of event i (i = n: the end of the trace). */
+  /** Data x of event i (i = n: the end of the trace). @param {number} i */
   pos(i) {
     const p = this.p;
     if (this.clock === "step") return i >= p.n ? p.n : i + 0.5;
     return i >= p.n ? p.endTicks : p.t[i];
   }
 
+  /**
+   * The first k in [lo, hi) whose event arr[k] sits at data x or right of it (arr in
+   * time order).
+   * @param {ArrayLike<number>} arr
+   * @param {number} lo
+   * @param {number} hi
+   * @param {number} x
+   */
+  firstAt(arr, lo, hi, x) {
+    return partition(lo, hi, (k) => this.pos(arr[k]) < x);
+  }
+
+  /**
+   * After arr[k] at screen px `px`: the first k2 > k whose event starts in the next
+   * pixel column (narrow spans up to it merge into one run).
+   * @param {ArrayLike<number>} arr
+   * @param {number} k
+   * @param {number} hi
+   * @param {number} px
+   */
+  nextColumn(arr, k, hi, px) {
+    return Math.max(k + 1, this.firstAt(arr, k + 1, hi, this.invX(Math.floor(px) + 1)));
+  }
+
+  /** Screen x clamped to just outside the plot (what is drawn there is clipped).
+   * @param {number} x */
+  clampX(x) {
+    return Math.max(this.gutter - 4, Math.min(this.width + 4, x));
+  }
+
+  /** Screen x of data x. @param {number} x */
   X(x) { return this.gutter + (x - this.x0) * this.k; }
+  /** Data x at screen x. @param {number} px */
   invX(px) { return this.x0 + (px - this.gutter) / this.k; }
 
   /** Visible data range. */
@@ -90,7 +121,8 @@ export class View {
     this.scrollY = Math.min(maxScroll, Math.max(0, this.scrollY));
   }
 
-  /** Zoom by `factor` keeping data x under screen px `px` still. */
+  /** Zoom by `factor` keeping data x under screen px `px` still.
+   * @param {number} px @param {number} factor */
   zoomAt(px, factor) {
     const x = this.invX(px);
     this.k *= factor;
@@ -99,13 +131,15 @@ export class View {
     this.clamp();
   }
 
+  /** @param {number} dx @param {number} dy */
   panBy(dx, dy) {
     this.x0 -= dx / this.k;
     this.scrollY -= dy;
     this.clamp();
   }
 
-  /** Make data x visible (with a margin), panning only, never past the data's ends. */
+  /** Make data x visible (with a margin), panning only, never past the data's ends.
+   * @param {number} x @param {number} [where]  where in the view it goes (0 left, 1 right) */
   reveal(x, where = 0.33) {
     const [a, b] = this.range();
     const margin = (b - a) * 0.08;
@@ -119,7 +153,7 @@ export class View {
     }
   }
 
-  /** Switch clocks keeping the same events in view. */
+  /** Switch clocks keeping the same events in view. @param {"wall"|"step"} clock */
   setClock(clock) {
     if (clock === this.clock) return;
     const p = this.p;
@@ -150,36 +184,32 @@ export class View {
     this.clamp();
   }
 
-  /** Screen y of the top of row r. */
+  /** Screen y of the top of row r. @param {number} r */
   rowTop(r) {
     const p = this.p;
     const l = p.rowLane[r];
     return RULER_H + this.laneY[l] + LANE_PAD + p.rowDepth[r] * ROW_H - this.scrollY;
   }
 
-  /** Screen y of the centre of row r's bars (labels, suspensions, relations). */
+  /** Screen y of the centre of row r's bars (labels, suspensions, relations).
+   * @param {number} r */
   rowMid(r) { return this.rowTop(r) + BAR_TOP + BAR_H / 2; }
 
-  /** Screen y of the centre of row r's markers. */
+  /** Screen y of the centre of row r's markers. @param {number} r */
   markY(r) { return this.rowTop(r) + MARK_Y; }
 
+  /** Screen y of the top of lane l. @param {number} l */
   laneTop(l) { return RULER_H + this.laneY[l] - this.scrollY; }
 
-  /** The lane under screen y, or -1. */
+  /** The lane under screen y, or -1. @param {number} py */
   laneAt(py) {
     const y = py - RULER_H + this.scrollY;
     if (py < RULER_H || y < 0 || y >= this.contentH) return -1;
-    let lo = 0;
-    let hi = this.p.lanes.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.laneY[mid] <= y) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return partition(0, this.p.lanes.length, (l) => this.laneY[l] <= y) - 1;
   }
 
-  /** The row under screen y, or -1 (lane padding counts as the nearest row). */
+  /** The row under screen y, or -1 (lane padding counts as the nearest row).
+   * @param {number} py */
   rowAt(py) {
     const l = this.laneAt(py);
     if (l < 0) return -1;

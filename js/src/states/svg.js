@@ -28,44 +28,52 @@ export function parseSvg(text) {
     throw new Error("the state machine's SVG could not be read");
   }
   sanitise(svg);
-  return /** @type {SVGSVGElement} */ (document.importNode(svg, true));
+  return /** @type {SVGSVGElement} */ (/** @type {unknown} */ (document.importNode(svg, true)));
 }
 
 /** Keep allowed SVG elements and harmless attributes; `<a>` becomes `<g>`; Graphviz's
  * tooltips (xlink:title) move to data-avz-tip and its <title>s go, so that the browser's
- * own tooltip does not pop up over ours. */
+ * own tooltip does not pop up over ours.
+ * @param {Element} svg */
 function sanitise(svg) {
   const all = [svg, ...svg.querySelectorAll("*")];
   for (const node of all) {
     if (node !== svg && !svg.contains(node)) continue; // inside an element removed above
     const name = node.localName.toLowerCase();
-    if (node.namespaceURI !== SVG_NS || !ALLOWED.has(name)) {
+    // the browser would show a <title> as a second tooltip
+    if (node.namespaceURI !== SVG_NS || !ALLOWED.has(name) || name === "title") {
       node.remove();
       continue;
     }
     const tip = node.getAttributeNS(XLINK_NS, "title");
-    for (const attr of [...node.attributes]) {
-      const n = attr.name.toLowerCase();
-      if (n.startsWith("on") || n === "href" || n.endsWith(":href") || n === "style"
-          || n.endsWith(":title") || n === "target" || n === "xml:base") {
-        node.removeAttributeNode(attr);
-      }
-    }
-    if (name === "title") { // the browser would show it as a second tooltip
-      node.remove();
-      continue;
-    }
-    if (name === "a") {
-      // Graphviz wraps a node's or edge's shapes in <a xlink:title="tooltip">
-      const g = svg.ownerDocument.createElementNS(SVG_NS, "g");
-      for (const attr of [...node.attributes]) g.setAttribute(attr.name, attr.value);
-      if (tip) g.setAttribute("data-avz-tip", tip);
-      while (node.firstChild) g.appendChild(node.firstChild);
-      node.replaceWith(g);
-      continue;
-    }
-    if (tip) node.setAttribute("data-avz-tip", tip);
+    dropAttributes(node);
+    const kept = name === "a" ? unwrapLink(svg, node) : node;
+    if (tip) kept.setAttribute("data-avz-tip", tip);
   }
+}
+
+/** Event handlers, links, styles and Graphviz's titles. @param {Element} node */
+function dropAttributes(node) {
+  for (const attr of [...node.attributes]) {
+    const n = attr.name.toLowerCase();
+    if (n.startsWith("on") || n === "href" || n.endsWith(":href") || n === "style"
+        || n.endsWith(":title") || n === "target" || n === "xml:base") {
+      node.removeAttributeNode(attr);
+    }
+  }
+}
+
+/**
+ * Graphviz wraps a node's or edge's shapes in <a xlink:title="tooltip">: a <g> instead.
+ * @param {Element} svg
+ * @param {Element} node
+ */
+function unwrapLink(svg, node) {
+  const g = svg.ownerDocument.createElementNS(SVG_NS, "g");
+  for (const attr of [...node.attributes]) g.setAttribute(attr.name, attr.value);
+  while (node.firstChild) g.appendChild(node.firstChild);
+  node.replaceWith(g);
+  return g;
 }
 
 /**
@@ -90,7 +98,7 @@ export function indexGraph(svg) {
       hit.setAttribute("fill", "none");
       hit.setAttribute("stroke", "transparent");
       hit.removeAttribute("stroke-dasharray");
-      path.parentNode.insertBefore(hit, path);
+      path.before(hit);
     }
   }
   // the page: the first shape of the graph (inside <a> when the graph has a tooltip)
@@ -99,14 +107,16 @@ export function indexGraph(svg) {
   return { nodes, edges };
 }
 
-/** The tooltip Graphviz had for an element (from its `tooltip` attribute), if any. */
+/** The tooltip Graphviz had for an element (from its `tooltip` attribute), if any.
+ * @param {Element} g */
 export function graphvizTip(g) {
   const inner = g.querySelector("[data-avz-tip]");
   return (g.getAttribute("data-avz-tip") || (inner && inner.getAttribute("data-avz-tip")) || "")
     .replace(/\\n/g, "\n");
 }
 
-/** The size Graphviz gave the picture, in pt (1 pt is drawn as 1 CSS px). */
+/** The size Graphviz gave the picture, in pt (1 pt is drawn as 1 CSS px).
+ * @param {SVGSVGElement} svg */
 export function naturalSize(svg) {
   const vb = svg.viewBox && svg.viewBox.baseVal;
   const w = parseFloat(svg.getAttribute("width") || "") || (vb ? vb.width : 0) || 400;
@@ -117,8 +127,16 @@ export function naturalSize(svg) {
 // ---- colours: the DOT is drawn for a white page; a dark theme gets every colour with
 // its lightness inverted (hue and saturation kept), so tints stay tints and ink stays ink.
 
+/** @type {Record<string, string>} */
 const NAMED = { white: "#ffffff", black: "#000000", gray: "#808080", grey: "#808080" };
 
+/** @typedef {{r: number, g: number, b: number, a: number}} RGBA */
+
+/**
+ * A colour Graphviz writes (#rrggbb, #rrggbbaa, #rgb, a few names), or null.
+ * @param {string} c
+ * @returns {RGBA|null}
+ */
 function parseColour(c) {
   if (!c) return null;
   let s = c.trim().toLowerCase();
@@ -136,6 +154,7 @@ function parseColour(c) {
   return null;
 }
 
+/** @param {RGBA} colour */
 function invertLightness({ r, g, b, a }) {
   r /= 255; g /= 255; b /= 255;
   const max = Math.max(r, g, b);
@@ -156,6 +175,7 @@ function invertLightness({ r, g, b, a }) {
   const l2 = 0.08 + 0.86 * (1 - l);
   const q = l2 < 0.5 ? l2 * (1 + s) : l2 + s - l2 * s;
   const p = 2 * l2 - q;
+  /** @param {number} t */
   const hue = (t) => {
     if (t < 0) t += 1;
     if (t > 1) t -= 1;
@@ -164,6 +184,7 @@ function invertLightness({ r, g, b, a }) {
     if (t < 2 / 3) return p + (q - p) * (2 / 3 - t) * 6;
     return p;
   };
+  /** @param {number} x */
   const to = (x) => Math.round(x * 255).toString(16).padStart(2, "0");
   const rgb = s === 0 ? [l2, l2, l2] : [hue(h + 1 / 3), hue(h), hue(h - 1 / 3)];
   return `#${rgb.map(to).join("")}${a < 1 ? to(a) : ""}`;
@@ -185,7 +206,7 @@ export function applyTheme(svg, dark) {
         if (v === null) continue;
         node.setAttribute(key, v);
       }
-      const original = node.getAttribute(key);
+      const original = node.getAttribute(key) || "";
       const c = dark ? parseColour(original) : null;
       node.setAttribute(attr, c ? invertLightness(c) : original);
     }
@@ -198,6 +219,7 @@ export function applyTheme(svg, dark) {
 // spill out of its box).  So the DOT names those fonts for the layout, and the SVG gets
 // the original names back.
 
+/** @type {[RegExp, string][]} */
 const METRIC_FONTS = [
   [/mono|courier|consol|menlo/i, "Courier"],
   [/helvetica|arial|sans/i, "Helvetica"],
@@ -211,6 +233,7 @@ const METRIC_FONTS = [
 export function metricFonts(dot) {
   /** @type {Map<string, string>} metric name → the first original name mapped to it */
   const original = new Map();
+  /** @param {string} name */
   const swap = (name) => {
     for (const [re, metric] of METRIC_FONTS) {
       if (re.test(name)) {
@@ -223,9 +246,10 @@ export function metricFonts(dot) {
   const out = String(dot)
     .replace(/\b(fontname\s*=\s*)"([^"\\]*)"/g, (_m, head, name) => `${head}"${swap(name)}"`)
     .replace(/\b(face\s*=\s*)"([^"\\]*)"/g, (_m, head, name) => `${head}"${swap(name)}"`);
+  /** @param {Element} svg */
   const restore = (svg) => {
     for (const t of svg.querySelectorAll("text[font-family]")) {
-      const back = original.get(t.getAttribute("font-family"));
+      const back = original.get(t.getAttribute("font-family") || "");
       if (back) t.setAttribute("font-family", back);
     }
   };
@@ -243,7 +267,7 @@ export function fitTexts(svg) {
   for (const g of svg.querySelectorAll("g.node")) {
     const shape = g.querySelector("path, polygon, ellipse");
     if (!shape) continue;
-    const box = shape.getBBox();
+    const box = /** @type {SVGGraphicsElement} */ (shape).getBBox();
     const inner = shape.localName === "ellipse" ? box.width * 0.8 : box.width - 8;
     for (const t of g.querySelectorAll("text")) {
       const w = t.getComputedTextLength();

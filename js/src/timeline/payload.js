@@ -1,0 +1,363 @@
+// The payload (asyncviz/render/payload.py, version 2): typed-array views on the buffer
+// and the display indexes built from it in O(n) — per object and per row event lists,
+// per row running slices and suspended spans with a running maximum of their ends, so
+// that the visible part of a row is two binary searches away.  Nothing here decides
+// what ran when: lanes, rows, partners, states, links and relations all come from Python.
+
+import { arrays, known, rows } from "../shared/decode.js";
+import { lowerBound } from "../shared/search.js";
+
+export const PAYLOAD_VERSION = 2;
+const NO_STATE = 255;
+const NONE = 0xffffffff;
+
+/**
+ * @typedef {object} LaneInfo
+ * @property {number} id
+ * @property {string} label
+ * @property {"task"|"free"|"idle"} kind
+ * @property {number} rows
+ * @property {number|null} object
+ *
+ * @typedef {object} ObjectInfo
+ * @property {number} id
+ * @property {string} label
+ * @property {string} kind
+ * @property {number|null} lane
+ * @property {number} depth
+ * @property {number|null} parent
+ * @property {string} state
+ * @property {string|null} filename
+ * @property {number|null} firstlineno
+ * @property {number|null} link  a task's coroutine, that coroutine's task
+ *
+ * @typedef {object} Relation  an arrow from row fromRow at event from's x to row toRow
+ * @property {string} type  spawn | await | wake
+ * @property {number} from
+ * @property {number} fromRow
+ * @property {number} to
+ * @property {number} toRow
+ *
+ * @typedef {object} EventDetails  what the tooltip and the strip say about an event
+ * @property {number} index
+ * @property {string} kind
+ * @property {string} object
+ * @property {string|null} value
+ * @property {number|null} line
+ * @property {string|null} text
+ * @property {string|null} target
+ */
+
+export class Payload {
+  /**
+   * @param {any} header  the `header` trait
+   * @param {Uint8Array} bytes  the `buffers` trait
+   */
+  constructor(header, bytes) {
+    if (!header || header.version !== PAYLOAD_VERSION) {
+      throw new Error(`asyncviz: this front-end reads payload version ${PAYLOAD_VERSION}, `
+        + `got ${header ? header.version : "nothing"}; reinstall jupyter-asyncviz`);
+    }
+    this.header = header;
+    /** @type {LaneInfo[]} */
+    this.lanes = rows(header.lanes, (c, i) => ({
+      id: i, label: c.label[i], kind: c.kind[i], rows: c.rows[i], object: c.object[i],
+    }));
+    /** @type {ObjectInfo[]} */
+    this.objects = rows(header.objects, (c, i) => objectInfo(header, c, i));
+    /** @type {string[]} */
+    this.kinds = header.kinds || [];
+    this.n = header.n_events | 0;
+    this.tickNs = header.tick_ns || 1;
+    /** @type {string[]} */
+    this.stateNames = header.state_names || [];
+    /** the end of the trace (Trace.end), in ticks */
+    this.endTicks = Math.max((header.end_ns || 0) / this.tickNs, 1);
+
+    const view = arrays(header.arrays, bytes);
+    this.t = view("t");
+    this.obj = view("obj");
+    this.kind = view("kind");
+    this.state = view("state");
+    this.partner = view("partner");
+    this.targetEvent = view("target_event");
+    this.targetObj = view("target_obj");
+    this.rel = {
+      kind: view("rel_kind"), tail: view("rel_tail"), head: view("rel_head"),
+      tailObj: view("rel_tail_obj"), headObj: view("rel_head_obj"),
+    };
+    this.idle = view("idle");
+    this.inline = header.details === "inline";
+    this.value = this.inline ? view("value") : null;
+    this.site = this.inline ? view("site") : null;
+
+    // kind codes → roles, as the payload names them (events.ROLE)
+    const roles = header.roles || [];
+    /** @param {string} name */
+    const role = (name) => Uint8Array.from({ length: 256 }, (_, k) => (roles[k] === name ? 1 : 0));
+    this.isBegin = role("begin");
+    this.isSuspend = role("suspend");
+    this.isEnd = role("end");
+    this.AWAIT = this.kinds.indexOf("await");
+    const rowInfo = layoutRows(this.lanes, this.objects);
+    this.laneRow0 = rowInfo.laneRow0;
+    this.nRows = rowInfo.nRows;
+    this.rowLane = rowInfo.rowLane;
+    this.rowDepth = rowInfo.rowDepth;
+    this.rowOfObj = rowInfo.rowOfObj;
+    /** objects per row, for row labels */
+    this.rowObjects = rowInfo.rowObjects;
+    /** a task's own coroutine, and that coroutine's task (objects.link) */
+    this.coroOfTask = rowInfo.coroOfTask;
+    this.taskOfCoro = rowInfo.taskOfCoro;
+    this.idleLane = this.lanes.findIndex((l) => l.kind === "idle");
+
+    const byObj = eventsByObject(this.obj, this.n, this.objects.length);
+    /** per object o: its events in time order, objEv[objStart[o]] .. objEv[objStart[o + 1] - 1] */
+    this.objStart = byObj.start;
+    this.objEv = byObj.events;
+    this.kindCount = new Uint32Array(256);
+    for (let i = 0; i < this.n; i++) this.kindCount[this.kind[i]]++;
+    const byRow = eventsByRow(this);
+    /** per row r: its events, rowEv[rowStart[r]] .. rowEv[rowStart[r + 1] - 1] */
+    this.rowStart = byRow.start;
+    this.rowEv = byRow.events;
+    /** running slices per row: [start[r], start[r + 1]) index beg (event), end (event
+     * or n) and max (running maximum of the ends: monotone, so binary-searchable) */
+    this.slices = byRow.slices;
+    /** suspended spans per row, the same way */
+    this.susps = byRow.susps;
+    /** @type {Float64Array|null} */
+    this._idleStep = null;
+  }
+
+  /** The object event i names (what an await waits on, who asked for a cancel), or -1.
+   * @param {number} i */
+  targetOf(i) {
+    const a = this.targetEvent;
+    const k = lowerBound(a, 0, a.length, i);
+    return k < a.length && a[k] === i ? this.targetObj[k] : -1;
+  }
+
+  /**
+   * What the tooltip and the strip show about event i when it travelled inline (null:
+   * ask the kernel).
+   * @param {number} i
+   * @returns {EventDetails|null}
+   */
+  inlineDetails(i) {
+    if (!this.inline || !this.value || !this.site || !(i >= 0 && i < this.n)) return null;
+    const h = this.header;
+    const v = this.value[i];
+    const s = this.site[i];
+    const target = this.targetOf(i);
+    return {
+      index: i, kind: this.kinds[this.kind[i]], object: this.label(this.obj[i]),
+      value: v === NONE ? null : h.values[v],
+      line: s === NONE ? null : h.sites.line[s],
+      text: s === NONE ? null : h.sites.text[s],
+      target: target >= 0 ? this.label(target) : null,
+    };
+  }
+
+  /** @param {number} o */
+  label(o) {
+    return this.objects[o] ? this.objects[o].label : `#${o}`;
+  }
+
+  /** Idle spans in step coordinates: [from, to] event boundaries. */
+  idleStep() {
+    if (!this._idleStep) {
+      const m = this.idle.length;
+      const out = new Float64Array(m);
+      for (let j = 0; j < m; j++) out[j] = lowerBound(this.t, 0, this.n, this.idle[j]);
+      this._idleStep = out;
+    }
+    return this._idleStep;
+  }
+
+  /** Index of the first event at or after tick time `x` (wall clock). @param {number} x */
+  eventAtTime(x) {
+    return lowerBound(this.t, 0, this.n, x);
+  }
+
+  /** The last event of object `o` at or before event `i` (-1: none).
+   * @param {number} o @param {number} i */
+  lastEventOf(o, i) {
+    const a = this.objEv;
+    const k = lowerBound(a, this.objStart[o], this.objStart[o + 1], i + 1) - 1;
+    return k >= this.objStart[o] ? a[k] : -1;
+  }
+
+  /** The state of object `o` just after event `i` ("—": not seen yet): the state its
+   * latest event left it in — for a task, the later of its own and its coroutine's.
+   * @param {number} o @param {number} i */
+  stateAt(o, i) {
+    let k = this.lastEventOf(o, i);
+    const c = this.coroOfTask[o];
+    if (c >= 0) k = Math.max(k, this.lastEventOf(c, i));
+    const s = k >= 0 ? this.state[k] : NO_STATE;
+    return s === NO_STATE ? "—" : this.stateNames[s];
+  }
+
+  /**
+   * Relations of the objects in `sel` (all of them when `sel` is null), capped.
+   * @param {Set<number>|null} sel
+   * @param {number} cap
+   * @returns {Relation[]}
+   */
+  relations(sel, cap) {
+    const out = [];
+    const { kind, tail, head, tailObj, headObj } = this.rel;
+    const types = this.header.relation_kinds || [];
+    for (let k = 0; k < kind.length && out.length < cap; k++) {
+      const a = tailObj[k];
+      const b = headObj[k];
+      if (sel !== null && !sel.has(a) && !sel.has(b)) continue;
+      out.push({
+        type: types[kind[k]], from: tail[k], to: head[k],
+        fromRow: this.rowOfObj[a], toRow: this.rowOfObj[b],
+      });
+    }
+    return out;
+  }
+
+  /** How many relations there are in all (spawns, awaits and wakes). */
+  get relationCount() {
+    return this.rel.kind.length;
+  }
+}
+
+/**
+ * Rows: each lane's rows one after the other; each placed object's row.
+ * @param {LaneInfo[]} lanes
+ * @param {ObjectInfo[]} objects
+ */
+function layoutRows(lanes, objects) {
+  const nl = lanes.length;
+  const laneRow0 = new Int32Array(nl + 1);
+  for (let l = 0; l < nl; l++) laneRow0[l + 1] = laneRow0[l] + Math.max(1, lanes[l].rows | 0);
+  const nRows = laneRow0[nl];
+  const rowLane = new Int32Array(nRows);
+  const rowDepth = new Int32Array(nRows);
+  for (let l = 0; l < nl; l++) {
+    for (let r = laneRow0[l]; r < laneRow0[l + 1]; r++) {
+      rowLane[r] = l;
+      rowDepth[r] = r - laneRow0[l];
+    }
+  }
+  const no = objects.length;
+  const rowOfObj = new Int32Array(no).fill(-1);
+  /** @type {number[][]} */
+  const rowObjects = Array.from({ length: nRows }, () => []);
+  const coroOfTask = new Int32Array(no).fill(-1);
+  const taskOfCoro = new Int32Array(no).fill(-1);
+  for (const o of objects) {
+    if (o.link !== null && o.link !== undefined) (o.kind === "task" ? coroOfTask : taskOfCoro)[o.id] = o.link;
+    const lane = o.lane;
+    if (lane === null || lane === undefined || lane < 0 || lane >= nl) continue;
+    const r = laneRow0[lane] + Math.min(o.depth | 0, Math.max(1, lanes[lane].rows | 0) - 1);
+    rowOfObj[o.id] = r;
+    rowObjects[r].push(o.id);
+  }
+  return { laneRow0, nRows, rowLane, rowDepth, rowOfObj, rowObjects, coroOfTask, taskOfCoro };
+}
+
+/**
+ * Per object, its event indices (a counting sort: stable, so in time order).
+ * @param {ArrayLike<number>} obj
+ * @param {number} n
+ * @param {number} no  objects
+ */
+function eventsByObject(obj, n, no) {
+  const start = new Uint32Array(no + 1);
+  for (let i = 0; i < n; i++) start[obj[i] + 1]++;
+  for (let o = 0; o < no; o++) start[o + 1] += start[o];
+  const events = new Uint32Array(n);
+  const fill = start.slice(0, no);
+  for (let i = 0; i < n; i++) events[fill[obj[i]]++] = i;
+  return { start, events };
+}
+
+/**
+ * Per row: its events, its running slices and its suspended spans.
+ * @param {Payload} p  (its rows laid out)
+ */
+function eventsByRow(p) {
+  const { n, obj, kind, partner, rowOfObj, isBegin, isSuspend, nRows: R } = p;
+  const start = new Uint32Array(R + 1);
+  const sStart = new Uint32Array(R + 1);
+  const uStart = new Uint32Array(R + 1);
+  for (let i = 0; i < n; i++) {
+    const r = rowOfObj[obj[i]];
+    if (r < 0) continue;
+    start[r + 1]++;
+    if (isBegin[kind[i]]) sStart[r + 1]++;
+    else if (isSuspend[kind[i]]) uStart[r + 1]++;
+  }
+  for (let r = 0; r < R; r++) {
+    start[r + 1] += start[r];
+    sStart[r + 1] += sStart[r];
+    uStart[r + 1] += uStart[r];
+  }
+  const events = new Uint32Array(start[R]);
+  const slices = spans(sStart, R);
+  const susps = spans(uStart, R);
+  const fill = start.slice(0, R);
+  for (let i = 0; i < n; i++) {
+    const r = rowOfObj[obj[i]];
+    if (r < 0) continue;
+    events[fill[r]++] = i;
+    const end = partner[i] < 0 ? n : partner[i];
+    if (isBegin[kind[i]]) slices.push(r, i, end);
+    else if (isSuspend[kind[i]]) susps.push(r, i, end);
+  }
+  slices.finish();
+  susps.finish();
+  return { start, events, slices, susps };
+}
+
+/**
+ * @param {any} header
+ * @param {Record<string, any[]>} c  the objects' columns
+ * @param {number} i
+ * @returns {ObjectInfo}
+ */
+function objectInfo(header, c, i) {
+  const files = header.files || [];
+  return {
+    id: i, label: c.label[i], kind: (header.object_kinds || [])[c.kind[i]], lane: c.lane[i],
+    depth: c.depth[i], parent: c.parent[i], state: (header.state_names || [])[c.state[i]],
+    filename: known(c.file[i]) ? files[c.file[i]] : null,
+    firstlineno: c.line[i], link: c.link ? c.link[i] : null,
+  };
+}
+
+/**
+ * Spans (begin event, end event) grouped by row, filled in event order.
+ * @param {Uint32Array} start  per row, the first index of its spans (and the total)
+ * @param {number} R  rows
+ */
+function spans(start, R) {
+  const total = start[R];
+  const beg = new Uint32Array(total);
+  const end = new Uint32Array(total);
+  const max = new Uint32Array(total);
+  const next = start.slice(0, R);
+  return {
+    start, beg, end, max,
+    /** @param {number} r @param {number} b @param {number} e */
+    push(r, b, e) {
+      const j = next[r]++;
+      beg[j] = b;
+      end[j] = e;
+    },
+    /** The running maximum of the ends within each row. */
+    finish() {
+      for (let r = 0; r < R; r++) {
+        let m = 0;
+        for (let j = start[r]; j < start[r + 1]; j++) max[j] = m = Math.max(m, end[j]);
+      }
+    },
+  };
+}
