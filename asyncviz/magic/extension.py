@@ -31,9 +31,9 @@ class Extension:
         self.original_showtraceback = shell.showtraceback  # given back on unload
 
     def install(self) -> None:
-        from ..recording import hooks
+        from ..recording import cellhooks
         ip, cells = self.shell, self.cells
-        hooks.install()  # rewritten code reads __avz_on__ & co. from builtins, traced or not
+        cellhooks.install()  # rewritten code reads __avz_on__ & co. from builtins, traced or not
         cleanup = ip.input_transformers_cleanup
         if transform_lines not in cleanup:
             cleanup.insert(0, transform_lines)

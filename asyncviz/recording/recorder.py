@@ -7,7 +7,7 @@ import sys
 import threading
 
 from ..trace import Trace
-from . import hooks
+from . import cellhooks
 from .backend import BackendUnavailable, choose
 from .registry import Registry
 from .scope import Scope
@@ -83,17 +83,17 @@ class Recorder:
                 task = asyncio.current_task(loop)
                 if task is not None:
                     watch.register(task, late=False, label=self.root_label)
-        hooks.activate(self.core, sent=getattr(self.backend, "sent_hook", None))
+        cellhooks.activate(self.core, sent=getattr(self.backend, "sent_hook", None))
 
     def _spent(self) -> None:
         """The record's budget is spent: every hook comes off; the program runs on at
         full speed until the trace stops."""
-        hooks.deactivate()
+        cellhooks.deactivate()
         if self.backend is not None:
             self.backend.switch_off()
 
     def _teardown(self) -> None:
-        hooks.deactivate()
+        cellhooks.deactivate()
         if self.backend is not None:
             self.backend.stop()
 

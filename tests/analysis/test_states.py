@@ -49,6 +49,13 @@ def check_events(trace, machine: Machine) -> None:
     """event_node / event_edge cover exactly the machine's objects' events of the kinds
     that move it, each edge's events are the ones that map to it, and each event leads to
     the node its edge points to."""
+    check_moves(trace, machine)
+    check_edges(machine)
+    check_nodes(machine)
+
+
+def check_moves(trace, machine: Machine) -> None:
+    """The events mapped are exactly the ones that move the machine."""
     mine = set(machine.objects)
     by_kind = {i: e.kind for i, e in enumerate(trace.events) if e.obj in mine}
     if machine.kind == "points":
@@ -60,6 +67,10 @@ def check_events(trace, machine: Machine) -> None:
         assert set(machine.event_node) == moves
         # `create` enters CREATED from nowhere: no edge
         assert set(machine.event_edge) == {i for i in moves if by_kind[i] != "create"}
+
+
+def check_edges(machine: Machine) -> None:
+    """Each event took one edge, the one it maps to, and entered that edge's target."""
     taken = [i for e in machine.edges for i in e.events]
     assert len(taken) == len(set(taken)), "an event took two edges"
     assert set(taken) == set(machine.event_edge)
@@ -68,10 +79,14 @@ def check_events(trace, machine: Machine) -> None:
         for event in edge.events:
             assert machine.event_edge[event] == index
             assert machine.event_node[event] == edge.target
+
+
+def check_nodes(machine: Machine) -> None:
+    """Edges and events name nodes of the machine; a node's count is the number of events
+    that entered it."""
     ids = {n.id for n in machine.nodes}
     assert set(machine.event_node.values()) <= ids
     assert all(e.source in ids and e.target in ids for e in machine.edges)
-    # a node's count is the number of events that entered it
     for n in machine.nodes:
         assert n.count == sum(1 for v in machine.event_node.values() if v == n.id), n.id
 
@@ -434,8 +449,8 @@ def main():
 
 def test_an_object_suspended_before_the_trace_does_not_come_from_the_start():
     import asyncviz
-    from asyncviz.recording import hooks
-    hooks.install()  # the rewritten code reads its switches from builtins
+    from asyncviz.recording import cellhooks
+    cellhooks.install()  # the rewritten code reads its switches from builtins
     ns = load('''
 def g():
     yield 1

@@ -1,4 +1,4 @@
-"""The helpers that rewritten code calls, installed in `builtins` under dunder names.
+"""The helpers that rewritten cell code calls (`__avz_sent__` & co.), installed in `builtins`.
 
 Rewritten code reads `__avz_on__` before calling any of them, so while nothing is being
 recorded it pays one global lookup and a branch.  The helpers never raise: a failure to
