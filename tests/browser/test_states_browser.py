@@ -313,7 +313,7 @@ def test_selecting_an_object_in_the_timeline_shows_its_machine(nb, ui):
     assert p and p["visible"], p
     nb.page.mouse.click(p["x"], p["y"])
     key = f"o:{info['worker']}"
-    # timeline → (jslink) states' selection → the kernel switches the choice → redrawn
+    # timeline → (the browser link) states' selection → the choice switches → redrawn
     nb.page.wait_for_function(
         "([el, key]) => el.dataset.ready === '1' && el.dataset.choice === key",
         arg=[states.root.element_handle(), key], timeout=15_000)

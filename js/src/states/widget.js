@@ -231,10 +231,11 @@ export class States {
     this.drawnDot = dot;
     this.drawnSvg = fromPython;
     this.setInfo("");
+    this.cursorKey = ""; // the cursor in this machine (the status reads it before a drawing)
+    this.applyCursor();
     if (!dot) {
       this.message("no generator, coroutine or async generator ran in scope");
       data.renderedBy = "";
-      this.applyCursor();
       data.ready = "1";
     } else if (fromPython) {
       this.pythonDraws = true;
