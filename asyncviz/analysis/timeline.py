@@ -2,9 +2,9 @@
 state after each of its events — a pure function of the Trace.
 
 Every view draws these facts and none derives them: the widget gets them through
-render/payload.py, the static images read them here.  One pass over the record's
+render/payload.py, the static images read them here.  A few passes over the record's
 columns (trace.record_columns: sliced out of the buffer, never decoded event by event)
-finds them all, so a million events take about a second.
+find them all: a million events take well under a second.
 """
 from __future__ import annotations
 
@@ -78,17 +78,23 @@ class Relations:
 
 @dataclass
 class Timeline:
+    """The timeline of a trace.  Per event (index i, as in Trace.events): t, obj, kind;
+    partner — the event that ends the running slice a begin starts, or the suspension a
+    suspend starts (-1: none; render/payload.py says more); state — the state the event
+    leaves its object in (events.STATES index, NO_STATE: not known yet), a task being in
+    its coroutine's state until the task itself ends.  Per object: lane_of, depth_of and
+    link (links()).  target_event / target_obj: the events that name a known object."""
     lanes: list[Lane]
     lane_of: list[int | None]   # per object (None: futures, drawn only as targets)
     depth_of: list[int]         # per object: row within its lane
     t: array                    # per event, ns since the trace started
     obj: array
     kind: array
-    partner: array              # see render/payload.py
-    state: array = field(default_factory=lambda: array("B"))  # see state_of()
-    link: list[int | None] = field(default_factory=list)  # see links()
-    target_event: array = field(default_factory=lambda: array("I"))  # events naming a
-    target_obj: array = field(default_factory=lambda: array("I"))    # known object
+    partner: array
+    state: array = field(default_factory=lambda: array("B"))
+    link: list[int | None] = field(default_factory=list)
+    target_event: array = field(default_factory=lambda: array("I"))
+    target_obj: array = field(default_factory=lambda: array("I"))
     relations: Relations = field(default_factory=Relations)
     idle: list[tuple[int, int]] = field(default_factory=list)
     spawns: list[list[int]] = field(default_factory=list)  # [parent, child, create event]

@@ -241,23 +241,28 @@ def naive_relations(trace, tl):
     out = [("spawn", at, at, parent, child) for parent, child, at in tl.spawns
            if placed[parent] and placed[child]]
     for i, e in enumerate(events):
-        if e.kind != "await" or e.target is None or e.target == e.obj:
-            continue
-        if not (placed[e.obj] and placed[e.target]):
-            continue
-        mine = [j for j, f in enumerate(events) if f.obj == e.target]
-        before = [j for j in mine if j < i]
-        after = [j for j in mine if j > i]
-        if before and events[before[-1]].kind in ("yield", "await"):
-            head = before[-1]
-        else:
-            head = after[0] if after else i
-        out.append(("await", i, head, e.obj, e.target))
-        resume = tl.partner[i]
-        end = mine[-1] if mine else -1
-        if resume >= 0 and i < end <= resume and events[end].kind in ("return", "raise",
-                                                                        "close"):
-            out.append(("wake", end, resume, e.target, e.obj))
+        drawn = e.kind == "await" and e.target is not None and e.target != e.obj
+        if drawn and placed[e.obj] and placed[e.target]:
+            out += naive_await(events, tl, i)
+    return out
+
+
+def naive_await(events, tl, i):
+    """The await arrow of event i — to where the awaited object stands: its suspension
+    just before, else its next event — and the wake arrow when the awaited object ended
+    and so resumed the waiter."""
+    e = events[i]
+    mine = [j for j, f in enumerate(events) if f.obj == e.target]
+    before = [j for j in mine if j < i]
+    after = [j for j in mine if j > i]
+    if before and events[before[-1]].kind in ("yield", "await"):
+        head = before[-1]
+    else:
+        head = after[0] if after else i
+    out = [("await", i, head, e.obj, e.target)]
+    resume, end = tl.partner[i], (mine[-1] if mine else -1)
+    if resume >= 0 and i < end <= resume and events[end].kind in ("return", "raise", "close"):
+        out.append(("wake", end, resume, e.target, e.obj))
     return out
 
 

@@ -1,10 +1,9 @@
 """A real Jupyter server and headless Chromium, for tests/browser and bench/browser_bench.py.
 
-Plain module (no pytest): the bench imports it too.  The recipe is ../shared/TESTING.md's:
-Debian's Chromium driven by Playwright's Python package (never `playwright install`), one
-`jupyter lab` server (which also serves Notebook 7 under /notebooks/) with every Jupyter
-directory in a temporary folder, every request that is not the local server blocked and
-recorded, and a kernel that is ready only once a `kernel_info_reply` frame has been seen.
+Plain module (no pytest): the bench imports it too.  TESTING.md's recipe: Debian's Chromium
+driven by Playwright's Python package (never `playwright install`), a server per UI with
+every Jupyter directory in a temporary folder, every request that is not the local server
+blocked and recorded, and a kernel ready only once a `kernel_info_reply` frame was seen.
 """
 from __future__ import annotations
 

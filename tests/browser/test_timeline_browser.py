@@ -240,9 +240,17 @@ def test_widget_appears_and_draws_lanes(nb, ui, screenshots, request):
     assert float(tl.attr("data-first-frame-ms")) > 0
     assert tl.hook("legend").is_visible()
     assert tl.hook("truncated").count() == 0 or not tl.hook("truncated").is_visible()
+    check_every_lane_has_ink(tl, info)
 
+    truncated = Timeline(nb, TRUNCATED).wait_drawn()
+    assert truncated.hook("truncated").is_visible()
+    assert "truncat" in truncated.hook("truncated").inner_text().lower()
+
+
+def check_every_lane_has_ink(tl: Timeline, info: dict) -> None:
+    """Every lane in view that has events has ink in its row, right of the lane labels."""
+    lanes = info["lanes"]
     xs = [p["x"] for p in map(tl.event_xy, range(info["n_events"])) if p]
-    # every lane in view that has events has ink in its row, right of the lane labels
     drawn = [int(k) for k in info["lane_events"]]
     where = {k: tl.lane_xy(k) for k in drawn}
     drawn = [k for k in drawn if where[k] and where[k].get("visible", True)]
@@ -251,10 +259,6 @@ def test_widget_appears_and_draws_lanes(nb, ui, screenshots, request):
     assert ink["colours"] > 2 and 0 < ink["total"] < 0.9 * ink["size"], ink
     empty = [(lanes[k]["label"], n) for k, n in zip(drawn, ink["rows"]) if n < 4]
     assert not empty, f"lanes without ink on the canvas: {empty}; {ink}"
-
-    truncated = Timeline(nb, TRUNCATED).wait_drawn()
-    assert truncated.hook("truncated").is_visible()
-    assert "truncat" in truncated.hook("truncated").inner_text().lower()
 
 
 def test_run_all_records_only_the_cells_own_tasks(nb, ui):
