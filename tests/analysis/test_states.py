@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from asyncviz.analysis.states import (
-    Function, Machine, functions, lifecycle, suspension_points,
+    Function, Machine, functions, lifecycle, machines_all, suspension_points,
+    suspension_points_all,
 )
 from programs import load, record
 from corpus import POLL, PROGRAMS
@@ -467,3 +468,41 @@ def g():
     for edge in points.edges:
         if edge.source == "start":  # only a start (or a throw/close) can leave the start
             assert set(edge.kinds) <= {"start", "throw", "close"}, points.table()
+
+
+# -- every machine from one grouping of the events -----------------------------------------
+
+def same(a: Machine, b: Machine) -> None:
+    assert (a.kind, a.title, a.objects) == (b.kind, b.title, b.objects)
+    assert nodes(a) == nodes(b) and a.table() == b.table() and samples(a) == samples(b)
+    assert [e.events for e in a.edges] == [e.events for e in b.edges]
+    assert (a.event_node, a.event_edge) == (b.event_node, b.event_edge)
+
+
+@pytest.mark.parametrize("name", sorted(set(PROGRAMS) - {"eager_task"}))
+def test_all_machines_at_once_are_the_machines_one_by_one(name):
+    trace, _ = record(PROGRAMS[name])
+    all_points = suspension_points_all(trace)
+    points, lives, own = machines_all(trace)
+    assert list(all_points) == list(points) == list(lives) == functions(trace)
+    for f in functions(trace):
+        same(all_points[f], suspension_points(trace, f))
+        same(points[f], suspension_points(trace, f))
+        same(lives[f], lifecycle(trace, function=f))
+    assert sorted(own) == [o.id for o in trace.objects
+                           if o.kind in ("generator", "coroutine", "async_generator")]
+    for o, machine in own.items():
+        same(machine, lifecycle(trace, obj=o))
+
+
+def test_at_is_the_latest_step_at_or_before_the_event(traces):
+    """Machine.at (a binary search in Machine.steps()) against a scan of every event."""
+    for trace in traces.values():
+        for f in functions(trace):
+            for machine in machines(trace, f.name):
+                events = sorted(machine.event_node)
+                for cursor in range(-1, len(trace.events) + 1):
+                    before = [e for e in events if e <= cursor]
+                    want = ((machine.event_node[before[-1]], machine.event_edge.get(before[-1]))
+                            if before else (None, None))
+                    assert machine.at(cursor) == want, (f.key, machine.kind, cursor)

@@ -1,5 +1,7 @@
 // Number and time formatting for the ruler, tooltip and status strip.
 
+import { partition } from "./search.js";
+
 /** @type {[number, string][]} */
 const UNITS = [
   [1e9, "s"],
@@ -79,12 +81,7 @@ export function formatCount(n) {
 export function fitText(ctx, text, width) {
   if (width <= 0) return "";
   if (ctx.measureText(text).width <= width) return text;
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (ctx.measureText(text.slice(0, mid) + "…").width <= width) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo ? text.slice(0, lo) + "…" : "";
+  // the longest prefix that fits with the ellipsis
+  const n = partition(1, text.length + 1, (k) => ctx.measureText(text.slice(0, k) + "…").width <= width) - 1;
+  return n ? text.slice(0, n) + "…" : "";
 }

@@ -45,7 +45,7 @@ export function nodeLabel(meta, id) {
 }
 
 /** @param {Meta} meta @param {number} i */
-export function edgeTitle(meta, i) {
+function edgeTitle(meta, i) {
   const e = (meta.edges || [])[i];
   return e ? `${nodeLabel(meta, e.source)} → ${nodeLabel(meta, e.target)}` : `edge ${i}`;
 }

@@ -95,7 +95,7 @@ function path(glyphs, kind) {
  * @param {string} colour
  * @param {string} halo
  */
-export function haloText(ctx, text, x, y, colour, halo) {
+function haloText(ctx, text, x, y, colour, halo) {
   ctx.lineJoin = "round";
   ctx.strokeStyle = halo;
   ctx.lineWidth = 3;

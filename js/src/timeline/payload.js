@@ -7,7 +7,7 @@
 import { arrays, known, rows } from "../shared/decode.js";
 import { lowerBound } from "../shared/search.js";
 
-export const PAYLOAD_VERSION = 2;
+const PAYLOAD_VERSION = 2;
 const NO_STATE = 255;
 const NONE = 0xffffffff;
 

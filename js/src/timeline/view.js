@@ -9,7 +9,7 @@ export const BAR_H = 12;
 export const BAR_TOP = 12; // bars sit in the lower part of a row…
 export const MARK_Y = 6.5; // …markers in a strip above them
 export const LANE_PAD = 4;
-export const AUTO_MAX_H = 520;
+const AUTO_MAX_H = 520;
 
 /** @typedef {import("./payload.js").Payload} Payload */
 
