@@ -26,14 +26,13 @@ unless a mode raised (other than a backend refusing to start), a traced run comp
 different result from the untraced one, no asyncviz backend could start, or an RSS
 measurement failed.
 """
+
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -45,12 +44,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.dirname(HERE))  # run from a checkout without installing
 
+import report  # noqa: E402  (bench/report.py)
 import workloads as _workloads  # noqa: E402  (bench/workloads.py)
 
-MAX_EVENTS = 50_000_000   # default asyncviz budget: keeps every event of every workload
+MAX_EVENTS = 50_000_000  # default asyncviz budget: keeps every event of every workload
 VIZ_ENTRIES = 10_000_000  # viztracer's ring buffer; ≈3x the largest workload's entries
 UNTRACED, VIZTRACER, ASYNCVIZ = "untraced", "viztracer", "asyncviz:"
 CLOCKS = ("thread", "process")  # the clocks ratios are computed on; "wall" is information
+TRACE_FACTS = ("events", "dropped", "bytes_per_event", "objects", "backend")  # of a run's info
 
 
 class Unavailable(Exception):
@@ -59,23 +60,23 @@ class Unavailable(Exception):
 
 @dataclass
 class Run:
-    thread: int   # ns of time.thread_time()
+    thread: int  # ns of time.thread_time()
     process: int  # ns of time.process_time()
-    wall: int     # ns of time.perf_counter(), information only
+    wall: int  # ns of time.perf_counter(), information only
     result: object
     info: dict | None = None
 
 
 @dataclass
 class Measured:
-    runs: dict = field(default_factory=dict)         # mode -> [Run | None] per round
-    errors: dict = field(default_factory=dict)       # mode -> traceback text
+    runs: dict = field(default_factory=dict)  # mode -> [Run | None] per round
+    errors: dict = field(default_factory=dict)  # mode -> traceback text
     unavailable: dict = field(default_factory=dict)  # mode -> reason
-    mismatches: list = field(default_factory=list)   # (mode, round, result)
+    mismatches: list = field(default_factory=list)  # (mode, round, result)
 
 
 def label(mode: str) -> str:
-    return mode[len(ASYNCVIZ):] if mode.startswith(ASYNCVIZ) else mode
+    return mode[len(ASYNCVIZ) :] if mode.startswith(ASYNCVIZ) else mode
 
 
 def _start_clocks():
@@ -92,6 +93,7 @@ def _run(c0, result, info=None) -> Run:
 
 # -- the modes --------------------------------------------------------------------------
 
+
 def run_untraced(w) -> Run:
     gc.collect()
     c0 = _start_clocks()
@@ -101,6 +103,7 @@ def run_untraced(w) -> Run:
 
 def run_asyncviz(w, backend: str) -> Run:
     import asyncviz
+
     gc.collect()
     c0 = _start_clocks()
     ctx = asyncviz.trace(backend=backend, max_events=w.max_events or MAX_EVENTS)
@@ -115,15 +118,21 @@ def run_asyncviz(w, backend: str) -> Run:
         raise
     ctx.__exit__(None, None, None)
     run = _run(c0, result)
-    run.info = {"events": len(t.events), "dropped": t.dropped,
-                "bytes_per_event": t.bytes_per_event(), "objects": len(t.objects),
-                "backend": t.meta.get("backend"), "notes": list(t.meta.get("notes", []))}
+    run.info = {
+        "events": len(t.events),
+        "dropped": t.dropped,
+        "bytes_per_event": t.bytes_per_event(),
+        "objects": len(t.objects),
+        "backend": t.meta.get("backend"),
+        "notes": list(t.meta.get("notes", [])),
+    }
     del t, ctx
     return run
 
 
 def run_viztracer(w, count: bool = False) -> Run:
     from viztracer import VizTracer
+
     if hasattr(sys, "monitoring"):
         # Untimed workaround: a sys.monitoring backend answers DISABLE for ordinary code,
         # and those DISABLEs outlive its trace, per code location, for whoever takes the
@@ -131,8 +140,7 @@ def run_viztracer(w, count: bool = False) -> Run:
         # ("Unexpected function return, tracing is stopped", 0 entries).  The recorder
         # re-enables them when it stops today; this keeps the comparison fair regardless.
         sys.monitoring.restart_events()
-    tracer = VizTracer(log_async=True, max_stack_depth=-1, tracer_entries=VIZ_ENTRIES,
-                       verbose=0)
+    tracer = VizTracer(log_async=True, max_stack_depth=-1, tracer_entries=VIZ_ENTRIES, verbose=0)
     gc.collect()
     c0 = _start_clocks()
     tracer.start()
@@ -160,6 +168,7 @@ def run_mode(mode: str, w, count: bool = False) -> Run:
 def probe(backend: str, n: int = 21):
     """(None, median thread-CPU ns of an empty trace's start+stop, notes) or (reason, ...)."""
     import asyncviz
+
     times, notes = [], []
     for _ in range(n):
         ctx = asyncviz.trace(backend=backend, max_events=10)
@@ -175,6 +184,7 @@ def probe(backend: str, n: int = 21):
 
 
 # -- measuring --------------------------------------------------------------------------
+
 
 def measure(w, modes: list[str], rounds: int, reference) -> Measured:
     m = Measured(runs={mode: [None] * rounds for mode in modes})
@@ -250,6 +260,7 @@ def peak_rss() -> tuple[int, str]:
     except OSError:
         pass
     import resource
+
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale, "ru_maxrss"
 
@@ -258,6 +269,7 @@ def rss_child(mode: str, workload: str, quick: bool) -> None:
     """In a fresh process: the growth of the peak RSS over one run (after − before)."""
     # imports are not the workload's memory: an empty trace loads the recorder and backend
     import asyncviz
+
     if mode.startswith(ASYNCVIZ):
         with asyncviz.trace(backend=label(mode), max_events=10):
             pass
@@ -268,13 +280,14 @@ def rss_child(mode: str, workload: str, quick: bool) -> None:
     before, source = peak_rss()
     run = run_mode(mode, w)
     after, _ = peak_rss()
-    print(json.dumps({"growth_bytes": after - before, "peak_bytes": after, "source": source,
-                      "result": run.result, "info": run.info}))
+    peak = {"growth_bytes": after - before, "peak_bytes": after, "source": source}
+    print(json.dumps({**peak, "result": run.result, "info": run.info}))
 
 
 def rss_growth(mode: str, w, quick: bool) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--rss-child", mode,
-           "--rss-workload", w.name] + (["--quick"] if quick else [])
+    cmd = [sys.executable, os.path.abspath(__file__), "--rss-child", mode, "--rss-workload", w.name]
+    if quick:
+        cmd.append("--quick")
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
@@ -286,46 +299,155 @@ def rss_growth(mode: str, w, quick: bool) -> dict:
     return json.loads(lines[-1])
 
 
-# -- printing ---------------------------------------------------------------------------
-
-def fx(v: float) -> str:
-    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+# -- one workload ------------------------------------------------------------------------
 
 
-def fratio(s: dict | None) -> str:
-    if s is None:
-        return f"{'n/a':>6} {'':<11}"
-    spread = f"({fx(s['min'])}–{fx(s['max'])})"
-    return f"{fx(s['median']) + 'x':>6} {spread:<11}"
+def mode_figures(m: Measured, mode: str, modes: list[str], runs: list[Run], bad: set) -> dict:
+    """One mode's figures, keyed and ordered as --json writes them."""
+    fig = {}
+    viz = next((r.info for r in runs if r.info), None) if mode == VIZTRACER else None
+    for clock in CLOCKS:
+        f = fig[clock] = {"median_ns": median_of(m, mode, clock)}
+        if mode != UNTRACED:
+            f["ratio_untraced"] = stat(per_round(m, mode, UNTRACED, clock))
+        if mode.startswith(ASYNCVIZ):
+            if VIZTRACER in modes:
+                f["ratio_viztracer"] = stat(per_round(m, mode, VIZTRACER, clock))
+            f["ns_per_event"] = stat(ns_per_event(m, mode, clock))
+        elif viz:
+            f["ns_per_entry"] = stat(ns_per_event(m, mode, clock, viz["entries"]))
+        # between the clocks, so that --json keeps the order it always had
+        if clock == "thread" and mode.startswith(ASYNCVIZ):
+            fig.update({k: runs[0].info[k] for k in TRACE_FACTS}, same_result=mode not in bad)
+        elif clock == "thread" and viz:
+            fig.update(entries=viz["entries"], same_result=mode not in bad)
+    return fig
 
 
-def fns(s: dict | None, unit: str) -> str:
-    return f"{'–' if s is None else format(s['median'], '.0f'):>6} ns/{unit}"
+def measure_rss(w, modes: list[str], m: Measured, reference, quick: bool, lead):
+    """({label: growth in bytes, None if unmeasured}, whether a measurement failed)."""
+    growth, failed = {}, False
+    for mode in modes:
+        if mode in m.unavailable:
+            continue
+        got = rss_growth(mode, w, quick)
+        growth[label(mode)] = None if "error" in got else got["growth_bytes"]
+        failed |= "error" in got or got["result"] != reference
+        print(report.rss_line(lead(mode), got, reference))
+    return growth, failed
 
 
-def fms(ns: float | None) -> str:
-    return f"{'n/a':>9}" if ns is None else f"{ns / 1e6:9.2f}"
+def run_workload(w, modes: list[str], rounds: int, quick: bool, cols: report.Columns):
+    """Measure and print one workload: (its --json record, whether anything failed)."""
+    lead = lambda mode: cols.lead(w.name, label(mode))
+    print()
+    print(report.workload_line(w))
+    reference = w.run()  # untimed warm-up; the reference result
+    m = measure(w, modes, rounds, reference)
+    rec = report.workload_record(w, m, rounds, reference, w.max_events or MAX_EVENTS)
+    for line in report.problem_lines(m, reference, lead):
+        print(line)
+    bad = {mode for mode, _, _ in m.mismatches}
+    failed = bool(m.errors or m.mismatches)
+    for mode in modes:
+        runs = [r for r in m.runs[mode] if r is not None]
+        if not runs:
+            continue
+        fig = rec["figures"][label(mode)] = mode_figures(m, mode, modes, runs, bad)
+        for line in report.figure_lines(lead(mode), label(mode), fig, runs, rounds, CLOCKS):
+            print(line)
+    walls = {label(mode): median_of(m, mode, "wall") for mode in modes}
+    rec["wall_median_ns"] = walls
+    print(report.wall_line(lead("wall"), walls))
+    if w.rss:
+        rec["rss_growth_bytes"], rss_failed = measure_rss(w, modes, m, reference, quick, lead)
+        failed |= rss_failed
+    return rec, failed
 
 
-def fmb(n: int) -> str:
-    return f"{n / 2**20:+.1f} MiB"
+# -- the run ------------------------------------------------------------------------------
 
 
-def main(argv=None) -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="scale every workload down about 10x (CI smoke run)")
-    ap.add_argument("--repeat", type=int, default=7, metavar="N",
-                    help="rounds of alternating runs; figures are medians over them (default 7)")
-    ap.add_argument("--only", action="append", default=[], metavar="NAME",
-                    help="run only this workload (repeatable, or comma-separated)")
-    ap.add_argument("--backend", action="append", default=[], metavar="NAME",
-                    help="measure only this asyncviz backend (repeatable, or comma-separated; "
-                         "default: every one asyncviz.recording.backend.names() returns)")
+    ap.add_argument(
+        "--quick", action="store_true", help="scale every workload down about 10x (CI smoke run)"
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=7,
+        metavar="N",
+        help="rounds of alternating runs; figures are medians over them (default 7)",
+    )
+    ap.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this workload (repeatable, or comma-separated)",
+    )
+    ap.add_argument(
+        "--backend",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="measure only this asyncviz backend (repeatable, or comma-separated; "
+        "default: every one asyncviz.recording.backend.names() returns)",
+    )
     ap.add_argument("--no-viztracer", action="store_true", help="skip the viztracer mode")
     ap.add_argument("--json", metavar="PATH", help="also write every figure as JSON to PATH")
     ap.add_argument("--rss-child", metavar="MODE", help=argparse.SUPPRESS)
     ap.add_argument("--rss-workload", metavar="NAME", help=argparse.SUPPRESS)
+    return ap
+
+
+def select_workloads(ap: argparse.ArgumentParser, args) -> list:
+    table = _workloads.workloads(quick=args.quick)
+    names = [w.name for w in table]
+    only = [n for o in args.only for n in o.split(",") if n]
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        ap.error(f"unknown workload {', '.join(unknown)}; choose from {', '.join(names)}")
+    return [w for w in table if w.name in only] if only else table
+
+
+def backend_names(asked: list[str]) -> tuple[list[str], list[str]]:
+    """(the backends names() lists, those to measure: --backend's, else all listed)."""
+    from asyncviz.recording import backend as _backend  # the recorder: probe() imports it
+
+    listed = list(_backend.names())
+    wanted = list(dict.fromkeys(n for b in asked for n in b.split(",") if n)) or listed
+    return listed, wanted
+
+
+def viztracer_version(skip: bool) -> str | None:
+    if skip:
+        return None
+    try:
+        import viztracer  # imported before any timed run, like the recorder
+    except ImportError:
+        return None
+    return getattr(viztracer, "__version__", "?")
+
+
+def probe_backends(wanted: list[str], listed: list[str], width: int) -> dict:
+    """name -> {"available", "reason", "empty_trace_thread_ns", "notes"}, each printed."""
+    backends = {}
+    for name in wanted:
+        reason, empty, notes = probe(name)
+        backends[name] = {
+            "available": reason is None,
+            "reason": reason,
+            "empty_trace_thread_ns": empty,
+            "notes": notes,
+        }
+        print(report.backend_line(name, width, backends[name], listed))
+    return backends
+
+
+def main(argv=None) -> int:
+    ap = parser()
     args = ap.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace", line_buffering=True)
@@ -335,173 +457,27 @@ def main(argv=None) -> int:
         return 0
 
     rounds = max(1, args.repeat)
-    table = _workloads.workloads(quick=args.quick)
-    names = [w.name for w in table]
-    only = [n for o in args.only for n in o.split(",") if n]
-    unknown = [n for n in only if n not in names]
-    if unknown:
-        ap.error(f"unknown workload {', '.join(unknown)}; choose from {', '.join(names)}")
-    if only:
-        table = [w for w in table if w.name in only]
+    table = select_workloads(ap, args)
+    listed, wanted = backend_names(args.backend)
+    vz = viztracer_version(args.no_viztracer)
+    header = report.header(rounds, args.quick, listed, vz)
+    for line in report.header_lines(header, args.no_viztracer):
+        print(line)
 
-    import asyncviz
-    from asyncviz.recording import backend as _backend  # the recorder: probe() imports it
-    listed = list(_backend.names())
-    wanted = list(dict.fromkeys(n for b in args.backend for n in b.split(",") if n)) or listed
-    vz = None
-    if not args.no_viztracer:
-        try:
-            import viztracer  # likewise imported before any timed run
-            vz = getattr(viztracer, "__version__", "?")
-        except ImportError:
-            pass
-
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    header = {
-        "python": platform.python_version(), "implementation": platform.python_implementation(),
-        "executable": sys.executable, "platform": platform.platform(), "cpus": os.cpu_count(),
-        "date": now, "load_average": load, "asyncviz": asyncviz.__version__,
-        "viztracer": vz, "rounds": rounds, "quick": args.quick, "backends_listed": listed,
-    }
-    print(f"asyncviz bench  Python {header['python']} ({header['implementation']}, "
-          f"{sys.executable})  {header['platform']}  {header['cpus']} CPUs  {now}"
-          f"{f'  load {load:.2f}' if load is not None else ''}  asyncviz {asyncviz.__version__}"
-          f"  viztracer {vz or ('skipped' if args.no_viztracer else 'not installed')}"
-          f"{'  [QUICK: workloads ~10x smaller]' if args.quick else ''}")
-    print(f"method: {rounds} rounds, modes alternating in a rotating order; 'thread' and "
-          f"'process' are CPU time (time.thread_time, time.process_time), median ms; ratios "
-          f"are per-round CPU-time ratios on the same clock, median (min–max) over rounds; "
-          f"ns/event = (traced − untraced CPU) / events seen (recorded + dropped); wall clock "
-          f"is information only")
-
-    failed = False
-    backends = {}  # name -> {"available", "reason", "empty_trace_thread_ns", "notes"}
     width = max([len(n) for n in wanted] + [len(UNTRACED), len(VIZTRACER)])
-    for name in wanted:
-        reason, empty, notes = probe(name)
-        backends[name] = {"available": reason is None, "reason": reason,
-                          "empty_trace_thread_ns": empty, "notes": notes}
-        extra = f" (not among names(): {listed})" if name not in listed else ""
-        if reason is None:
-            print(f"backend {name:<{width}}  available{extra}; an empty trace's start+stop "
-                  f"costs {empty / 1e3:.0f} µs thread CPU (median of 21)"
-                  + (f"; notes: {'; '.join(notes)}" if notes else ""))
-        else:
-            print(f"backend {name:<{width}}  UNAVAILABLE{extra}: {reason}")
+    backends = probe_backends(wanted, listed, width)
     usable = [n for n in wanted if backends[n]["available"]]
+    failed = not usable
     if not usable:
         print("no asyncviz backend could start: nothing of asyncviz to measure")
-        failed = True
     modes = [UNTRACED] + [ASYNCVIZ + n for n in usable] + ([VIZTRACER] if vz else [])
 
-    nw = max(len(w.name) for w in table)
-
-    def lead(w, mode: str) -> str:  # the first two columns of a result line
-        return f"{w.name:<{nw}}  {label(mode):<{width}}"
-
+    cols = report.Columns(max(len(w.name) for w in table), width)
     out = {"header": header, "backends": backends, "workloads": []}
     for w in table:
-        print()
-        print(f"workload {w.name}: {w.description}"
-              + (f"  [promised: {w.promise}]" if w.promise else ""))
-        reference = w.run()  # untimed warm-up; the reference result
-        m = measure(w, modes, rounds, reference)
-        rec = {"name": w.name, "description": w.description, "rounds": rounds,
-               "max_events": w.max_events or MAX_EVENTS, "reference_result": repr(reference),
-               "runs": {mode: [None if r is None else
-                               {"thread_ns": r.thread, "process_ns": r.process,
-                                "wall_ns": r.wall, "info": r.info} for r in runs]
-                        for mode, runs in m.runs.items()},
-               "errors": m.errors, "unavailable": m.unavailable,
-               "mismatches": [{"mode": mode, "round": r, "result": repr(res)}
-                              for mode, r, res in m.mismatches],
-               "figures": {}}
+        rec, w_failed = run_workload(w, modes, rounds, args.quick, cols)
         out["workloads"].append(rec)
-        for mode, reason in m.unavailable.items():
-            print(f"{lead(w, mode)}  unavailable: {reason}")
-        for mode, tb in m.errors.items():
-            failed = True
-            print(f"{lead(w, mode)}  ERROR (mode raised):\n{tb}")
-        bad = {}
-        for mode, r, res in m.mismatches:
-            failed = True
-            bad.setdefault(mode, []).append(r)
-            print(f"{lead(w, mode)}  MISMATCH in round {r + 1}: "
-                  f"computed {res!r}, untraced {reference!r}")
-
-        for mode in modes:
-            runs = [r for r in m.runs[mode] if r is not None]
-            if not runs:
-                continue
-            fig = rec["figures"][label(mode)] = {}
-            for clock in CLOCKS:
-                f = fig[clock] = {"median_ns": median_of(m, mode, clock)}
-                line = f"{lead(w, mode)}  {clock:<7} {fms(f['median_ns'])} ms"
-                if mode != UNTRACED:
-                    f["ratio_untraced"] = stat(per_round(m, mode, UNTRACED, clock))
-                    line += f"  cpu/untraced {fratio(f['ratio_untraced'])}"
-                if mode.startswith(ASYNCVIZ):
-                    if VIZTRACER in modes:
-                        f["ratio_viztracer"] = stat(per_round(m, mode, VIZTRACER, clock))
-                        line += f"  cpu/viztracer {fratio(f['ratio_viztracer'])}"
-                    f["ns_per_event"] = stat(ns_per_event(m, mode, clock))
-                    line += f"  {fns(f['ns_per_event'], 'event')}"
-                    if clock == "thread":
-                        info = runs[0].info
-                        counts = {(r.info["events"], r.info["dropped"]) for r in runs}
-                        fig.update(events=info["events"], dropped=info["dropped"],
-                                   bytes_per_event=info["bytes_per_event"],
-                                   objects=info["objects"], backend=info["backend"],
-                                   same_result=mode not in bad)
-                        bpe = f"{info['bytes_per_event']:.1f}" if info["events"] else "–"
-                        line += f"  {bpe:>5} B/event  {info['events']:,} events"
-                        if info["dropped"]:
-                            line += f" +{info['dropped']:,} dropped"
-                        if len(counts) > 1:
-                            line += f" (varies: {sorted(counts)})"
-                        line += f"  {info['objects']:,} objects"
-                        line += "  same result" if mode not in bad else "  RESULT DIFFERS"
-                        if info["backend"] != label(mode):
-                            line += f"  (trace says backend {info['backend']!r})"
-                elif mode == VIZTRACER:
-                    info = next((r.info for r in runs if r.info), None)
-                    if info:
-                        f["ns_per_entry"] = stat(ns_per_event(m, mode, clock, info["entries"]))
-                        pad = len(f"  cpu/viztracer {fratio(None)}")
-                        line += f"{' ' * pad}  {fns(f['ns_per_entry'], 'entry')}"
-                        if clock == "thread":
-                            fig.update(entries=info["entries"], same_result=mode not in bad)
-                            line += f"  {info['entries']:,} entries (counted once, untimed)"
-                            if info["overflow"]:
-                                line += " BUFFER FULL: raise VIZ_ENTRIES"
-                            line += "  same result" if mode not in bad else "  RESULT DIFFERS"
-                if len(runs) < rounds:
-                    line += f"  (only {len(runs)} of {rounds} rounds)"
-                print(line)
-        walls = {label(mode): median_of(m, mode, "wall") for mode in modes}
-        rec["wall_median_ns"] = walls
-        print(f"{lead(w, 'wall')}  (information only, in no ratio) median ms: "
-              + "  ".join(f"{k} {v / 1e6:.2f}" for k, v in walls.items() if v is not None))
-
-        if w.rss:
-            rec["rss_growth_bytes"] = {}
-            for mode in modes:
-                if mode in m.unavailable:
-                    continue
-                got = rss_growth(mode, w, args.quick)
-                if "error" in got:
-                    failed = True
-                    rec["rss_growth_bytes"][label(mode)] = None
-                    print(f"{lead(w, mode)}  peak RSS  could not "
-                          f"measure: {got['error']}")
-                    continue
-                rec["rss_growth_bytes"][label(mode)] = got["growth_bytes"]
-                same = got["result"] == reference
-                failed |= not same
-                print(f"{lead(w, mode)}  peak RSS {fmb(got['growth_bytes']):>12}"
-                      f"  (one run in a fresh subprocess: {got['source']} after − before)"
-                      + ("" if same else f"  RESULT DIFFERS: {got['result']!r}"))
+        failed |= w_failed
 
     out["failed"] = failed
     if args.json:
