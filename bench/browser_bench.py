@@ -17,6 +17,7 @@ median redraw <= 16 ms, <= 16 bytes/event all in) are printed beside them for th
 reader; nothing is asserted.  Requires the `test` extra (jupyterlab, playwright) and
 /usr/bin/chromium (apt-get install -y chromium; never `playwright install`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,7 @@ EVENTS_PER_ITEM = 5  # gen_pipeline: source/squares resume+yield, evens resume (
 def cells(events: int) -> list[str]:
     items = max(1, events // EVENTS_PER_ITEM)
     return [
-        f"import json, sys, time\nsys.path.insert(0, {str(HERE)!r})\n"
-        "import asyncviz, workloads",
+        f"import json, sys, time\nsys.path.insert(0, {str(HERE)!r})\nimport asyncviz, workloads",
         f"with asyncviz.trace(max_events=1_100_000) as t:\n"
         f"    workloads.gen_pipeline({items})\n"
         "t0 = time.perf_counter()\n"
@@ -71,8 +71,9 @@ def redraw_after(page, root, action) -> float:
     (the attribute is removed first; the widget sets it again on every draw)."""
     root.evaluate("el => el.removeAttribute('data-last-redraw-ms')")
     action()
-    page.wait_for_function("el => el.hasAttribute('data-last-redraw-ms')",
-                           arg=root.element_handle(), timeout=30_000)
+    page.wait_for_function(
+        "el => el.hasAttribute('data-last-redraw-ms')", arg=root.element_handle(), timeout=30_000
+    )
     page.wait_for_timeout(30)  # a drag's last move may still be drawing
     return float(root.get_attribute("data-last-redraw-ms"))
 
@@ -82,8 +83,12 @@ def main(argv=None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--ui", choices=harness.UIS, default="lab")
-    ap.add_argument("--shots", type=Path, default=None,
-                    help="save screenshots of the widget before and after the steps here")
+    ap.add_argument(
+        "--shots",
+        type=Path,
+        default=None,
+        help="save screenshots of the widget before and after the steps here",
+    )
     args = ap.parse_args(argv)
     missing = harness.missing_chromium()
     if missing:
@@ -92,10 +97,12 @@ def main(argv=None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    print(f"workload: {args.ui} in headless Chromium; gen_pipeline({args.events // EVENTS_PER_ITEM})"
-          f" (~{args.events:,} events) traced with max_events=1_100_000, t.timeline() shown;"
-          f" {args.steps} steps alternating wheel zoom and 150 px drag pan"
-          f" (Python {platform.python_version()}, {os.cpu_count()} CPUs)")
+    print(
+        f"workload: {args.ui} in headless Chromium; gen_pipeline({args.events // EVENTS_PER_ITEM})"
+        f" (~{args.events:,} events) traced with max_events=1_100_000, t.timeline() shown;"
+        f" {args.steps} steps alternating wheel zoom and 150 px drag pan"
+        f" (Python {platform.python_version()}, {os.cpu_count()} CPUs)"
+    )
     with tempfile.TemporaryDirectory(prefix="asyncviz-browser-bench-") as tmp:
         server = harness.JupyterServer(Path(tmp) / args.ui, args.ui).start()
         pw = sync_playwright().start()
@@ -112,8 +119,11 @@ def main(argv=None) -> int:
             root = nb.output(2).locator(ROOT).first
             root.wait_for(state="attached", timeout=120_000)
             root.scroll_into_view_if_needed()
-            page.wait_for_function("el => el.hasAttribute('data-first-frame-ms')",
-                                   arg=root.element_handle(), timeout=120_000)
+            page.wait_for_function(
+                "el => el.hasAttribute('data-first-frame-ms')",
+                arg=root.element_handle(),
+                timeout=120_000,
+            )
             seen_s = time.perf_counter() - t_run
             first_ms = float(root.get_attribute("data-first-frame-ms"))
             if args.shots:
@@ -143,6 +153,7 @@ def main(argv=None) -> int:
                         page.mouse.down()
                         page.mouse.move(cx + dx, cy, steps=4)
                         page.mouse.up()
+
                 times.append(redraw_after(page, root, act))
             if args.shots:
                 root.screenshot(path=str(args.shots / "browser_bench.after.png"))
@@ -154,18 +165,26 @@ def main(argv=None) -> int:
                 server.stop()
 
     n = info["n_events"]
-    print(f"events recorded:             {n:,}{' (truncated)' if info['truncated'] else ''},"
-          f" {info['lanes']} lanes")
-    print(f"payload bytes/event, all in: {info['bytes_per_event']:.2f}"
-          f"  ({info['payload_bytes']:,} bytes of buffers + header JSON {info['header_bytes']:,}"
-          f" bytes; details {info['details']})  [target <= 16]")
+    print(
+        f"events recorded:             {n:,}{' (truncated)' if info['truncated'] else ''},"
+        f" {info['lanes']} lanes"
+    )
+    print(
+        f"payload bytes/event, all in: {info['bytes_per_event']:.2f}"
+        f"  ({info['payload_bytes']:,} bytes of buffers + header JSON {info['header_bytes']:,}"
+        f" bytes; details {info['details']})  [target <= 16]"
+    )
     print(f"widget build in the kernel:  {info['build_s'] * 1000:.0f} ms (t.timeline())")
     print(f"first frame (widget's own):  {first_ms:.1f} ms  [target <= 100]")
-    print(f"Run All -> first frame:      {seen_s:.2f} s (record, build, display bundle,"
-          f" transfer, render)")
-    print(f"redraw on pan/zoom:          median {statistics.median(times):.2f} ms,"
-          f" p90 {percentile(times, 0.9):.2f} ms, max {max(times):.2f} ms"
-          f" over {len(times)} steps  [target median <= 16]")
+    print(
+        f"Run All -> first frame:      {seen_s:.2f} s (record, build, display bundle,"
+        f" transfer, render)"
+    )
+    print(
+        f"redraw on pan/zoom:          median {statistics.median(times):.2f} ms,"
+        f" p90 {percentile(times, 0.9):.2f} ms, max {max(times):.2f} ms"
+        f" over {len(times)} steps  [target median <= 16]"
+    )
     print(f"redraw ms per step:          {' '.join(f'{t:.1f}' for t in times)}")
     if blocked:
         print(f"requests blocked (left localhost): {', '.join(blocked)}")

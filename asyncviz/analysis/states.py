@@ -14,6 +14,7 @@ event belongs to (a binary search), so a view can follow a timeline's cursor.  T
 events are grouped by object once, from the record's columns; `suspension_points_all`
 builds every function's machine from one such grouping.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -28,18 +29,26 @@ MAX_SAMPLES = 5
 MACHINE_OBJECTS = ("generator", "coroutine", "async_generator")
 
 # the lifecycle machine's edge names: what a learner calls the transition
-_VERB = {"start": "start", "resume": "send/next", "throw": "throw", "yield": "yield",
-         "await": "await", "return": "return", "raise": "raise", "close": "close"}
+_VERB = {
+    "start": "start",
+    "resume": "send/next",
+    "throw": "throw",
+    "yield": "yield",
+    "await": "await",
+    "return": "return",
+    "raise": "raise",
+    "close": "close",
+}
 
 
 @dataclass
 class Node:
     id: str
     label: str
-    kind: str                 # state | start | site | exit
+    kind: str  # state | start | site | exit
     line: int | None = None
-    text: str | None = None   # the source line of a suspension site
-    count: int = 0            # times entered
+    text: str | None = None  # the source line of a suspension site
+    count: int = 0  # times entered
 
 
 @dataclass
@@ -72,7 +81,7 @@ def step_at(events, nodes, edges, event: int) -> tuple[str | None, int | None]:
 
 @dataclass
 class Machine:
-    kind: str                  # lifecycle | points
+    kind: str  # lifecycle | points
     title: str
     objects: list[int]
     nodes: list[Node]
@@ -92,8 +101,11 @@ class Machine:
         the edge it takes (None: none) — the cursor's table."""
         if self._steps is None or len(self._steps[0]) != len(self.event_node):
             events = sorted(self.event_node)
-            self._steps = (events, [self.event_node[i] for i in events],
-                           [self.event_edge.get(i) for i in events])
+            self._steps = (
+                events,
+                [self.event_node[i] for i in events],
+                [self.event_edge.get(i) for i in events],
+            )
         return self._steps
 
     def at(self, event: int) -> tuple[str | None, int | None]:
@@ -118,6 +130,7 @@ class Machine:
 @dataclass(frozen=True)
 class Function:
     """The code a set of objects ran: what a suspension-point machine describes."""
+
     name: str
     filename: str | None
     firstlineno: int | None
@@ -144,8 +157,11 @@ def functions(trace: Trace) -> list[Function]:
 
 def _objects_of(trace: Trace, obj=None, function: Function | None = None) -> list[int]:
     if function is not None:
-        return [o.id for o in trace.objects if function_of(trace, o.id) == function
-                and o.kind == function.kind]
+        return [
+            o.id
+            for o in trace.objects
+            if function_of(trace, o.id) == function and o.kind == function.kind
+        ]
     if obj is None:
         raise ValueError("give an object (id or label) or a function")
     return [trace.object(obj).id]
@@ -172,10 +188,11 @@ class _Events:
 
 # -- the lifecycle machine ----------------------------------------------------------------
 
+
 def lifecycle(trace: Trace, obj=None, function: Function | None = None) -> Machine:
     """The lifecycle machine of one object, or of all objects of one function."""
     ids = _objects_of(trace, obj, function)
-    title = (function.key if function is not None else trace.objects[ids[0]].label)
+    title = function.key if function is not None else trace.objects[ids[0]].label
     return _lifecycle(trace, ids, title, _Events(trace, ids))
 
 
@@ -202,8 +219,9 @@ def _lifecycle(trace: Trace, ids: list[int], title: str, events: _Events) -> Mac
     return machine._finish(nodes.values(), edges.values())
 
 
-def machines_all(trace: Trace) -> tuple[dict[Function, Machine], dict[Function, Machine],
-                                        dict[int, Machine]]:
+def machines_all(
+    trace: Trace,
+) -> tuple[dict[Function, Machine], dict[Function, Machine], dict[int, Machine]]:
     """Every machine a view can show, from one grouping of the events: per function its
     suspension points and its lifecycle, and per object (generator, coroutine, async
     generator) its own lifecycle."""
@@ -211,8 +229,11 @@ def machines_all(trace: Trace) -> tuple[dict[Function, Machine], dict[Function, 
     events = _Events(trace, [i for ids in by_function.values() for i in ids])
     points = _points_all(trace, by_function, events)
     lives = {f: _lifecycle(trace, ids, f.key, events) for f, ids in by_function.items()}
-    own = {o: _lifecycle(trace, [o], trace.objects[o].label, events)
-           for ids in by_function.values() for o in ids}
+    own = {
+        o: _lifecycle(trace, [o], trace.objects[o].label, events)
+        for ids in by_function.values()
+        for o in ids
+    }
     return points, lives, own
 
 
@@ -235,6 +256,7 @@ def _take(edges: dict, source: str, target: str, index: int, verb: str) -> Edge:
 
 
 # -- the suspension-point machine ---------------------------------------------------------
+
 
 def suspension_points(trace: Trace, function: Function | None = None, obj=None) -> Machine:
     """The suspension-point machine of one function (or of the function `obj` runs)."""
@@ -272,12 +294,14 @@ def _points_all(trace: Trace, by_function: dict, events: _Events) -> dict[Functi
 class _Points:
     """Builds one function's suspension-point machine, object by object."""
 
-    def __init__(self, trace: Trace, function: Function, ids: list[int], lines: SourceLines,
-                 events: _Events):
+    def __init__(
+        self, trace: Trace, function: Function, ids: list[int], lines: SourceLines, events: _Events
+    ):
         self.trace, self.events = trace, events
         self.source = lambda line: lines(function.filename, line)
-        self.nodes: dict[str, Node] = {"start": Node("start", "start", "start",
-                                                     function.firstlineno)}
+        self.nodes: dict[str, Node] = {
+            "start": Node("start", "start", "start", function.firstlineno)
+        }
         self.edges: dict[tuple[str, str], Edge] = {}
         self._machine = Machine("points", function.key, ids, [], [])
         self.delegating = "yield from" if function.kind == "generator" else "await"
@@ -297,8 +321,9 @@ class _Points:
         if self.trace.objects[o].initial in (None, "CREATED"):
             at = "start"
         else:  # suspended somewhere before the trace began: we do not know where
-            at = self.visit("before", lambda: Node("before", "(suspended before the trace)",
-                                                   "start"))
+            at = self.visit(
+                "before", lambda: Node("before", "(suspended before the trace)", "start")
+            )
         kinds, begun = self.events.kind, -1
         for index in indices:
             kind = kinds[index]
@@ -348,8 +373,9 @@ class _Points:
         line = self.events.line[index] or None
         node_id = f"{kind}:{line}"
         word = kind if kind == "yield" else self.delegating
-        return self.visit(node_id, lambda: Node(node_id, f"{word} · line {line}", "site", line,
-                                                self.source(line)))
+        return self.visit(
+            node_id, lambda: Node(node_id, f"{word} · line {line}", "site", line, self.source(line))
+        )
 
     def _exit(self, index: int, kind: str) -> str:
         # a close happens at the suspension point already drawn: no line of its own; a
@@ -358,5 +384,6 @@ class _Points:
             return self.visit("close", lambda: Node("close", "close", "exit"))
         line = self.events.line[index] or None
         node_id = f"{kind}:{line}"
-        return self.visit(node_id, lambda: Node(node_id, f"{kind} · line {line}", "exit", line,
-                                                self.source(line)))
+        return self.visit(
+            node_id, lambda: Node(node_id, f"{kind} · line {line}", "exit", line, self.source(line))
+        )

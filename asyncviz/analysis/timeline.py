@@ -6,6 +6,7 @@ render/payload.py, the static images read them here.  A few passes over the reco
 columns (trace.record_columns: sliced out of the buffer, never decoded event by event)
 find them all: a million events take well under a second.
 """
+
 from __future__ import annotations
 
 import linecache
@@ -13,8 +14,16 @@ from array import array
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 
-from ..events import (BEGIN_CODES, CLOSED, END_CODES, KIND_CODE, KINDS, STATE_AFTER,
-                      STATE_CODE, SUSPEND_CODES)
+from ..events import (
+    BEGIN_CODES,
+    CLOSED,
+    END_CODES,
+    KIND_CODE,
+    KINDS,
+    STATE_AFTER,
+    STATE_CODE,
+    SUSPEND_CODES,
+)
 from ..trace import Trace, record_columns
 
 NO_STATE = 255  # no event has set the object's state yet
@@ -24,10 +33,15 @@ SPAWN, AWAIT, WAKE = range(len(RELATION_KINDS))
 _AWAIT = KIND_CODE["await"]
 _CREATE = KIND_CODE["create"]
 _CLOSED = STATE_CODE[CLOSED]
+
+
+def _state_code(state: str | None) -> int:
+    return NO_STATE if state is None else STATE_CODE[state]
+
+
 # per kind code, the state code it leaves an object in (NO_STATE: it leaves it alone); a
 # byte translation table, so that the whole kind column translates at once
-_STATE_AFTER = bytes(NO_STATE if STATE_AFTER[k] is None else STATE_CODE[STATE_AFTER[k]]
-                     for k in KINDS).ljust(256, bytes([NO_STATE]))
+_STATE_AFTER = bytes(_state_code(STATE_AFTER[k]) for k in KINDS).ljust(256, bytes([NO_STATE]))
 # objects something can delegate to (a task or a future is awaited, not delegated to)
 _FRAMES = ("generator", "coroutine", "async_generator")
 
@@ -36,7 +50,7 @@ _FRAMES = ("generator", "coroutine", "async_generator")
 class Lane:
     id: int
     label: str
-    kind: str            # task | free | idle
+    kind: str  # task | free | idle
     rows: int = 1
     object: int | None = None  # the task, or the free object the lane is named after
 
@@ -50,14 +64,16 @@ class Relations:
     that has a row followed by its wake (when the awaited object ended and so resumed
     the waiter).  An arrow leaves `tail_obj`'s row at event `tail_event`'s x and reaches
     `head_obj`'s row at event `head_event`'s x."""
-    kind: array = field(default_factory=lambda: array("B"))       # index into RELATION_KINDS
+
+    kind: array = field(default_factory=lambda: array("B"))  # index into RELATION_KINDS
     tail_event: array = field(default_factory=lambda: array("I"))
     head_event: array = field(default_factory=lambda: array("I"))
     tail_obj: array = field(default_factory=lambda: array("I"))
     head_obj: array = field(default_factory=lambda: array("I"))
 
-    def add(self, kind: int, tail_event: int, head_event: int, tail_obj: int,
-            head_obj: int) -> None:
+    def add(
+        self, kind: int, tail_event: int, head_event: int, tail_obj: int, head_obj: int
+    ) -> None:
         self.kind.append(kind)
         self.tail_event.append(tail_event)
         self.head_event.append(head_event)
@@ -84,10 +100,11 @@ class Timeline:
     leaves its object in (events.STATES index, NO_STATE: not known yet), a task being in
     its coroutine's state until the task itself ends.  Per object: lane_of, depth_of and
     link (links()).  target_event / target_obj: the events that name a known object."""
+
     lanes: list[Lane]
-    lane_of: list[int | None]   # per object (None: futures, drawn only as targets)
-    depth_of: list[int]         # per object: row within its lane
-    t: array                    # per event, ns since the trace started
+    lane_of: list[int | None]  # per object (None: futures, drawn only as targets)
+    depth_of: list[int]  # per object: row within its lane
+    t: array  # per event, ns since the trace started
     obj: array
     kind: array
     partner: array
@@ -113,8 +130,9 @@ class Timeline:
     @property
     def await_target(self) -> array:
         """... and the objects they wait on."""
-        return array("I", (o for i, o in zip(self.target_event, self.target_obj)
-                           if self.kind[i] == _AWAIT))
+        return array(
+            "I", (o for i, o in zip(self.target_event, self.target_obj) if self.kind[i] == _AWAIT)
+        )
 
 
 def timeline_of(trace: Trace) -> Timeline:
@@ -124,19 +142,38 @@ def timeline_of(trace: Trace) -> Timeline:
     walk = _Walk(objects, obj, kind, link)
     target_event = array("I", (i for i, tg in enumerate(target) if tg >= 0))
     target_obj = array("I", (target[i] for i in target_event))
-    awaits = [(i, tg) for i, tg in zip(target_event, target_obj)
-              if kind[i] == _AWAIT and tg != obj[i]]
+    awaits = [
+        (i, tg) for i, tg in zip(target_event, target_obj) if kind[i] == _AWAIT and tg != obj[i]
+    ]
     delegator: list[int | None] = [None] * len(objects)
     for i, tg in awaits:  # the first await on a frame delegates to it
         if delegator[tg] is None and objects[tg].kind in _FRAMES:
             delegator[tg] = obj[i]
     lanes, lane_of, depth_of = _place(trace, delegator, walk.driver, walk.first_event)
-    spawns = [[o.parent, o.id, walk.first_event[o.id]] for o in objects
-              if o.parent is not None and walk.first_event[o.id] >= 0
-              and kind[walk.first_event[o.id]] == _CREATE]
+    spawns = [
+        [o.parent, o.id, walk.first_event[o.id]]
+        for o in objects
+        if o.parent is not None
+        and walk.first_event[o.id] >= 0
+        and kind[walk.first_event[o.id]] == _CREATE
+    ]
     relations = _relations(obj, kind, walk, awaits, spawns, lane_of)
-    return Timeline(lanes, lane_of, depth_of, t, obj, kind, walk.partner, walk.state,
-                    link, target_event, target_obj, relations, list(trace.idle), spawns)
+    return Timeline(
+        lanes,
+        lane_of,
+        depth_of,
+        t,
+        obj,
+        kind,
+        walk.partner,
+        walk.state,
+        link,
+        target_event,
+        target_obj,
+        relations,
+        list(trace.idle),
+        spawns,
+    )
 
 
 def links(objects) -> list[int | None]:
@@ -146,8 +183,14 @@ def links(objects) -> list[int | None]:
     out: list[int | None] = [None] * len(objects)
     for o in objects:
         c = o.coro
-        if o.kind == "task" and c is not None and 0 <= c < len(objects) and c != o.id \
-                and objects[c].kind in _FRAMES and out[c] is None:
+        if (
+            o.kind == "task"
+            and c is not None
+            and 0 <= c < len(objects)
+            and c != o.id
+            and objects[c].kind in _FRAMES
+            and out[c] is None
+        ):
             out[o.id], out[c] = c, o.id
     return out
 
@@ -166,7 +209,7 @@ class _Walk:
 
     def _run(self, obj, kind) -> None:
         first, driver, partner = self.first_event, self.driver, self.partner
-        begun = [-1] * len(first)      # per object, its running slice's begin event
+        begun = [-1] * len(first)  # per object, its running slice's begin event
         suspended = [-1] * len(first)  # ... and its suspension's
         running: list[int] = []
         for i, (o, k) in enumerate(zip(obj, kind)):
@@ -199,7 +242,7 @@ def _states(objects, obj, kind, link) -> array:
     a kind that leaves the state alone keeps the one before, and a task that has not
     ended is in the state of its coroutine's latest event."""
     state = array("B", bytes(kind).translate(_STATE_AFTER))
-    keep = [k for k, s in enumerate(_STATE_AFTER[:len(KINDS)]) if s == NO_STATE]
+    keep = [k for k, s in enumerate(_STATE_AFTER[: len(KINDS)]) if s == NO_STATE]
     tasks = {o.id: c for o, c in zip(objects, link) if o.kind == "task"}
     # (a cancel of anything but a task is not recorded, but a record may say so)
     odd = {obj[i] for i in _positions(kind, keep)} - tasks.keys()
@@ -274,62 +317,74 @@ def _await_head(events: list[int], kind, i: int) -> int:
 
 def _place(trace: Trace, delegator, driver, first_event):
     """Lanes in order of first appearance; each object's lane and row."""
-    objects = trace.objects
-    lane_of: list[int | None] = [None] * len(objects)
-    depth_of = [0] * len(objects)
-    placed = [False] * len(objects)
-    lanes: list[Lane] = []
-    lane_for_task: dict[int, int] = {}
+    placer = _Placer(trace.objects, delegator, driver)
+    # by first appearance; objects with no events of their own (the cell's task, whose
+    # top-level code is not recorded, yet spawns the others) head the picture
+    for i in sorted(range(len(trace.objects)), key=lambda i: (first_event[i], i)):
+        placer.place(i)
+    if trace.idle:
+        placer.new_lane("loop idle", "idle", None)
+    return placer.lanes, placer.lane_of, placer.depth_of
 
-    def new_lane(label: str, kind: str, owner: int | None) -> int:
-        lanes.append(Lane(len(lanes), label, kind, 1, owner))
-        return len(lanes) - 1
 
-    def task_lane(task: int) -> int:
-        if task not in lane_for_task:
-            lane_for_task[task] = new_lane(objects[task].label, "task", task)
-        return lane_for_task[task]
+class _Placer:
+    """Puts each object in a lane and a row: a task in its own lane; what something
+    delegates to (`yield from`, `await`) one row below its delegator; what runs inside a
+    task's coroutine without delegation (a for loop over a generator) below its driver in
+    the task's lane; anything else in a lane of its own."""
 
-    def place(i: int, seen: frozenset = frozenset()) -> None:
-        if placed[i]:
+    def __init__(self, objects, delegator, driver):
+        self.objects, self.delegator, self.driver = objects, delegator, driver
+        self.lane_of: list[int | None] = [None] * len(objects)
+        self.depth_of = [0] * len(objects)
+        self.placed = [False] * len(objects)
+        self.lanes: list[Lane] = []
+        self.lane_for_task: dict[int, int] = {}
+
+    def new_lane(self, label: str, kind: str, owner: int | None) -> int:
+        self.lanes.append(Lane(len(self.lanes), label, kind, 1, owner))
+        return len(self.lanes) - 1
+
+    def task_lane(self, task: int) -> int:
+        if task not in self.lane_for_task:
+            self.lane_for_task[task] = self.new_lane(self.objects[task].label, "task", task)
+        return self.lane_for_task[task]
+
+    def place(self, i: int, seen: frozenset = frozenset()) -> None:
+        if self.placed[i]:
             return
-        o = objects[i]
+        o = self.objects[i]
         if o.kind == "future" or i in seen:
-            placed[i] = True
+            self.placed[i] = True
             return
         seen = seen | {i}
         lane, depth = None, 0
-        d = delegator[i]
+        d = self.delegator[i]
         if o.kind == "task":
-            lane = task_lane(i)
+            lane = self.task_lane(i)
         elif d is not None:
-            place(d, seen)
-            lane, depth = lane_of[d], depth_of[d] + 1
-        elif o.task is not None and objects[o.task].kind == "task":
-            lane = task_lane(o.task)
-            if objects[o.task].coro != i:
-                # below whatever drove it (a for loop over a generator in a coroutine)
-                p = driver[i] if driver[i] is not None else o.parent
-                if p is not None and p != o.task:
-                    place(p, seen)
-                if p is not None and p != o.task and lane_of[p] == lane:
-                    depth = depth_of[p] + 1
-                else:
-                    depth = 1
+            self.place(d, seen)
+            lane, depth = self.lane_of[d], self.depth_of[d] + 1
+        elif o.task is not None and self.objects[o.task].kind == "task":
+            lane, depth = self.in_task(i, seen)
         if lane is None:
-            lane = new_lane(o.label, "free", i)
-        lane_of[i], depth_of[i] = lane, depth
-        placed[i] = True
-        lanes[lane].rows = max(lanes[lane].rows, depth + 1)
+            lane = self.new_lane(o.label, "free", i)
+        self.lane_of[i], self.depth_of[i] = lane, depth
+        self.placed[i] = True
+        self.lanes[lane].rows = max(self.lanes[lane].rows, depth + 1)
 
-    # by first appearance; objects with no events of their own (the cell's task, whose
-    # top-level code is not recorded, yet spawns the others) head the picture
-    order = sorted(range(len(objects)), key=lambda i: (first_event[i], i))
-    for i in order:
-        place(i)
-    if trace.idle:
-        new_lane("loop idle", "idle", None)
-    return lanes, lane_of, depth_of
+    def in_task(self, i: int, seen: frozenset) -> tuple[int, int]:
+        """(lane, row) of object i, which runs under a task: the task's coroutine heads
+        the lane; anything else sits below whatever drove it."""
+        o = self.objects[i]
+        lane = self.task_lane(o.task)
+        if self.objects[o.task].coro == i:
+            return lane, 0
+        p = self.driver[i] if self.driver[i] is not None else o.parent
+        if p is None or p == o.task:
+            return lane, 1
+        self.place(p, seen)
+        return lane, (self.depth_of[p] + 1 if self.lane_of[p] == lane else 1)
 
 
 class SourceLines:

@@ -61,6 +61,7 @@ frame drives, and one for loop idle time.  Objects that something delegates to
 (`yield from`, `await`) sit in the delegator's lane one row deeper; objects run inside
 a task's coroutines without delegation sit in the task's lane below their driver.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,9 @@ NONE = 0xFFFFFFFF  # no value, no line (in the inline `value` and `site` arrays)
 _TYPECODES = {"u8": "B", "u16": "H", "u32": "I", "i32": "i"}
 
 
-def encode(trace: Trace, timeline: Timeline | None = None,
-           details: str = "on_demand") -> tuple[dict, bytes]:
+def encode(
+    trace: Trace, timeline: Timeline | None = None, details: str = "on_demand"
+) -> tuple[dict, bytes]:
     """(header, buffer) for the widget; see the module docstring for the layout."""
     if details not in DETAILS:
         raise ValueError(f"details must be one of {DETAILS}, not {details!r}")
@@ -132,8 +134,11 @@ def _header(trace: Trace, tl: Timeline, end: int, tick: int) -> dict:
         "state_names": list(STATES),
         # columns, not one JSON object per row: ten thousand tasks would otherwise cost
         # more header than all their events
-        "lanes": _columns(tl.lanes, ("label", "kind", "rows", "object"),
-                          lambda lane: (lane.label, lane.kind, lane.rows, lane.object)),
+        "lanes": _columns(
+            tl.lanes,
+            ("label", "kind", "rows", "object"),
+            lambda lane: (lane.label, lane.kind, lane.rows, lane.object),
+        ),
         "object_kinds": list(OBJECT_KINDS),
         "files": files,
         "objects": {
@@ -143,7 +148,7 @@ def _header(trace: Trace, tl: Timeline, end: int, tick: int) -> dict:
             "depth": list(tl.depth_of),
             "parent": [o.parent for o in objects],
             "state": [STATES.index(o.state) for o in objects],
-            "file": [file_index.get(o.filename) for o in objects],
+            "file": [file_index.get(o.filename) if o.filename else None for o in objects],
             "line": [o.firstlineno for o in objects],
             "link": list(tl.link),
         },
@@ -187,8 +192,10 @@ def _pack(arrays: dict) -> tuple[dict, bytes]:
     for name, (code, values) in arrays.items():
         data = array(_TYPECODES[code], values)
         if data.itemsize != struct.calcsize(_TYPECODES[code]):  # pragma: no cover
-            raise RuntimeError(f"array typecode {_TYPECODES[code]!r} is not "
-                               f"{struct.calcsize(_TYPECODES[code])} bytes here")
+            raise RuntimeError(
+                f"array typecode {_TYPECODES[code]!r} is not "
+                f"{struct.calcsize(_TYPECODES[code])} bytes here"
+            )
         if data.itemsize > 1 and not little:  # pragma: no cover - big-endian machines
             data.byteswap()
         pad = -offset % 4

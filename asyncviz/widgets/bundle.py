@@ -1,5 +1,6 @@
 """What both widgets share: where their built front-end lives, when their details travel
 with them, and how their linked traits (`cursor`, `selection`) are kept in range."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,15 +22,19 @@ def esm(bundle: str, what: str):
     path = STATIC / bundle
     if path.is_file():
         return path
-    message = (f"asyncviz: the {what} front-end was not built (asyncviz/static/{bundle} is "
-               "missing). Reinstall with Node.js >= 18 on PATH: pip install -e .")
-    return ("export default { render({ el }) {\n"
-            "  const d = document.createElement('div');\n"
-            "  d.style.cssText = 'padding:8px;border:1px solid #d55e00;color:#d55e00;"
-            "font-family:sans-serif';\n"
-            f"  d.textContent = {message!r};\n"
-            "  el.appendChild(d);\n"
-            "} };\n")
+    message = (
+        f"asyncviz: the {what} front-end was not built (asyncviz/static/{bundle} is "
+        "missing). Reinstall with Node.js >= 18 on PATH: pip install -e ."
+    )
+    return (
+        "export default { render({ el }) {\n"
+        "  const d = document.createElement('div');\n"
+        "  d.style.cssText = 'padding:8px;border:1px solid #d55e00;color:#d55e00;"
+        "font-family:sans-serif';\n"
+        f"  d.textContent = {message!r};\n"
+        "  el.appendChild(d);\n"
+        "} };\n"
+    )
 
 
 def clamp_cursor(value: int, n_events: int) -> int:

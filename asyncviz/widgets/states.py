@@ -27,12 +27,14 @@ function covers all its objects; the suspension-point machine is always the func
 Linking (same names and meaning as TimelineWidget): `cursor` is an event index and the
 diagram highlights the node the machine is in after it and the edge just taken;
 `selection` is an object id.  Widgets with the same `link_id` follow each other's
-cursor and selection in the browser (link() gives both one), with no kernel involved.  Clicking a node or an edge sets `selected_events` (the
-events that entered that node / took that edge) and, when the machine describes one
-object, `selection` to that object.  Selecting an object elsewhere (the timeline) that
+cursor and selection in the browser (link() gives both one), with no kernel involved.
+Clicking a node or an edge sets `selected_events` (the events that entered that node /
+took that edge) and, when the machine describes one object, `selection` to that
+object.  Selecting an object elsewhere (the timeline) that
 the current machine does not cover switches `choice` to that object (a task: to its
 coroutine), keeping the machine kind.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -61,6 +63,7 @@ INLINE_MACHINES = 32
 
 class BrowserLink(NamedTuple):
     """Two widgets' trait joined in the browser: they share `id` as their link_id."""
+
     source: tuple
     target: tuple
     id: str
@@ -108,15 +111,14 @@ class StatesWidget(anywidget.AnyWidget):
         self.links: tuple = ()
         self._ready = False  # no recomputing for each trait __init__ sets
         if trace is not None:
-            kwargs.setdefault("choices", self._make_choices())
+            kwargs.setdefault("choices", self._make_choices(trace))
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
         self._ready = True
         self._recompute()
 
     @classmethod
-    def of(cls, trace: Trace, obj=None, *, details: str | None = None,
-           **kwargs) -> "StatesWidget":
+    def of(cls, trace: Trace, obj=None, *, details: str | None = None, **kwargs) -> "StatesWidget":
         """The widget for `trace`: with `obj` (an id or a label; a task stands for its
         coroutine) that object's lifecycle machine, else the first function's
         suspension-point machine.  details: "inline" or "on_demand" (module docstring);
@@ -128,20 +130,24 @@ class StatesWidget(anywidget.AnyWidget):
             o = trace.object(obj)
             target = _machine_object(trace, o.id)
             if target is None:
-                raise ValueError(f"{o.label} is a {o.kind}: it has no state machine "
-                                 "(choose a generator, coroutine or async generator)")
+                raise ValueError(
+                    f"{o.label} is a {o.kind}: it has no state machine "
+                    "(choose a generator, coroutine or async generator)"
+                )
             choice, machine = f"o:{target}", "lifecycle"
         elif states.functions(trace):
             choice = "f:0"
         w = cls(trace, choice=choice, machine=machine, **kwargs)
-        if details == "inline" or (details is None and w._small()):
+        if details == "inline" or (details is None and w._small(trace)):
             w.machines = inline_machines(trace, w._functions)
         return w
 
-    def _small(self) -> bool:
+    def _small(self, trace: Trace) -> bool:
         objects = sum(1 for c in self.choices if c["kind"] == "object")
-        return (len(self._trace.events) <= INLINE_EVENTS
-                and 2 * len(self._functions) + objects <= INLINE_MACHINES)
+        return (
+            len(trace.events) <= INLINE_EVENTS
+            and 2 * len(self._functions) + objects <= INLINE_MACHINES
+        )
 
     # -- what is shown ----------------------------------------------------------------
 
@@ -161,10 +167,12 @@ class StatesWidget(anywidget.AnyWidget):
             return None, None
         return self._machine.at(self.cursor)
 
-    def _make_choices(self) -> list[dict]:
-        out = [{"key": f"f:{i}", "label": f.key, "kind": "function", "type": f.kind}
-               for i, f in enumerate(self._functions)]
-        objects = [o for o in self._trace.objects if o.kind in MACHINE_OBJECTS]
+    def _make_choices(self, trace: Trace) -> list[dict]:
+        out = [
+            {"key": f"f:{i}", "label": f.key, "kind": "function", "type": f.kind}
+            for i, f in enumerate(self._functions)
+        ]
+        objects = [o for o in trace.objects if o.kind in MACHINE_OBJECTS]
         out += [_object_choice(o) for o in objects[:MAX_OBJECT_CHOICES]]
         return out
 
@@ -222,7 +230,8 @@ class StatesWidget(anywidget.AnyWidget):
         if value and value not in keys and self._object_key(value) is None:
             raise traitlets.TraitError(
                 f"choice must be one of the keys in .choices ({', '.join(sorted(keys))}), "
-                f"not {value!r}")
+                f"not {value!r}"
+            )
         return value
 
     @traitlets.validate("machine")
@@ -234,11 +243,15 @@ class StatesWidget(anywidget.AnyWidget):
 
     @traitlets.validate("cursor")
     def _valid_cursor(self, proposal):
-        return clamp_cursor(proposal["value"], len(self._trace.events) if self._trace is not None else 0)
+        return clamp_cursor(
+            proposal["value"], len(self._trace.events) if self._trace is not None else 0
+        )
 
     @traitlets.validate("selection")
     def _valid_selection(self, proposal):
-        return valid_selection(proposal["value"], len(self._trace.objects) if self._trace is not None else 0)
+        return valid_selection(
+            proposal["value"], len(self._trace.objects) if self._trace is not None else 0
+        )
 
     @traitlets.observe("selection")
     def _follow_selection(self, change):
@@ -262,8 +275,9 @@ class StatesWidget(anywidget.AnyWidget):
         link_id = other.link_id or self.link_id or uuid.uuid4().hex
         other.link_id = self.link_id = link_id
         self.cursor, self.selection = other.cursor, other.selection
-        links = tuple(BrowserLink((other, name), (self, name), link_id)
-                      for name in ("cursor", "selection"))
+        links = tuple(
+            BrowserLink((other, name), (self, name), link_id) for name in ("cursor", "selection")
+        )
         self.links = self.links + links
         return links
 
@@ -275,10 +289,14 @@ class StatesWidget(anywidget.AnyWidget):
         if content.get("type") == "layout-engine":
             engine = layout_engine()
             if engine is None:
-                self.send({"type": "layout-engine", "error":
-                           f"the layout engine {LAYOUT_BUNDLE.name} was not built; install "
-                           "Graphviz (apt-get install graphviz, brew install graphviz, "
-                           "conda install graphviz) or rebuild asyncviz with Node.js"})
+                self.send(
+                    {
+                        "type": "layout-engine",
+                        "error": f"the layout engine {LAYOUT_BUNDLE.name} was not built; install "
+                        "Graphviz (apt-get install graphviz, brew install graphviz, "
+                        "conda install graphviz) or rebuild asyncviz with Node.js",
+                    }
+                )
             else:
                 self.send({"type": "layout-engine", "size": len(engine)}, [engine])
 
@@ -306,7 +324,7 @@ class StatesWidget(anywidget.AnyWidget):
         what = "lifecycle" if machine.kind == "lifecycle" else "suspension points"
         n = len(machine.objects)
         lines = [f"{what} of {machine.title} ({n} object{'s' if n != 1 else ''})"]
-        for source, target, transitions, count in machine.table():
+        for source, target, transitions, _count in machine.table():
             lines.append(f"  {source} → {target}: {transitions}")
         if not machine.edges:
             lines.append("  (no transitions)")
@@ -339,18 +357,35 @@ def machine_meta(machine: "states.Machine", trace: Trace | None = None) -> dict:
     events, nodes, edges = machine.steps()
     labels = {}
     if trace is not None:
-        labels = {str(o): trace.objects[o].label for o in machine.objects
-                  if 0 <= o < len(trace.objects)}
+        labels = {
+            str(o): trace.objects[o].label for o in machine.objects if 0 <= o < len(trace.objects)
+        }
     return {
         "version": META_VERSION,
         "kind": machine.kind,
         "title": machine.title,
         "objects": list(machine.objects),
         "labels": labels,
-        "nodes": {n.id: {"label": n.label, "kind": n.kind, "count": n.count, "line": n.line,
-                         "text": n.text} for n in machine.nodes},
-        "edges": [{"source": e.source, "target": e.target, "label": e.label,
-                   "count": e.count, "samples": list(e.samples)} for e in machine.edges],
+        "nodes": {
+            n.id: {
+                "label": n.label,
+                "kind": n.kind,
+                "count": n.count,
+                "line": n.line,
+                "text": n.text,
+            }
+            for n in machine.nodes
+        },
+        "edges": [
+            {
+                "source": e.source,
+                "target": e.target,
+                "label": e.label,
+                "count": e.count,
+                "samples": list(e.samples),
+            }
+            for e in machine.edges
+        ],
         "events": list(events),
         "event_nodes": list(nodes),
         "event_edges": [-1 if e is None else e for e in edges],
@@ -359,8 +394,12 @@ def machine_meta(machine: "states.Machine", trace: Trace | None = None) -> dict:
 
 def at(meta: dict, event: int) -> tuple[str | None, int | None]:
     """machine.at(event) from the meta alone, as the front-end reads it."""
-    return states.step_at(meta.get("events") or [], meta.get("event_nodes") or [],
-                          meta.get("event_edges") or [], event)
+    return states.step_at(
+        meta.get("events") or [],
+        meta.get("event_nodes") or [],
+        meta.get("event_edges") or [],
+        event,
+    )
 
 
 def inline_machines(trace: Trace, functions: list | None = None) -> dict:
@@ -390,6 +429,7 @@ def inline_machines(trace: Trace, functions: list | None = None) -> dict:
 
 def machine_dot(machine: "states.Machine") -> str:
     from ..render.dot import machine_dot as render  # lazily: only render/ imports graphviz
+
     return render(machine)
 
 
@@ -398,6 +438,7 @@ def _svg_or_empty(machine: "states.Machine") -> str:
     if not has_dot():
         return ""
     from ..render.dot import machine_svg
+
     try:
         return machine_svg(machine)
     except RuntimeError:  # dot vanished, or failed: the browser lays the DOT out instead

@@ -11,16 +11,18 @@ show them) for traces of at most INLINE_EVENTS events, and are answered on reque
 (`describe`) for bigger ones.  `link_id` joins this widget with a StatesWidget in the
 browser (StatesWidget.link).
 """
+
 from __future__ import annotations
 
 import base64
+from typing import cast
 
 import anywidget
 import traitlets
 
 from ..analysis.timeline import SourceLines
 from ..render.payload import encode
-from ..trace import Trace
+from ..trace import Event, Trace
 from .bundle import INLINE_EVENTS, STATIC, clamp_cursor, esm, valid_selection
 
 BUNDLE = STATIC / "timeline.js"
@@ -49,8 +51,15 @@ class TimelineWidget(anywidget.AnyWidget):
         self.on_msg(self._on_custom_msg)
 
     @classmethod
-    def of(cls, trace: Trace, *, clock: str | None = None, height: int = 0,
-           details: str | None = None, **kwargs) -> "TimelineWidget":
+    def of(
+        cls,
+        trace: Trace,
+        *,
+        clock: str | None = None,
+        height: int = 0,
+        details: str | None = None,
+        **kwargs,
+    ) -> "TimelineWidget":
         """The widget for `trace`.  clock: "wall" or "step"; by default wall-clock time
         when the event loop waited (there is loop idle time: time is what matters),
         step time otherwise (a generator pipeline lasts microseconds: its order is
@@ -85,11 +94,16 @@ class TimelineWidget(anywidget.AnyWidget):
 
     @traitlets.validate("cursor")
     def _valid_cursor(self, proposal):
-        return clamp_cursor(proposal["value"], int(self.header.get("n_events", 0)) if self.header else 0)
+        return clamp_cursor(
+            proposal["value"], int(self.header.get("n_events", 0)) if self.header else 0
+        )
 
     @traitlets.validate("selection")
     def _valid_selection(self, proposal):
-        return valid_selection(proposal["value"], len(self.header.get("objects", {}).get("label", ())) if self.header else 0)
+        return valid_selection(
+            proposal["value"],
+            len(self.header.get("objects", {}).get("label", ())) if self.header else 0,
+        )
 
     # -- messages from the front-end ---------------------------------------------------
 
@@ -117,7 +131,7 @@ class TimelineWidget(anywidget.AnyWidget):
         events = trace.events
         if not 0 <= index < len(events):
             return None
-        e = events[index]
+        e = cast(Event, events[index])
         objects = trace.objects
         obj = objects[e.obj] if 0 <= e.obj < len(objects) else None
         target = None
@@ -131,7 +145,7 @@ class TimelineWidget(anywidget.AnyWidget):
             "object": obj.label if obj else str(e.obj),
             "value": e.value,
             "line": e.line,
-            "text": self._lines(obj.filename if obj else None, e.line),
+            "text": (self._lines or SourceLines(trace))(obj.filename if obj else None, e.line),
             "target": target,
         }
 

@@ -1,4 +1,5 @@
 """The timeline analysis and its payload, for programs whose shape is known."""
+
 from __future__ import annotations
 
 import struct
@@ -17,30 +18,52 @@ from tracebuilder import TraceBuilder
 
 def lanes(trace):
     tl = timeline_of(trace)
-    return tl, [(lane.label, lane.kind, lane.rows) for lane in tl.lanes], {
-        o.label: (tl.lanes[tl.lane_of[o.id]].label if tl.lane_of[o.id] is not None else None,
-                  tl.depth_of[o.id]) for o in trace.objects}
+    return (
+        tl,
+        [(lane.label, lane.kind, lane.rows) for lane in tl.lanes],
+        {
+            o.label: (
+                tl.lanes[tl.lane_of[o.id]].label if tl.lane_of[o.id] is not None else None,
+                tl.depth_of[o.id],
+            )
+            for o in trace.objects
+        },
+    )
 
 
 def slices(trace, tl):
     """(label, kind that began, kind that ended) for each running slice."""
     label = {o.id: o.label for o in trace.objects}
-    return [(label[o], KINDS[tl.kind[i]], KINDS[tl.kind[j]] if j >= 0 else None)
-            for o, i, j in tl.slices()]
+    return [
+        (label[o], KINDS[tl.kind[i]], KINDS[tl.kind[j]] if j >= 0 else None)
+        for o, i, j in tl.slices()
+    ]
 
 
 def test_yield_from_chain_nests_in_one_lane():
     t, _ = record(PROGRAMS["yield_from_chain"])
     tl, lane_list, place = lanes(t)
     assert lane_list == [("outer#1", "free", 3)]
-    assert place == {"outer#1": ("outer#1", 0), "middle#1": ("outer#1", 1),
-                     "inner#1": ("outer#1", 2)}
-    assert slices(t, tl)[:4] == [("outer#1", "start", "await"), ("middle#1", "start", "await"),
-                                 ("inner#1", "start", "yield"), ("outer#1", "resume", "await")]
-    assert [(t.objects[tl.obj[i]].label, t.objects[tg].label)
-            for i, tg in zip(tl.await_event, tl.await_target)] == [
-        ("middle#1", "inner#1"), ("outer#1", "middle#1"),
-        ("middle#1", "inner#1"), ("outer#1", "middle#1")]
+    assert place == {
+        "outer#1": ("outer#1", 0),
+        "middle#1": ("outer#1", 1),
+        "inner#1": ("outer#1", 2),
+    }
+    assert slices(t, tl)[:4] == [
+        ("outer#1", "start", "await"),
+        ("middle#1", "start", "await"),
+        ("inner#1", "start", "yield"),
+        ("outer#1", "resume", "await"),
+    ]
+    assert [
+        (t.objects[tl.obj[i]].label, t.objects[tg].label)
+        for i, tg in zip(tl.await_event, tl.await_target)
+    ] == [
+        ("middle#1", "inner#1"),
+        ("outer#1", "middle#1"),
+        ("middle#1", "inner#1"),
+        ("outer#1", "middle#1"),
+    ]
 
 
 def test_round_robin_workers_get_lanes_of_their_own():
@@ -48,9 +71,12 @@ def test_round_robin_workers_get_lanes_of_their_own():
     tl, lane_list, place = lanes(t)
     assert lane_list == [("worker#1", "free", 1), ("worker#2", "free", 1)]
     assert slices(t, tl) == [
-        ("worker#1", "start", "yield"), ("worker#2", "start", "yield"),
-        ("worker#1", "resume", "yield"), ("worker#2", "resume", "return"),
-        ("worker#1", "resume", "return")]
+        ("worker#1", "start", "yield"),
+        ("worker#2", "start", "yield"),
+        ("worker#1", "resume", "yield"),
+        ("worker#2", "resume", "return"),
+        ("worker#1", "resume", "return"),
+    ]
 
 
 def test_tasks_have_lanes_and_spawns():
@@ -61,7 +87,7 @@ def test_tasks_have_lanes_and_spawns():
     assert place["a"] == ("a", 0)
     spawns = {(t.objects[p].label, t.objects[c].label) for p, c, _ in tl.spawns}
     assert {("root", "a"), ("root", "b")} <= spawns
-    for parent, child, event in tl.spawns:
+    for _parent, child, event in tl.spawns:
         assert KINDS[tl.kind[event]] == "create" and tl.obj[event] == child
 
 
@@ -74,18 +100,21 @@ def test_partner_pairs_every_slice_and_suspension():
             assert j > i and tl.obj[j] == tl.obj[i]
             assert KINDS[tl.kind[j]] in ("yield", "await", "return", "raise", "close")
         elif kind in ("yield", "await"):
-            assert j == -1 or (j > i and tl.obj[j] == tl.obj[i]
-                               and KINDS[tl.kind[j]] in ("start", "resume", "throw", "close"))
+            assert j == -1 or (
+                j > i
+                and tl.obj[j] == tl.obj[i]
+                and KINDS[tl.kind[j]] in ("start", "resume", "throw", "close")
+            )
         else:
             assert j == -1
 
 
 def test_loop_idle_lane():
-    t, _ = record('''
+    t, _ = record("""
 import asyncio
 async def main():
     await asyncio.sleep(0.02)
-''')
+""")
     tl = timeline_of(t)
     assert tl.lanes[-1].kind == "idle" and tl.idle
 
@@ -100,13 +129,14 @@ def test_payload_layout_and_size():
     assert (count, code) == (n, "u32")
     ticks = struct.unpack_from(f"<{n}I", buf, offset)
     assert [x * header["tick_ns"] for x in ticks] == [
-        e.t // header["tick_ns"] * header["tick_ns"] for e in t.events]
+        e.t // header["tick_ns"] * header["tick_ns"] for e in t.events
+    ]
     offset, count, code = header["arrays"]["kind"]
-    assert [KINDS[k] for k in buf[offset:offset + count]] == [e.kind for e in t.events]
+    assert [KINDS[k] for k in buf[offset : offset + count]] == [e.kind for e in t.events]
     offset, count, code = header["arrays"]["obj"]
     assert code == "u16"
     assert list(struct.unpack_from(f"<{n}H", buf, offset)) == [e.obj for e in t.events]
-    for name, (offset, count, code) in header["arrays"].items():
+    for name, (offset, _count, _code) in header["arrays"].items():
         assert offset % 4 == 0, name
     assert len(buf) / n <= 16
     objects = header["objects"]
@@ -121,7 +151,7 @@ def test_payload_of_empty_trace():
 
 
 def test_payload_at_scale_is_at_most_16_bytes_per_event():
-    t, _ = record('''
+    t, _ = record("""
 import asyncio
 def numbers(n):
     for i in range(n):
@@ -133,7 +163,7 @@ async def main():
     total = sum(numbers(100_000))
     await asyncio.gather(*(job(5) for _ in range(2_000)))
     return total
-''')
+""")
     assert len(t.events) > 200_000
     header, buf = encode(t)
     # everything counted: the columns of 4,000 objects as well as the event arrays
@@ -142,7 +172,7 @@ async def main():
 
 
 def test_generators_nest_below_what_drives_them():
-    t, _ = record('''
+    t, _ = record("""
 def numbers(n):
     for i in range(n):
         yield i
@@ -151,10 +181,10 @@ def relay(it):
         yield x
 async def main():
     return sum(relay(numbers(3)))
-''')
+""")
     _tl, _lanes, place = lanes(t)
     assert place["main#1"] == ("root", 1)
-    assert place["relay#1"] == ("root", 2)   # driven by main's sum()
+    assert place["relay#1"] == ("root", 2)  # driven by main's sum()
     assert place["numbers#1"] == ("root", 3)  # driven by relay's for loop, not by its creator
 
 
@@ -163,17 +193,32 @@ async def main():
 # state after each event (as the timeline's playback strip shows it), the task ↔ coroutine
 # links, and the relations the timeline draws.
 
-STATE_AFTER = {"create": "CREATED", "start": "RUNNING", "resume": "RUNNING",
-               "throw": "RUNNING", "yield": "SUSPENDED", "await": "SUSPENDED",
-               "return": "CLOSED", "raise": "CLOSED", "close": "CLOSED", "cancel": None}
+STATE_AFTER = {
+    "create": "CREATED",
+    "start": "RUNNING",
+    "resume": "RUNNING",
+    "throw": "RUNNING",
+    "yield": "SUSPENDED",
+    "await": "SUSPENDED",
+    "return": "CLOSED",
+    "raise": "CLOSED",
+    "close": "CLOSED",
+    "cancel": None,
+}
 
 
 def naive_state(trace, o, upto):
     """The state of object `o` after event `upto`: its latest event that sets a state; a
     task that has not ended takes its coroutine's (None: not known yet)."""
     events = trace.events
-    own = next((STATE_AFTER[events[i].kind] for i in range(upto, -1, -1)
-                if events[i].obj == o and STATE_AFTER[events[i].kind]), None)
+    own = next(
+        (
+            STATE_AFTER[events[i].kind]
+            for i in range(upto, -1, -1)
+            if events[i].obj == o and STATE_AFTER[events[i].kind]
+        ),
+        None,
+    )
     coro = trace.objects[o].coro if trace.objects[o].kind == "task" else None
     if own == "CLOSED" or coro is None:
         return own
@@ -207,8 +252,15 @@ def test_state_of_a_task_is_its_coroutines_until_it_ends():
     b.ev(6, coro, "raise").ev(7, task, "raise")
     tl = timeline_of(b.build())
     assert [STATES[s] for s in tl.state] == [
-        "CREATED", "CREATED", "RUNNING", "SUSPENDED", "SUSPENDED", "RUNNING", "CLOSED",
-        "CLOSED"]
+        "CREATED",
+        "CREATED",
+        "RUNNING",
+        "SUSPENDED",
+        "SUSPENDED",
+        "RUNNING",
+        "CLOSED",
+        "CLOSED",
+    ]
     assert tl.link == [coro, task]
 
 
@@ -218,7 +270,11 @@ def test_a_kind_that_leaves_the_state_alone_keeps_the_one_before():
     b.ev(0, task, "cancel").ev(1, task, "create").ev(2, task, "cancel").ev(3, task, "return")
     tl = timeline_of(b.build())
     assert [None if s == NO_STATE else STATES[s] for s in tl.state] == [
-        None, "CREATED", "CREATED", "CLOSED"]
+        None,
+        "CREATED",
+        "CREATED",
+        "CLOSED",
+    ]
     assert tl.link == [None]
 
 
@@ -238,8 +294,11 @@ def naive_relations(trace, tl):
     """spawn / await / wake arrows as the timeline draws them, by their definitions."""
     events = list(trace.events)
     placed = [lane is not None for lane in tl.lane_of]
-    out = [("spawn", at, at, parent, child) for parent, child, at in tl.spawns
-           if placed[parent] and placed[child]]
+    out = [
+        ("spawn", at, at, parent, child)
+        for parent, child, at in tl.spawns
+        if placed[parent] and placed[child]
+    ]
     for i, e in enumerate(events):
         drawn = e.kind == "await" and e.target is not None and e.target != e.obj
         if drawn and placed[e.obj] and placed[e.target]:
@@ -266,8 +325,19 @@ def naive_await(events, tl, i):
     return out
 
 
-@pytest.mark.parametrize("name", ["yield_from_chain", "async_chain", "gather", "queue",
-                                  "taskgroup", "cancel", "timeout", "async_for"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "yield_from_chain",
+        "async_chain",
+        "gather",
+        "queue",
+        "taskgroup",
+        "cancel",
+        "timeout",
+        "async_for",
+    ],
+)
 def test_relations_are_spawns_awaits_and_wakes(name):
     trace, _ = record(PROGRAMS[name])
     tl = timeline_of(trace)
@@ -291,7 +361,8 @@ def test_targets_name_every_event_that_names_an_object():
     trace, _ = record(PROGRAMS["cancel"])
     tl = timeline_of(trace)
     assert list(zip(tl.target_event, tl.target_obj)) == [
-        (i, e.target) for i, e in enumerate(trace.events) if e.target is not None]
+        (i, e.target) for i, e in enumerate(trace.events) if e.target is not None
+    ]
     assert "await" in {KINDS[tl.kind[i]] for i in tl.target_event}
 
 
@@ -303,4 +374,7 @@ def test_source_lines_from_the_trace_then_linecache():
     assert lines("<cell-1>", 2) == "yield  1"
     assert lines("<cell-1>", 3) is None and lines("<cell-1>", 0) is None
     assert lines(None, 1) is None and lines("<nowhere>", 1) is None
-    assert lines(__file__, 1) == '"""The timeline analysis and its payload, for programs whose shape is known."""'
+    assert (
+        lines(__file__, 1)
+        == '"""The timeline analysis and its payload, for programs whose shape is known."""'
+    )

@@ -5,11 +5,12 @@ elsewhere every browser test is skipped with the reason shown in the -ra summary
 it is set, a missing Chromium or Playwright package fails the tests instead of skipping.
 
 Session: one `jupyter lab` and one `jupyter notebook` server (see harness.JupyterServer
-for why not one for both), started together without Graphviz on PATH, and one Chromium.  Per test: a fresh
-browser context and page, with every non-local request blocked and failing the test at
-teardown, console errors failing it too, and a full-page screenshot into
-$ASYNCVIZ_SCREENSHOTS (default out/screenshots/), whose path is printed at the end.
+for why not one for both), started together without Graphviz on PATH, and one Chromium.
+Per test: a fresh browser context and page, with every non-local request blocked and
+failing the test at teardown, console errors failing it too, and a full-page screenshot
+into $ASYNCVIZ_SCREENSHOTS (default out/screenshots/), whose path is printed at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,17 +40,22 @@ def screenshot_dir() -> Path:
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", f"browser: drives JupyterLab / Notebook 7 in headless Chromium "
-                   f"(runs only with {ENABLE_VAR}=1)")
+        "markers",
+        f"browser: drives JupyterLab / Notebook 7 in headless Chromium "
+        f"(runs only with {ENABLE_VAR}=1)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     if browser_enabled():
         return
     v = "%d.%d" % sys.version_info[:2]
-    skip = pytest.mark.skip(reason=(
-        f"browser layer not enabled on Python {v}: it runs where {ENABLE_VAR}=1 "
-        f"(scripts/test.sh sets it for Python 3.12 only)"))
+    skip = pytest.mark.skip(
+        reason=(
+            f"browser layer not enabled on Python {v}: it runs where {ENABLE_VAR}=1 "
+            f"(scripts/test.sh sets it for Python 3.12 only)"
+        )
+    )
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(skip)
@@ -83,8 +89,10 @@ def jupyter_servers(browser_workdir):
     """{"lab": JupyterServer, "notebook7": JupyterServer}, launched in parallel, with
     Graphviz's programs hidden from them and their kernels: the widgets must work on a
     laptop without Graphviz (the states widget then lays its diagrams out in the browser)."""
-    servers = {ui: harness.JupyterServer(browser_workdir / ui, ui, hide=harness.GRAPHVIZ)
-               for ui in harness.UIS}
+    servers = {
+        ui: harness.JupyterServer(browser_workdir / ui, ui, hide=harness.GRAPHVIZ)
+        for ui in harness.UIS
+    }
     try:
         for s in servers.values():
             s.launch()

@@ -3,8 +3,10 @@
 Plain module (no pytest): the bench imports it too.  TESTING.md's recipe: Debian's Chromium
 driven by Playwright's Python package (never `playwright install`), a server per UI with
 every Jupyter directory in a temporary folder, every request that is not the local server
-blocked and recorded, and a kernel ready only once a `kernel_info_reply` frame was seen.
+blocked and recorded, and a kernel ready only once a `kernel_info_reply` frame was seen
+(notebook.py drives a notebook in a page).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +23,13 @@ from pathlib import Path
 
 CHROMIUM = os.environ.get("ASYNCVIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 # Notebook 7.6 logs this on every page load, with or without widgets (TESTING.md)
 IGNORED_CONSOLE_ERRORS = ("Cannot read properties of undefined (reading 'schema')",)
@@ -81,9 +88,12 @@ class JupyterServer:
     def env(self) -> dict:
         env = dict(os.environ)
         dirs = {
-            "JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
-            "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython",
-            "JUPYTERLAB_SETTINGS_DIR": "lab-settings", "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
+            "JUPYTER_CONFIG_DIR": "config",
+            "JUPYTER_DATA_DIR": "data",
+            "JUPYTER_RUNTIME_DIR": "runtime",
+            "IPYTHONDIR": "ipython",
+            "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
+            "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
         }
         for var, sub in dirs.items():
             path = self.base / sub
@@ -94,7 +104,12 @@ class JupyterServer:
             env["ASYNCVIZ_TEST_FULL_PATH"] = env["PATH"]
             env["PATH"] = path_without(env["PATH"], self.hide, self.base / "path")
         env["PYTHONUNBUFFERED"] = "1"
-        for var in ("PYTHONSTARTUP", "ASYNCVIZ_EXPORT_DIR", "JUPYTER_PATH", "JUPYTER_PREFER_ENV_PATH"):
+        for var in (
+            "PYTHONSTARTUP",
+            "ASYNCVIZ_EXPORT_DIR",
+            "JUPYTER_PATH",
+            "JUPYTER_PREFER_ENV_PATH",
+        ):
             env.pop(var, None)
         return env
 
@@ -104,10 +119,18 @@ class JupyterServer:
 
     def command(self) -> list[str]:
         module = {"lab": "jupyterlab", "notebook7": "notebook"}[self.ui]
-        cmd = [sys.executable, "-m", module, "--no-browser", "--allow-root",
-               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-               f"--ServerApp.root_dir={self.root}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            module,
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+        ]
         if self.ui == "lab":
             cmd.append("--LabApp.news_url=None")
         return cmd
@@ -126,11 +149,18 @@ class JupyterServer:
         settings = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / "@jupyterlab" / "apputils-extension"
         settings.mkdir(parents=True, exist_ok=True)
         (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+            json.dumps({"fetchNews": "false", "checkForUpdates": False})
+        )
         self.port = free_port()
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.command(), env=env, cwd=self.root, stdout=log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            self.command(),
+            env=env,
+            cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         log.close()
 
     def wait_ready(self, timeout: float = 60.0, attempts: int = 3) -> "JupyterServer":
@@ -145,7 +175,8 @@ class JupyterServer:
                     break
                 try:
                     with urllib.request.urlopen(
-                            f"{self.url}/api/status?token={self.token}", timeout=2) as r:
+                        f"{self.url}/api/status?token={self.token}", timeout=2
+                    ) as r:
                         if r.status == 200:
                             self.started_in = time.perf_counter() - self._t0
                             return self
@@ -153,9 +184,11 @@ class JupyterServer:
                     pass
                 time.sleep(0.1)
             self.stop()
-        raise ServerError(f"{' '.join(self.command()[1:3])} did not answer /api/status "
-                          f"(tried {attempts} times); its log ({self.log_path}) ends with:\n"
-                          f"{self.log_tail()}")
+        raise ServerError(
+            f"{' '.join(self.command()[1:3])} did not answer /api/status "
+            f"(tried {attempts} times); its log ({self.log_path}) ends with:\n"
+            f"{self.log_tail()}"
+        )
 
     def log_tail(self, n: int = 40) -> str:
         try:
@@ -165,9 +198,11 @@ class JupyterServer:
 
     def api(self, method: str, path: str, body=None):
         req = urllib.request.Request(
-            f"{self.url}{path}", method=method,
+            f"{self.url}{path}",
+            method=method,
             data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"})
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=10) as r:
             data = r.read()
         return json.loads(data) if data else None
@@ -197,8 +232,11 @@ class JupyterServer:
         import nbformat
 
         nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3 (ipykernel)",
-                                     "language": "python"}
+        nb.metadata["kernelspec"] = {
+            "name": KERNEL_NAME,
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }
         nb.metadata["language_info"] = {"name": "python"}
         nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
         path = self.root / name
@@ -242,13 +280,17 @@ def path_without(path: str, names, folder: Path) -> str:
 def missing_chromium() -> str | None:
     """Why the browser layer cannot run here, or None."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return (f"{CHROMIUM} not found: install Debian's Chromium (`apt-get install -y "
-                f"chromium`, which scripts/test.sh does as root)")
+        return (
+            f"{CHROMIUM} not found: install Debian's Chromium (`apt-get install -y "
+            f"chromium`, which scripts/test.sh does as root)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return ("the `playwright` Python package is missing: pip install -e \".[test]\" "
-                "(never `playwright install`: it downloads a browser)")
+        return (
+            'the `playwright` Python package is missing: pip install -e ".[test]" '
+            "(never `playwright install`: it downloads a browser)"
+        )
     return None
 
 
@@ -277,8 +319,7 @@ class Guard:
         if url.startswith(("data:", "blob:")):
             return True
         local = re.sub(r"^http", "ws", self.server_url)
-        return any(url == base or url.startswith(base + "/")
-                   for base in (self.server_url, local))
+        return any(url == base or url.startswith(base + "/") for base in (self.server_url, local))
 
     def _route(self, route):
         url = route.request.url
@@ -338,13 +379,15 @@ class Guard:
         return len(self.blocked), len(self.dialogs), len(self.console_errors)
 
     def problems(self, since: tuple[int, int, int] = (0, 0, 0)) -> list[str]:
-        blocked = self.blocked[since[0]:]
-        dialogs = self.dialogs[since[1]:]
-        errors = self.console_errors[since[2]:]
+        blocked = self.blocked[since[0] :]
+        dialogs = self.dialogs[since[1] :]
+        errors = self.console_errors[since[2] :]
         out = []
         if blocked:
-            out.append("requests that would have left localhost (blocked): "
-                       + ", ".join(sorted(set(blocked))))
+            out.append(
+                "requests that would have left localhost (blocked): "
+                + ", ".join(sorted(set(blocked)))
+            )
         if dialogs:
             out.append("dialogs opened: " + "; ".join(dialogs))
         if errors:
@@ -353,148 +396,10 @@ class Guard:
 
 
 def new_context(browser, server: JupyterServer):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True,
-                                  service_workers="block")
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, service_workers="block")
     guard = Guard(context, server.url)
     return context, guard
 
 
-# ---------------------------------------------------------------------------- notebook
-
-_NUMBERED = re.compile(r"^\[(\d+)\]:?$")
-
-
-class NotebookError(AssertionError):
-    pass
-
-
-class Notebook:
-    """One notebook open in one page, in JupyterLab ("lab") or Notebook 7 ("notebook7")."""
-
-    NOTEBOOK = ".jp-Notebook"
-
-    def __init__(self, page, guard: Guard, server: JupyterServer, name: str, sources):
-        self.page, self.guard, self.server, self.name = page, guard, server, name
-        self.ui = server.ui
-        self.sources = list(sources)
-        self.timings: dict[str, float] = {}
-
-    # -- locators
-    @property
-    def notebook(self):
-        return self.page.locator(f"{self.NOTEBOOK}:visible").first
-
-    def cell(self, i: int):
-        return self.notebook.locator(".jp-Cell").nth(i)
-
-    def output(self, i: int):
-        return self.cell(i).locator(".jp-OutputArea")
-
-    def output_text(self, i: int) -> str:
-        outs = self.cell(i).locator(".jp-OutputArea-output")
-        # textContent, not innerText: Lab and Notebook 7 skip rendering off-screen cells
-        # (content-visibility), and innerText is empty there
-        return "\n".join(t.strip() for t in outs.all_text_contents()).strip()
-
-    # -- lifecycle
-    def open(self, timeout: float = 60.0) -> "Notebook":
-        t0 = time.perf_counter()
-        self.server.write_notebook(self.name, self.sources)
-        seen = self.guard.kernel_info_replies
-        self.page.goto(self.server.page_url(self.name), wait_until="domcontentloaded")
-        self.notebook.wait_for(state="visible", timeout=timeout * 1000)
-        self.page.wait_for_function(
-            "([sel, n]) => { const nb = [...document.querySelectorAll(sel)]"
-            ".find(e => e.offsetParent !== null);"
-            " return nb && nb.querySelectorAll('.jp-Cell').length === n; }",
-            arg=[self.NOTEBOOK, len(self.sources)], timeout=timeout * 1000)
-        self.timings["page"] = time.perf_counter() - t0
-        # The kernel indicator says "idle" ≈0.7 s before the kernel takes input; the first
-        # kernel_info_reply on the kernel's websocket is the real signal (TESTING.md).
-        deadline = time.monotonic() + timeout
-        while self.guard.kernel_info_replies <= seen:
-            if time.monotonic() > deadline:
-                raise NotebookError(f"{self.ui}: no kernel_info_reply within {timeout:.0f} s "
-                                    f"(server log:\n{self.server.log_tail()})")
-            self.page.wait_for_timeout(50)
-        self.timings["kernel"] = time.perf_counter() - t0
-        return self
-
-    def run_all(self, timeout: float = 120.0) -> "Notebook":
-        """Run → Run All Cells from the menu bar (the same Lumino menu in Lab and in
-        Notebook 7), then wait until every cell has an execution count."""
-        t0 = time.perf_counter()
-        self.notebook.click(position={"x": 5, "y": 5})  # focus the notebook panel
-        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
-        item = self.page.locator(".lm-Menu-item[data-command='runmenu:run-all']:visible, "
-                                 ".lm-Menu-item[data-command='notebook:run-all-cells']:visible")
-        item.first.click()
-        self.wait_executed(range(len(self.sources)), timeout=timeout)
-        self.timings["run_all"] = time.perf_counter() - t0
-        return self
-
-    def prompts(self) -> list[str]:
-        return self.notebook.locator(".jp-Cell .jp-InputPrompt").all_text_contents()
-
-    def counts(self) -> list[int | None]:
-        out = []
-        for p in self.prompts():
-            m = _NUMBERED.match(p.strip())
-            out.append(int(m.group(1)) if m else None)
-        return out
-
-    def wait_executed(self, cells, after: dict | None = None, timeout: float = 120.0,
-                      settle: float = 3.0) -> None:
-        """Wait until each cell in `cells` shows an execution count (greater than after[i]
-        when given).  A cell that raises stops Run All and leaves the cells below it
-        unnumbered: when nothing has been busy ([*]) for `settle` seconds and cells are
-        still missing, fail at once with every output rather than wait for the timeout."""
-        cells = list(cells)
-        after = after or {}
-        deadline = time.monotonic() + timeout
-        idle_since = None
-        while True:
-            prompts = [p.strip() for p in self.prompts()]
-            counts = self.counts()
-            if all(i < len(counts) and counts[i] is not None and counts[i] > after.get(i, 0)
-                   for i in cells):
-                return
-            now = time.monotonic()
-            if any(p.startswith("[*]") for p in prompts):
-                idle_since = None
-            elif idle_since is None:
-                idle_since = now
-            elif now - idle_since > settle:
-                raise NotebookError(f"{self.ui}: cells {cells} did not all run; prompts "
-                                    f"{prompts}\n{self.describe()}")
-            if now > deadline:
-                raise NotebookError(f"{self.ui}: cells {cells} not executed within "
-                                    f"{timeout:.0f} s; prompts {prompts}\n{self.describe()}")
-            self.page.wait_for_timeout(50)
-
-    def describe(self) -> str:
-        """Every cell's source and output text, for failure messages."""
-        parts = []
-        for i, source in enumerate(self.sources):
-            try:
-                out = self.output_text(i)
-            except Exception as exc:  # noqa: BLE001 - describing must not fail
-                out = f"(unreadable: {exc})"
-            parts.append(f"--- cell {i}:\n{source}\n--- output:\n{out}")
-        return "\n".join(parts)
-
-    def rerun(self, i: int, timeout: float = 60.0) -> str:
-        """Execute cell i again (click into it, Ctrl+Enter: run, stay) and return its new
-        output."""
-        before = self.counts()[i] or 0
-        self.cell(i).locator(".jp-InputArea-editor").click()
-        self.page.keyboard.press("Control+Enter")
-        self.wait_executed([i], after={i: before}, timeout=timeout)
-        return self.output_text(i)
-
-    def last_json(self, i: int):
-        lines = self.output_text(i).splitlines()
-        if not lines:
-            raise NotebookError(f"{self.ui}: cell {i} printed nothing:\n{self.sources[i]}")
-        return json.loads(lines[-1])
-
+# the notebook driver lives in notebook.py; harness.Notebook stays the name callers use
+from .notebook import Notebook, NotebookError  # noqa: E402,F401

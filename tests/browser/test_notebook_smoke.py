@@ -1,5 +1,6 @@
 """The browser layer itself works: a plain cell runs in JupyterLab and in Notebook 7, in a
 kernel of this venv's Python, and the request guard really blocks and reports."""
+
 from __future__ import annotations
 
 import sys
@@ -10,10 +11,13 @@ pytestmark = pytest.mark.browser
 
 
 def test_plain_cell_runs_in_this_venvs_kernel(open_notebook, ui):
-    nb = open_notebook([
-        "import json, sys\nprint(json.dumps({'executable': sys.executable, 'prefix': sys.prefix}))",
-        "print(1+1)",
-    ])
+    nb = open_notebook(
+        [
+            "import json, sys\n"
+            "print(json.dumps({'executable': sys.executable, 'prefix': sys.prefix}))",
+            "print(1+1)",
+        ]
+    )
     assert nb.output_text(1) == "2", nb.describe()
     kernel = nb.last_json(0)
     # the server's python3 kernel spec is ipykernel's for this interpreter (harness)

@@ -9,6 +9,7 @@ The state is what Python builds for a small trace (TimelineWidget.of, StatesWidg
 StatesWidget.link); no Jupyter server is started.  Every request leaving the page is
 blocked and fails the test, as in the other browser tests.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,7 +27,7 @@ from . import harness
 pytestmark = pytest.mark.browser
 
 SCRIPT = "<script>alert(1)</script>"
-SOURCE = f'''
+SOURCE = f"""
 def probe():
     x = yield {SCRIPT!r}
     yield x
@@ -50,7 +51,7 @@ def main():
         except StopIteration:
             continue
         ready.append(w)
-'''
+"""
 TIMELINE = "#tl [data-testid=asyncviz-timeline]"
 STATES = "#st [data-testid=asyncviz-states]"
 
@@ -83,8 +84,9 @@ MOUNT = """async ([timelineJs, statesJs, tlState, stState]) => {
   const bytes = Uint8Array.from(atob(tlState.buffers), (c) => c.charCodeAt(0));
   tlState.buffers = new DataView(bytes.buffer);
   window.__models = { timeline: model(tlState), states: model(stState) };
-  (await load(timelineJs)).render({ model: window.__models.timeline, el: document.getElementById("tl") });
-  (await load(statesJs)).render({ model: window.__models.states, el: document.getElementById("st") });
+  const byId = (id) => document.getElementById(id);
+  (await load(timelineJs)).render({ model: window.__models.timeline, el: byId("tl") });
+  (await load(statesJs)).render({ model: window.__models.states, el: byId("st") });
 }"""
 
 
@@ -108,8 +110,9 @@ def page(chromium, screenshots, request):
     context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
-    page.screenshot(path=str(screenshots / f"test_offline_browser.{request.node.name}.png"),
-                    full_page=True)
+    page.screenshot(
+        path=str(screenshots / f"test_offline_browser.{request.node.name}.png"), full_page=True
+    )
     context.close()
     problems = guard.problems()
     if problems:
@@ -117,19 +120,42 @@ def page(chromium, screenshots, request):
 
 
 def mount(page, timeline, states) -> None:
-    page.set_content("<!doctype html><title>asyncviz, no kernel</title>"
-                     "<body style='width: 1100px'><div id=tl></div><div id=st></div></body>")
-    tl_state = widget_state(timeline, ("header", "selection", "cursor", "clock", "height",
-                                       "link_id"))
+    page.set_content(
+        "<!doctype html><title>asyncviz, no kernel</title>"
+        "<body style='width: 1100px'><div id=tl></div><div id=st></div></body>"
+    )
+    tl_state = widget_state(
+        timeline, ("header", "selection", "cursor", "clock", "height", "link_id")
+    )
     tl_state["buffers"] = base64.b64encode(timeline.buffers).decode("ascii")
-    st_state = widget_state(states, ("choices", "choice", "machine", "dot", "svg", "meta",
-                                     "cursor", "selection", "selected_events", "link_id",
-                                     "machines"))
-    page.evaluate(MOUNT, [TIMELINE_BUNDLE.read_text(encoding="utf-8"),
-                          STATES_BUNDLE.read_text(encoding="utf-8"),
-                          json.loads(json.dumps(tl_state)), json.loads(json.dumps(st_state))])
-    page.wait_for_function("sel => document.querySelector(sel)?.dataset.firstFrameMs",
-                           arg=TIMELINE, timeout=10_000)
+    st_state = widget_state(
+        states,
+        (
+            "choices",
+            "choice",
+            "machine",
+            "dot",
+            "svg",
+            "meta",
+            "cursor",
+            "selection",
+            "selected_events",
+            "link_id",
+            "machines",
+        ),
+    )
+    page.evaluate(
+        MOUNT,
+        [
+            TIMELINE_BUNDLE.read_text(encoding="utf-8"),
+            STATES_BUNDLE.read_text(encoding="utf-8"),
+            json.loads(json.dumps(tl_state)),
+            json.loads(json.dumps(st_state)),
+        ],
+    )
+    page.wait_for_function(
+        "sel => document.querySelector(sel)?.dataset.firstFrameMs", arg=TIMELINE, timeout=10_000
+    )
 
 
 def sent(page, model: str) -> list:
@@ -162,8 +188,11 @@ def test_linked_in_the_page_with_no_kernel(widgets, page):
     machine = states.current_machine
     for i in range(4):  # the timeline's cursor moves the machine's highlight
         tl.locator("[data-testid=step-forward]").click()
-        page.wait_for_function("([sel, i]) => document.querySelector(sel).dataset.cursor === String(i)",
-                               arg=[STATES, i], timeout=5_000)
+        page.wait_for_function(
+            "([sel, i]) => document.querySelector(sel).dataset.cursor === String(i)",
+            arg=[STATES, i],
+            timeout=5_000,
+        )
         node, edge = machine.at(i)
         assert st.get_attribute("data-current-node") == (node or ""), i
         assert st.get_attribute("data-current-edge") == ("" if edge is None else str(edge)), i
@@ -172,8 +201,11 @@ def test_linked_in_the_page_with_no_kernel(widgets, page):
     lane = timeline.header["lanes"]["object"].index(worker)
     p = tl.evaluate("(el, lane) => el.__asyncviz.lanePosition(lane)", lane)
     page.mouse.click(p["x"], p["y"])
-    page.wait_for_function("([sel, key]) => document.querySelector(sel).dataset.choice === key",
-                           arg=[STATES, f"o:{worker}"], timeout=5_000)
+    page.wait_for_function(
+        "([sel, key]) => document.querySelector(sel).dataset.choice === key",
+        arg=[STATES, f"o:{worker}"],
+        timeout=5_000,
+    )
     assert st.locator("[data-testid=states-choice]").input_value() == f"o:{worker}"
     assert page.evaluate("() => window.__models.states.get('selection')") == worker
     # without a kernel nothing lays the new machine out: its moves show as text meanwhile

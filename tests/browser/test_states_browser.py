@@ -19,6 +19,7 @@ machine-lifecycle, machine-points, states-tooltip, states-status; the SVG's grou
 their DOT ids (`node-<Node.id>`, `edge-<index>`); root.__asyncviz = {nodePosition(id),
 edgePosition(i), state()} (client coordinates).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,9 +37,12 @@ TIMELINE = "[data-testid=asyncviz-timeline]"
 
 # probe() runs first, so it is the default choice: the suspension points of probe, whose
 # first yield's source line carries IMG.  The round-robin workers add a second function.
-TRACED_SOURCE = '''%%asynctrace --view all
+TRACED_SOURCE = (
+    """%%asynctrace --view all
 def probe():
-    x = yield ''' + repr(IMG) + '''
+    x = yield """
+    + repr(IMG)
+    + """
     yield x
 
 def worker(name, n):
@@ -59,8 +63,10 @@ while ready:
     except StopIteration:
         continue
     ready.append(w)
-'''
-INFO_SOURCE = '''_w = _asynctrace.states()
+"""
+)
+INFO_SOURCE = (
+    """_w = _asynctrace.states()
 _m = _w.current_machine
 _meta = _w.meta
 print(json.dumps({
@@ -78,15 +84,17 @@ print(json.dumps({
     "worker_event": next(i for i, e in enumerate(_asynctrace.events)
                          if _asynctrace.objects[e.obj].label == "worker#1"),
     "worker": _asynctrace.object("worker#1").id,
-}))''' % IMG
-PYTHON_SVG_SOURCE = '''# with Graphviz back on PATH for one widget: the SVG comes from Python
+}))"""
+    % IMG
+)
+PYTHON_SVG_SOURCE = """# with Graphviz back on PATH for one widget: the SVG comes from Python
 _path, os.environ["PATH"] = os.environ["PATH"], os.environ["ASYNCVIZ_TEST_FULL_PATH"]
 try:
     widgets["python"] = _asynctrace.states()
 finally:
     os.environ["PATH"] = _path
 assert widgets["python"].svg and shutil.which("dot") is None
-widgets["python"]'''
+widgets["python"]"""
 SETUP, TRACED, INFO, CLICK, PYTHON, STATE = range(6)
 CELLS = [
     "%load_ext asyncviz\nimport json, os, shutil\nwidgets = {}\n"
@@ -114,8 +122,10 @@ class States:
         self.root.wait_for(state="attached", timeout=timeout)
         self.root.scroll_into_view_if_needed()
         self.page.wait_for_function(
-            "el => el.dataset.ready && el.__asyncviz", arg=self.root.element_handle(),
-            timeout=timeout)
+            "el => el.dataset.ready && el.__asyncviz",
+            arg=self.root.element_handle(),
+            timeout=timeout,
+        )
         assert self.attr("data-ready") == "1", self.root.inner_text()
         return self
 
@@ -136,8 +146,13 @@ def nb(shared_page):
     cache = shared_page.cache
     if "nb" not in cache:
         try:
-            notebook = harness.Notebook(shared_page.page, shared_page.guard, shared_page.server,
-                                        "states-widgets.ipynb", CELLS)
+            notebook = harness.Notebook(
+                shared_page.page,
+                shared_page.guard,
+                shared_page.server,
+                "states-widgets.ipynb",
+                CELLS,
+            )
             notebook.open()
             notebook.run_all()
             notebook.setup = notebook.last_json(SETUP)
@@ -148,8 +163,9 @@ def nb(shared_page):
             cache["nb"] = exc
     got = cache["nb"]
     if isinstance(got, BaseException):
-        pytest.fail(f"the states notebook did not open and run: {type(got).__name__}: {got}",
-                    pytrace=False)
+        pytest.fail(
+            f"the states notebook did not open and run: {type(got).__name__}: {got}", pytrace=False
+        )
     return got
 
 
@@ -186,14 +202,17 @@ def test_renders_without_graphviz_and_offline(nb, ui, shared_page, screenshots, 
     python = States(nb, PYTHON).wait_drawn()
     assert python.attr("data-rendered-by") == "python"
     assert set(drawn_ids(python)["nodes"]) == set(ids["nodes"])
-    print(f"{ui}: layout engine from the kernel in {engine_ms:.0f} ms, first wasm layout "
-          f"{layout_ms:.1f} ms")
+    print(
+        f"{ui}: layout engine from the kernel in {engine_ms:.0f} ms, first wasm layout "
+        f"{layout_ms:.1f} ms"
+    )
 
     # nothing left localhost: not the engine's wasm, not anything else since the page opened
     assert shared_page.guard.blocked == [], shared_page.guard.blocked
     requests = nb.page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
-    outside = [u for u in requests if not re.match(
-        rf"^(data:|blob:|{re.escape(nb.server.url)}/)", u)]
+    outside = [
+        u for u in requests if not re.match(rf"^(data:|blob:|{re.escape(nb.server.url)}/)", u)
+    ]
     assert outside == [], outside
 
 
@@ -203,7 +222,9 @@ def test_switching_machine_and_choice_redraws(nb, ui):
     nb.page.wait_for_function(
         "el => el.dataset.ready === '1' && el.dataset.machine === 'lifecycle'"
         " && el.querySelector('svg g.node[id=\"node-RUNNING\"]')",
-        arg=states.root.element_handle(), timeout=30_000)
+        arg=states.root.element_handle(),
+        timeout=30_000,
+    )
     assert states.attr("data-rendered-by") == "wasm"
     choice = states.root.locator("[data-testid=states-choice]")
     worker = next(o for o in choice.locator("option").all() if "worker" in o.inner_text())
@@ -211,7 +232,9 @@ def test_switching_machine_and_choice_redraws(nb, ui):
     nb.page.wait_for_function(
         "([el, key]) => el.dataset.ready === '1' && el.dataset.choice === key"
         " && el.querySelector('[data-testid=states-status]').textContent.length > 0",
-        arg=[states.root.element_handle(), worker.get_attribute("value")], timeout=30_000)
+        arg=[states.root.element_handle(), worker.get_attribute("value")],
+        timeout=30_000,
+    )
     assert states.node("SUSPENDED").count() == 1
     state = python_state(nb, "click")
     assert state["choice"] == worker.get_attribute("value"), state
@@ -221,7 +244,9 @@ def test_switching_machine_and_choice_redraws(nb, ui):
     nb.page.wait_for_function(
         "([el, key]) => el.dataset.ready === '1' && el.dataset.choice === key"
         " && el.dataset.machine === 'points'",
-        arg=[states.root.element_handle(), nb.info["choice"]], timeout=30_000)
+        arg=[states.root.element_handle(), nb.info["choice"]],
+        timeout=30_000,
+    )
 
 
 def test_stepping_the_timeline_cursor_moves_the_highlight(nb, ui, screenshots, request):
@@ -234,8 +259,11 @@ def test_stepping_the_timeline_cursor_moves_the_highlight(nb, ui, screenshots, r
     steps = min(info["n"], 8)
     for i in range(steps):
         timeline.locator("[data-testid=step-forward]").click()
-        nb.page.wait_for_function("([el, i]) => el.dataset.cursor === String(i)",
-                                  arg=[states.root.element_handle(), i], timeout=10_000)
+        nb.page.wait_for_function(
+            "([el, i]) => el.dataset.cursor === String(i)",
+            arg=[states.root.element_handle(), i],
+            timeout=10_000,
+        )
         node, edge = info["at"][i]
         got = (states.attr("data-current-node"), states.attr("data-current-edge"))
         assert got == (node or "", "" if edge is None else str(edge)), (i, got, info["at"])
@@ -249,8 +277,11 @@ def test_stepping_the_timeline_cursor_moves_the_highlight(nb, ui, screenshots, r
     assert walked[0] == info["img_node"], (walked, info["img_node"])
     states.shot(screenshots, request.node.name)
     timeline.locator("[data-testid=step-back]").click()
-    nb.page.wait_for_function("([el, i]) => el.dataset.cursor === String(i)",
-                              arg=[states.root.element_handle(), steps - 2], timeout=10_000)
+    nb.page.wait_for_function(
+        "([el, i]) => el.dataset.cursor === String(i)",
+        arg=[states.root.element_handle(), steps - 2],
+        timeout=10_000,
+    )
     node, _edge = info["at"][steps - 2]
     assert states.attr("data-current-node") == (node or "")
 
@@ -264,8 +295,11 @@ def test_clicking_a_node_or_edge_selects_its_events_seen_from_python(nb, ui):
     target = states.node(node)
     target.scroll_into_view_if_needed()
     target.click()
-    nb.page.wait_for_function("([el, n]) => el.dataset.selected === 'node:' + n",
-                              arg=[states.root.element_handle(), node], timeout=5_000)
+    nb.page.wait_for_function(
+        "([el, n]) => el.dataset.selected === 'node:' + n",
+        arg=[states.root.element_handle(), node],
+        timeout=5_000,
+    )
     state = python_state(nb, "click")
     assert state["selected_events"] == info["node_events"][node], (state, info)
     assert state["selection"] == info["objects"][0], state  # the machine of one object
@@ -276,8 +310,11 @@ def test_clicking_a_node_or_edge_selects_its_events_seen_from_python(nb, ui):
     states.root.locator(f'svg g.edge[id="edge-{edge}"]').scroll_into_view_if_needed()
     p = states.root.evaluate("(el, i) => el.__asyncviz.edgePosition(i)", edge)
     nb.page.mouse.click(p["x"] + 3, p["y"])
-    nb.page.wait_for_function("([el, i]) => el.dataset.selected === 'edge:' + i",
-                              arg=[states.root.element_handle(), edge], timeout=5_000)
+    nb.page.wait_for_function(
+        "([el, i]) => el.dataset.selected === 'edge:' + i",
+        arg=[states.root.element_handle(), edge],
+        timeout=5_000,
+    )
     state = python_state(nb, "click")
     assert state["selected_events"] == info["edge_events"][edge], (state, info)
 
@@ -286,7 +323,8 @@ def test_a_label_with_markup_is_shown_as_text(nb, ui, shared_page):
     page = nb.page
     states = States(nb, TRACED).wait_drawn()
     texts = states.root.evaluate(
-        "el => [...el.querySelectorAll('svg text')].map(t => t.textContent)")
+        "el => [...el.querySelectorAll('svg text')].map(t => t.textContent)"
+    )
     assert any(IMG in t for t in texts), texts
     assert states.root.locator("img").count() == 0
     assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
@@ -308,19 +346,25 @@ def test_selecting_an_object_in_the_timeline_shows_its_machine(nb, ui):
     states = States(nb, TRACED).wait_drawn()
     timeline = nb.output(TRACED).locator(TIMELINE).first
     timeline.scroll_into_view_if_needed()
-    p = timeline.evaluate("(el, i) => { el.__asyncviz.showEvent(i);"
-                          " return el.__asyncviz.eventPosition(i); }", info["worker_event"])
+    p = timeline.evaluate(
+        "(el, i) => { el.__asyncviz.showEvent(i); return el.__asyncviz.eventPosition(i); }",
+        info["worker_event"],
+    )
     assert p and p["visible"], p
     nb.page.mouse.click(p["x"], p["y"])
     key = f"o:{info['worker']}"
     # timeline → (the browser link) states' selection → the choice switches → redrawn
     nb.page.wait_for_function(
         "([el, key]) => el.dataset.ready === '1' && el.dataset.choice === key",
-        arg=[states.root.element_handle(), key], timeout=15_000)
+        arg=[states.root.element_handle(), key],
+        timeout=15_000,
+    )
     assert states.attr("data-machine") == "points"
     assert states.root.locator("[data-testid=states-choice]").input_value() == key
     assert states.node("start").count() == 1
     states.root.locator("[data-testid=states-choice]").select_option(info["choice"])
     nb.page.wait_for_function(
         "([el, key]) => el.dataset.ready === '1' && el.dataset.choice === key",
-        arg=[states.root.element_handle(), info["choice"]], timeout=15_000)
+        arg=[states.root.element_handle(), info["choice"]],
+        timeout=15_000,
+    )

@@ -20,6 +20,7 @@ zoom-in zoom-out reset clock-toggle step-back step-forward play export (data-tes
 Synced traits: selection (object id, -1: none), cursor (event index, -1: none), clock
 ("wall" | "step").
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,7 @@ ROOT = "[data-testid=asyncviz-timeline]"
 # lanes and the loop's idle lane).  One notebook per UI, run once for the whole module;
 # every test drives its own TimelineWidget of the same trace (WIDGETS), so tests do not
 # see each other's zoom, cursor, selection or clock.
-TRACED_SOURCE = f'''%%asynctrace
+TRACED_SOURCE = f"""%%asynctrace
 def numbers():
     yield 1
     time.sleep(0.05)
@@ -69,8 +70,9 @@ async def worker(n):
     return n
 
 await asyncio.gather(worker(2), worker(3))
-'''
-INFO_SOURCE = '''from asyncviz.analysis.timeline import timeline_of
+"""
+INFO_SOURCE = (
+    """from asyncviz.analysis.timeline import timeline_of
 _tl = timeline_of(_asynctrace)
 _events = list(_asynctrace.events)
 _lane_events = {}
@@ -85,11 +87,13 @@ print(json.dumps({
     "lane_events": {str(k): v for k, v in _lane_events.items()},
     "labels": {str(o.id): o.label for o in _asynctrace.objects},
     "tasks": [[o.id, o.label, o.parent] for o in _asynctrace.objects if o.kind == "task"],
-}))''' % SCRIPT
-TRUNCATED_SOURCE = '''%%asynctrace --max-events 5
+}))"""
+    % SCRIPT
+)
+TRUNCATED_SOURCE = """%%asynctrace --max-events 5
 def many():
     yield from range(50)
-sum(many())'''
+sum(many())"""
 WIDGETS = ("tooltip", "select", "step", "clock", "zoom", "export", "offline")
 SETUP, TRACED, INFO = range(3)
 WIDGET = {name: 3 + k for k, name in enumerate(WIDGETS)}
@@ -125,15 +129,22 @@ class Timeline:
         self.page.wait_for_function(
             "el => el.hasAttribute('data-first-frame-ms') && el.__asyncviz"
             " && typeof el.__asyncviz.eventPosition === 'function'",
-            arg=self.root.element_handle(), timeout=timeout)
-        self.page.wait_for_function("""el => {
+            arg=self.root.element_handle(),
+            timeout=timeout,
+        )
+        self.page.wait_for_function(
+            """el => {
             const c = el.querySelector('[data-testid=timeline-canvas]');
             const r = c.getBoundingClientRect();
             const now = [r.left, r.top, r.width, r.height, c.width, c.height].join();
             const same = el.__asyncvizTestLast === now;
             el.__asyncvizTestLast = now;
             return same;
-        }""", arg=self.root.element_handle(), polling=250, timeout=timeout)
+        }""",
+            arg=self.root.element_handle(),
+            polling=250,
+            timeout=timeout,
+        )
         self.root.scroll_into_view_if_needed()
         return self
 
@@ -156,7 +167,8 @@ class Timeline:
         """Read the canvas back (drawImage onto a 2D canvas, getImageData): the
         background is its most common colour; count the pixels that differ from it in a
         7-pixel band around each client y, right of client x `x_from`, and overall."""
-        return self.root.evaluate("""(el, [ys, xFrom]) => {
+        return self.root.evaluate(
+            """(el, [ys, xFrom]) => {
             const c = el.querySelector('[data-testid=timeline-canvas]');
             const r = c.getBoundingClientRect();
             const off = document.createElement('canvas');
@@ -187,7 +199,9 @@ class Timeline:
             });
             return {rows, total, size: c.width * c.height, width: c.width, height: c.height,
                     colours: counts.size};
-        }""", [rows_y, x_from])
+        }""",
+            [rows_y, x_from],
+        )
 
 
 @pytest.fixture
@@ -197,8 +211,13 @@ def nb(shared_page):
     cache = shared_page.cache
     if "nb" not in cache:
         try:
-            notebook = harness.Notebook(shared_page.page, shared_page.guard, shared_page.server,
-                                        "timeline-widgets.ipynb", CELLS)
+            notebook = harness.Notebook(
+                shared_page.page,
+                shared_page.guard,
+                shared_page.server,
+                "timeline-widgets.ipynb",
+                CELLS,
+            )
             notebook.open()
             notebook.run_all()
             notebook.info = notebook.last_json(INFO)
@@ -209,8 +228,9 @@ def nb(shared_page):
             cache["nb"] = exc
     got = cache["nb"]
     if isinstance(got, BaseException):
-        pytest.fail(f"the widget notebook did not open and run: {type(got).__name__}: {got}",
-                    pytrace=False)
+        pytest.fail(
+            f"the widget notebook did not open and run: {type(got).__name__}: {got}", pytrace=False
+        )
     return got
 
 
@@ -285,16 +305,21 @@ def test_tooltip_shows_the_value_as_text(nb, ui, shared_page):
     page.mouse.move(p["x"], p["y"], steps=4)
     tip = tl.hook("timeline-tooltip")
     tip.wait_for(state="visible")
-    page.wait_for_function("([el, s]) => el.textContent.includes(s)",
-                           arg=[tip.element_handle(), SCRIPT], timeout=10_000)
+    page.wait_for_function(
+        "([el, s]) => el.textContent.includes(s)",
+        arg=[tip.element_handle(), SCRIPT],
+        timeout=10_000,
+    )
     assert SCRIPT in tip.text_content()
     html = tip.inner_html()
     assert "<script" not in html and "&lt;script&gt;" in html, html
     assert tip.evaluate("el => el.querySelector('script')") is None
     page.wait_for_timeout(300)  # a dialog would have opened by now
     assert page.evaluate("() => document.querySelectorAll('script').length") == scripts_before
-    assert page.evaluate("s => [...document.scripts].some(e => e.textContent.includes(s))",
-                         "alert(1)") is False
+    assert (
+        page.evaluate("s => [...document.scripts].some(e => e.textContent.includes(s))", "alert(1)")
+        is False
+    )
     assert shared_page.guard.dialogs == []
 
 
@@ -317,13 +342,17 @@ def test_stepping_moves_the_cursor_state(nb, ui):
     seen = [state.inner_text()]
     for _ in range(3):
         tl.hook("step-forward").click()
-        nb.page.wait_for_function("([el, old]) => el.innerText !== old",
-                                  arg=[state.element_handle(), seen[-1]], timeout=5_000)
+        nb.page.wait_for_function(
+            "([el, old]) => el.innerText !== old",
+            arg=[state.element_handle(), seen[-1]],
+            timeout=5_000,
+        )
         seen.append(state.inner_text())
     assert len(set(seen)) == 4, seen
     tl.hook("step-back").click()
-    nb.page.wait_for_function("([el, old]) => el.innerText === old",
-                              arg=[state.element_handle(), seen[2]], timeout=5_000)
+    nb.page.wait_for_function(
+        "([el, old]) => el.innerText === old", arg=[state.element_handle(), seen[2]], timeout=5_000
+    )
     cursor = python_state(nb, "step")["cursor"]
     assert cursor != start and 0 <= cursor < nb.info["n_events"], (start, cursor)
 
@@ -342,8 +371,11 @@ def test_clock_toggle_changes_the_layout(nb, ui):
     before = [tl.event_xy(i)["x"] for i in sample]
     tl.hook("clock-toggle").click()
     nb.page.wait_for_function(
-        "([el, idx, xs]) => idx.some((i, k) => Math.abs(el.__asyncviz.eventPosition(i).x - xs[k]) > 5)",
-        arg=[tl.root.element_handle(), sample, before], timeout=5_000)
+        "([el, idx, xs]) => idx.some((i, k) =>"
+        " Math.abs(el.__asyncviz.eventPosition(i).x - xs[k]) > 5)",
+        arg=[tl.root.element_handle(), sample, before],
+        timeout=5_000,
+    )
     after = [tl.event_xy(i)["x"] for i in sample]
     toggled = python_state(nb, "clock")["clock"]
     assert {clock, toggled} == {"wall", "step"}, (clock, toggled)
@@ -425,14 +457,23 @@ def test_no_request_leaves_localhost(nb, ui, shared_page):
     tl = Timeline(nb, WIDGET["offline"]).wait_drawn()
     p = tl.event_xy(nb.info["script_event"][0])
     nb.page.mouse.move(p["x"], p["y"], steps=3)
-    for button in ("zoom-in", "zoom-out", "reset", "clock-toggle", "step-forward",
-                   "step-back", "play", "play"):
+    for button in (
+        "zoom-in",
+        "zoom-out",
+        "reset",
+        "clock-toggle",
+        "step-forward",
+        "step-back",
+        "play",
+        "play",
+    ):
         tl.hook(button).click()
     with nb.page.expect_download(timeout=15_000):
         tl.hook("export").click()
     nb.page.wait_for_timeout(500)
     assert shared_page.guard.blocked == [], shared_page.guard.blocked
     requests = nb.page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
-    outside = [u for u in requests if not re.match(
-        rf"^(data:|blob:|{re.escape(nb.server.url)}/)", u)]
+    outside = [
+        u for u in requests if not re.match(rf"^(data:|blob:|{re.escape(nb.server.url)}/)", u)
+    ]
     assert outside == [], outside

@@ -2,6 +2,7 @@
 change of choice or machine, the cursor mapping the front-end uses, following a selection
 made elsewhere, the layout-engine message, the display bundle, and the built front-end
 bundles (the browser side is tested in tests/browser/test_states_browser.py)."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ IMG = "<img src=x onerror=alert(1)>"
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
 
-PROBE = f'''
+PROBE = f"""
 def probe():
     x = yield {IMG!r}
     yield x
@@ -33,8 +34,7 @@ def main():
     next(p)
     p.send(1)
     p.close()
-'''
-
+"""
 
 
 def applicable(name: str) -> bool:
@@ -71,11 +71,16 @@ def same_machine(meta: dict, machine) -> None:
     assert meta["objects"] == machine.objects
     assert list(meta["nodes"]) == [n.id for n in machine.nodes]
     for n in machine.nodes:
-        assert meta["nodes"][n.id] == {"label": n.label, "kind": n.kind, "count": n.count,
-                                       "line": n.line, "text": n.text}
-    assert [(e["source"], e["target"], e["label"], e["count"], e["samples"])
-            for e in meta["edges"]] == [(e.source, e.target, e.label, e.count, e.samples)
-                                        for e in machine.edges]
+        assert meta["nodes"][n.id] == {
+            "label": n.label,
+            "kind": n.kind,
+            "count": n.count,
+            "line": n.line,
+            "text": n.text,
+        }
+    assert [
+        (e["source"], e["target"], e["label"], e["count"], e["samples"]) for e in meta["edges"]
+    ] == [(e.source, e.target, e.label, e.count, e.samples) for e in machine.edges]
 
 
 # ---------------------------------------------------------------------------------- tests
@@ -89,11 +94,13 @@ def test_the_widget_builds_for_every_program(name):
     w = StatesWidget.of(trace)
     fns = states.functions(trace)
     assert [c["label"] for c in w.choices if c["kind"] == "function"] == [f.key for f in fns]
-    assert [c["key"] for c in w.choices if c["kind"] == "function"] == \
-        [f"f:{i}" for i in range(len(fns))]
+    assert [c["key"] for c in w.choices if c["kind"] == "function"] == [
+        f"f:{i}" for i in range(len(fns))
+    ]
     objects = [o for o in trace.objects if o.kind in ("generator", "coroutine", "async_generator")]
-    assert [(c["key"], c["label"], c["type"]) for c in w.choices if c["kind"] == "object"] == \
-        [(f"o:{o.id}", o.label, o.kind) for o in objects]
+    assert [(c["key"], c["label"], c["type"]) for c in w.choices if c["kind"] == "object"] == [
+        (f"o:{o.id}", o.label, o.kind) for o in objects
+    ]
     if not fns:
         assert (w.choice, w.dot, w.meta) == ("", "", {})
         return
@@ -103,9 +110,20 @@ def test_the_widget_builds_for_every_program(name):
     assert (w.svg != "") == HAS_DOT
 
 
-@pytest.mark.parametrize("name", ["round_robin", "yield_from_chain", "throw_caught",
-                                  "close_suspended", "close_created", "async_chain", "cancel",
-                                  "async_gen_closed_early", "two_instances"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "round_robin",
+        "yield_from_chain",
+        "throw_caught",
+        "close_suspended",
+        "close_created",
+        "async_chain",
+        "cancel",
+        "async_gen_closed_early",
+        "two_instances",
+    ],
+)
 def test_every_choice_and_machine_recomputes_dot_and_meta(name):
     trace, _ = record(PROGRAMS[name])
     w = StatesWidget.of(trace)
@@ -125,8 +143,14 @@ def test_every_choice_and_machine_recomputes_dot_and_meta(name):
 def test_meta_cursor_mapping_is_machine_at():
     """What the front-end computes from meta (binary search in `events`) is machine.at()
     for every cursor position, for every machine of these programs."""
-    for name in ("round_robin", "yield_from_chain", "throw_caught", "gather", "queue",
-                 "asend_athrow_aclose"):
+    for name in (
+        "round_robin",
+        "yield_from_chain",
+        "throw_caught",
+        "gather",
+        "queue",
+        "asend_athrow_aclose",
+    ):
         trace, _ = record(PROGRAMS[name])
         w = StatesWidget.of(trace)
         n = len(trace.events)
@@ -190,12 +214,24 @@ def test_front_end_changes_reach_python_and_recompute():
     trace, _ = record(PROGRAMS["yield_from_chain"])
     w = StatesWidget.of(trace)
     inner = trace.object("inner#1").id
-    comm_msg(w, {"method": "update", "buffer_paths": [],
-                 "state": {"choice": f"o:{inner}", "machine": "lifecycle", "cursor": 7}})
+    comm_msg(
+        w,
+        {
+            "method": "update",
+            "buffer_paths": [],
+            "state": {"choice": f"o:{inner}", "machine": "lifecycle", "cursor": 7},
+        },
+    )
     assert (w.choice, w.machine, w.cursor) == (f"o:{inner}", "lifecycle", 7)
     same_machine(w.meta, states.lifecycle(trace, obj=inner))
-    comm_msg(w, {"method": "update", "buffer_paths": [],
-                 "state": {"selected_events": [6, 12], "selection": inner}})
+    comm_msg(
+        w,
+        {
+            "method": "update",
+            "buffer_paths": [],
+            "state": {"selected_events": [6, 12], "selection": inner},
+        },
+    )
     assert w.selected_events == [6, 12] and w.selection == inner
     w.machine = "points"  # a new machine: the old selection of its events is gone
     assert w.selected_events == []
@@ -234,8 +270,12 @@ def test_objects_beyond_the_listed_ones_can_be_chosen(monkeypatch):
     listed = [c["key"] for c in w.choices if c["kind"] == "object"]
     assert len(listed) == 1 and f"o:{inner}" not in listed
     w.choice = f"o:{inner}"
-    assert w.choices[-1] == {"key": f"o:{inner}", "label": "inner#1", "kind": "object",
-                             "type": "generator"}
+    assert w.choices[-1] == {
+        "key": f"o:{inner}",
+        "label": "inner#1",
+        "kind": "object",
+        "type": "generator",
+    }
     assert w.meta["objects"] == [inner]
     middle = trace.object("middle#1").id
     w.selection = middle  # from the timeline: also beyond the list
@@ -290,16 +330,18 @@ def test_display_bundle_has_text_and_svg():
     lines = data["text/plain"].splitlines()
     assert data["text/plain"] == w.text()
     assert lines[0] == "suspension points of worker (generator, line 2) (2 objects)"
-    assert lines[1:3] == ["  start → yield · line 5: start ×2",
-                          "  yield · line 5 → yield · line 5: send/next"]
-    assert lines[3].startswith("  yield · line 5 → return") and \
-        lines[3].endswith(": send/next ×2"), lines
+    assert lines[1:3] == [
+        "  start → yield · line 5: start ×2",
+        "  yield · line 5 → yield · line 5: send/next",
+    ]
+    assert lines[3].startswith("  yield · line 5 → return") and lines[3].endswith(
+        ": send/next ×2"
+    ), lines
     w.machine = "lifecycle"
     data, _ = w._repr_mimebundle_()
     lines = data["text/plain"].splitlines()
     assert lines[0] == "lifecycle of worker (generator, line 2) (2 objects)"
-    assert lines[1:] == [f"  {s} → {t}: {label}" for s, t, label, _n
-                         in w.current_machine.table()]
+    assert lines[1:] == [f"  {s} → {t}: {label}" for s, t, label, _n in w.current_machine.table()]
     if HAS_DOT:
         svg = data["image/svg+xml"]
         assert "<svg" in svg and 'id="node&#45;RUNNING"' in svg or 'id="node-RUNNING"' in svg
@@ -350,7 +392,9 @@ def test_link_joins_cursor_and_selection_in_the_front_end():
     assert timeline.link_id and w.link_id == timeline.link_id
     assert {link.id for link in links} == {timeline.link_id}
     assert [(link.source, link.target) for link in links] == [
-        ((timeline, "cursor"), (w, "cursor")), ((timeline, "selection"), (w, "selection"))]
+        ((timeline, "cursor"), (w, "cursor")),
+        ((timeline, "selection"), (w, "selection")),
+    ]
     assert w.links == links
     assert (w.cursor, w.selection) == (3, 1)
     other = trace.states()
@@ -369,8 +413,11 @@ def test_inline_machines_are_the_ones_python_computes():
         assert entry == {"dot": w.dot, "meta": w.meta}, (key, kind)
         same_machine(entry["meta"], machine)
     # an object selected elsewhere: the machine that stands for it
-    assert inline["follow"] == {str(o.id): f"o:{o.id}" for o in trace.objects
-                                if o.kind in ("generator", "coroutine", "async_generator")}
+    assert inline["follow"] == {
+        str(o.id): f"o:{o.id}"
+        for o in trace.objects
+        if o.kind in ("generator", "coroutine", "async_generator")
+    }
     trace, _ = record(TASKS)
     kid = trace.object("kid")
     assert StatesWidget.of(trace).machines["follow"][str(kid.id)] == f"o:{kid.coro}"
@@ -396,12 +443,25 @@ def test_the_front_end_bundles_are_built_and_offline():
     assert re.search(r"export\s*\{[^}]*\bas default\b|export default", js), "no default export"
     # no URL but the XML namespaces of SVG and XLink (names, never fetched)
     assert set(re.findall(r"https?://[\w./-]+", js)) <= {
-        "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
     assert "innerHTML" not in js, "user strings go in with textContent only"
     assert "image/svg+xml" in js and "DOMParser" in js
-    for hook in ("asyncviz-states", "states-diagram", "states-choice", "machine-lifecycle",
-                 "machine-points", "states-tooltip", "states-status", "renderedBy",
-                 "currentNode", "currentEdge", "layout-engine", "__asyncviz"):
+    for hook in (
+        "asyncviz-states",
+        "states-diagram",
+        "states-choice",
+        "machine-lifecycle",
+        "machine-points",
+        "states-tooltip",
+        "states-status",
+        "renderedBy",
+        "currentNode",
+        "currentEdge",
+        "layout-engine",
+        "__asyncviz",
+    ):
         assert hook in js, hook
     # the layout engine: Graphviz as wasm, inlined; the only URL in it is the SVG DTD
     # Graphviz writes into its output (nothing is fetched: tests/browser checks that)

@@ -1,6 +1,7 @@
 """The timeline widget, Python side: traits built from real traces, the describe round
 trip, the display bundle and the built front-end bundle (the browser side is tested in
 tests/browser/)."""
+
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,7 @@ from programs import record
 
 SCRIPT = "<script>alert(1)</script>"
 
-GENERATOR = '''
+GENERATOR = """
 def gen():
     x = yield "<script>alert(1)</script>"
     yield x
@@ -27,7 +28,7 @@ def main():
     next(g)
     g.send(5)
     g.close()
-'''
+"""
 
 SIZES = {"u8": 1, "u16": 2, "u32": 4, "i32": 4}
 
@@ -68,7 +69,7 @@ def test_traits_hold_the_payload():
     assert len(w.buffers) == end
     # the arrays are where the header says: the kinds column, read back
     offset, count, code = w.header["arrays"]["kind"]
-    kinds = [w.header["kinds"][k] for k in w.buffers[offset:offset + count]]
+    kinds = [w.header["kinds"][k] for k in w.buffers[offset : offset + count]]
     assert kinds == [e.kind for e in trace.events]
     offset, count, code = w.header["arrays"]["obj"]
     fmt = "<%d%s" % (count, "H" if code == "u16" else "I")
@@ -77,12 +78,12 @@ def test_traits_hold_the_payload():
     assert (w.selection, w.cursor, w.height) == (-1, -1, 0)
 
 
-SLEEPER = '''
+SLEEPER = """
 import asyncio
 
 async def main():
     await asyncio.sleep(0.01)
-'''
+"""
 
 
 def test_clock_defaults_to_wall_when_the_loop_waited_and_step_otherwise():
@@ -102,9 +103,15 @@ def test_describe_answers_with_value_line_and_source_text():
     assert kinds == ["create", "start", "yield", "resume", "yield", "close"]
     (reply,) = reply_to(w, sent, {"type": "describe", "index": 2})
     assert reply == {
-        "type": "event", "index": 2, "t_ns": trace.events[2].t, "kind": "yield",
-        "object": "gen#1", "value": repr(SCRIPT), "line": 3,
-        "text": 'x = yield "<script>alert(1)</script>"', "target": None,
+        "type": "event",
+        "index": 2,
+        "t_ns": trace.events[2].t,
+        "kind": "yield",
+        "object": "gen#1",
+        "value": repr(SCRIPT),
+        "line": 3,
+        "text": 'x = yield "<script>alert(1)</script>"',
+        "target": None,
     }
     (reply,) = reply_to(w, sent, {"type": "describe", "index": 3})
     assert (reply["kind"], reply["value"], reply["line"]) == ("resume", "5", 3)
@@ -117,7 +124,9 @@ def test_describe_batches_and_ignores_bad_indices():
     (reply,) = reply_to(w, sent, {"type": "describe", "indices": [1, 4, 99, -1]})
     assert reply["type"] == "events"
     assert [(d["index"], d["kind"], d["value"]) for d in reply["events"]] == [
-        (1, "start", None), (4, "yield", "5")]
+        (1, "start", None),
+        (4, "yield", "5"),
+    ]
     assert reply_to(w, sent, {"type": "describe", "index": 6}) == []
     assert reply_to(w, sent, {"type": "describe", "index": True}) == []
     assert reply_to(w, sent, {"type": "describe", "index": "1"}) == []
@@ -127,9 +136,11 @@ def test_describe_batches_and_ignores_bad_indices():
 
 def test_describe_names_the_await_target():
     w, trace, sent = widget_for(TASKS)
-    awaits = [i for i, e in enumerate(trace.events)
-              if e.kind == "await" and e.target is not None
-              and trace.objects[e.target].kind == "task"]
+    awaits = [
+        i
+        for i, e in enumerate(trace.events)
+        if e.kind == "await" and e.target is not None and trace.objects[e.target].kind == "task"
+    ]
     assert awaits, list(trace.events)
     (reply,) = reply_to(w, sent, {"type": "describe", "index": awaits[0]})
     assert reply["object"] == "main#1"
@@ -161,8 +172,14 @@ def test_selection_and_cursor_are_kept_in_range():
 def test_front_end_changes_reach_python():
     """selection, cursor and clock set in the browser arrive as comm "update" messages."""
     w, trace, _ = widget_for(GENERATOR)
-    comm_msg(w, {"method": "update", "state": {"selection": 0, "cursor": 2, "clock": "wall"},
-                 "buffer_paths": []})
+    comm_msg(
+        w,
+        {
+            "method": "update",
+            "state": {"selection": 0, "cursor": 2, "clock": "wall"},
+            "buffer_paths": [],
+        },
+    )
     assert (w.selection, w.cursor, w.clock) == (0, 2, "wall")
     assert w.selected is trace.objects[0]
 
@@ -207,10 +224,25 @@ def test_the_front_end_bundle_is_built_and_offline():
     # nothing is loaded from the internet: no URL at all in the bundle
     assert "http://" not in js and "https://" not in js
     assert not re.search(r"""import\s*\(?\s*["'](?!\.)""", js), "the bundle imports a module"
-    for hook in ("asyncviz-timeline", "timeline-canvas", "timeline-tooltip", "zoom-in",
-                 "zoom-out", "reset", "clock-toggle", "step-back", "step-forward", "play",
-                 "export", "cursor-state", "legend", "truncated", "__asyncviz",
-                 "firstFrameMs", "lastRedrawMs"):
+    for hook in (
+        "asyncviz-timeline",
+        "timeline-canvas",
+        "timeline-tooltip",
+        "zoom-in",
+        "zoom-out",
+        "reset",
+        "clock-toggle",
+        "step-back",
+        "step-forward",
+        "play",
+        "export",
+        "cursor-state",
+        "legend",
+        "truncated",
+        "__asyncviz",
+        "firstFrameMs",
+        "lastRedrawMs",
+    ):
         assert hook in js, hook
 
 
@@ -239,6 +271,7 @@ def test_small_traces_carry_their_details_inline():
 
 def test_big_traces_ask_for_their_details(monkeypatch):
     from asyncviz.widgets import timeline as timeline_widget
+
     trace, _ = record(GENERATOR)
     monkeypatch.setattr(timeline_widget, "INLINE_EVENTS", len(trace.events) - 1)
     w = TimelineWidget.of(trace)
@@ -253,21 +286,31 @@ def test_payload_carries_states_links_relations_and_the_truncation():
     w, trace, _ = widget_for(TASKS)
     h = w.header
     from asyncviz.analysis.timeline import timeline_of
+
     tl = timeline_of(trace)
     assert decode(h, w.buffers, "state") == list(tl.state)
     assert h["objects"]["link"] == tl.link
     assert h["roles"][h["kinds"].index("resume")] == "begin"
-    rows = list(zip(*(decode(h, w.buffers, f"rel_{c}")
-                      for c in ("kind", "tail", "head", "tail_obj", "head_obj"))))
+    rows = list(
+        zip(
+            *(
+                decode(h, w.buffers, f"rel_{c}")
+                for c in ("kind", "tail", "head", "tail_obj", "head_obj")
+            )
+        )
+    )
     assert [(h["relation_kinds"][k], *rest) for k, *rest in rows] == list(tl.relations.rows())
     assert sum(h["relation_counts"].values()) == len(rows) > 0
     assert h["end_ns"] == trace.end and h["truncation"] is None
-    t, _ = record('''
+    t, _ = record(
+        """
 def many():
     yield from range(50)
 def main():
     return sum(many())
-''', max_events=5)
+""",
+        max_events=5,
+    )
     cut = TimelineWidget.of(t).header
     assert cut["truncated"] and cut["truncation"] == t.truncation
     assert w.link_id == ""

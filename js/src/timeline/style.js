@@ -31,7 +31,7 @@ export const TIMELINE_CSS = `
 }
 .avz-chip-state {
   border-radius: 8px; padding: 0 5px; font-size: 10px; font-weight: 600; letter-spacing: 0.02em;
-  background: var(--avz-state); color: #111;
+  background: var(--avz-state); color: ${THEME.light.ink};
 }
 .avz-chip[data-state="—"] .avz-chip-state { color: var(--avz-muted); }
 .avz-chip[data-state="CLOSED"] .avz-chip-state { color: var(--avz-fg); }
