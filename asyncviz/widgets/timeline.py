@@ -66,7 +66,10 @@ class TimelineWidget(anywidget.AnyWidget):
         what matters).  details: "inline" (values and source lines in the payload) or
         "on_demand" (asked of the kernel); by default inline up to INLINE_EVENTS."""
         if details is None:
-            details = "inline" if len(trace.events) <= INLINE_EVENTS else "on_demand"
+            # a record that does not fit its tables (Trace.check) is not inlined whole: the
+            # events that do decode are still described one by one
+            small = len(trace.events) <= INLINE_EVENTS
+            details = "inline" if small and trace.check() is None else "on_demand"
         header, buffer = encode(trace, details=details)
         if clock is None:
             clock = "wall" if trace.idle else "step"

@@ -314,3 +314,17 @@ def main():
     cut = TimelineWidget.of(t).header
     assert cut["truncated"] and cut["truncation"] == t.truncation
     assert w.link_id == ""
+
+
+def test_a_record_that_does_not_fit_its_tables_is_not_inlined():
+    from tracebuilder import TraceBuilder, record as raw
+
+    b = TraceBuilder()
+    g = b.obj("generator", "g#1")
+    b.ev(0, g, "start").ev(1, g, "yield", value=5)
+    trace = b.build()
+    trace.buffer += raw(2, g, "resume", value=len(trace.strings) + 7)  # no such string
+    assert trace.check() is not None
+    w = TimelineWidget.of(trace)
+    assert w.header["details"] == "on_demand"
+    assert w.describe(1)["value"] == "5"
