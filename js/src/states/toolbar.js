@@ -2,6 +2,7 @@
 // its two machines, stepping through the machine's events, and a summary.
 
 import { button, el, group } from "../shared/dom.js";
+import { THEME } from "../shared/theme.js";
 
 /**
  * @typedef {{key: string, label: string, kind: "function"|"object", type?: string}} Choice
@@ -38,6 +39,13 @@ export function makeStatesToolbar(on) {
   return { bar, select, machines, info };
 }
 
+/** An object kind in prose ("async generator"), as theme.json names it.
+ * @param {string} kind */
+function kindName(kind) {
+  const objects = /** @type {Record<string, {name: string}>} */ (THEME.objects);
+  return objects[kind] ? objects[kind].name : kind.replace("_", " ");
+}
+
 /**
  * Fill the choice list (functions, then objects), when the choices changed.
  * @param {HTMLSelectElement} select
@@ -53,7 +61,7 @@ export function fillChoices(select, choices) {
     for (const c of items) {
       const opt = el("option");
       opt.value = String(c.key);
-      opt.textContent = kind === "object" && c.type ? `${c.label}  (${c.type.replace("_", " ")})` : String(c.label);
+      opt.textContent = kind === "object" && c.type ? `${c.label}  (${kindName(c.type)})` : String(c.label);
       og.appendChild(opt);
     }
     select.appendChild(og);
