@@ -13,6 +13,7 @@ events only say how it ended.  Futures get no row: they appear as what a row wai
 Awaits that name no target (a bare yield to the loop, as `asyncio.sleep(0)` makes) are
 counted in `awaits` but add nothing to `waited_on`.
 """
+
 from __future__ import annotations
 
 import html
@@ -21,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 from ..events import KIND_CODE
 from ..text import one_line
-from ..trace import NO_TARGET, NO_VALUE, RECORD, Trace, value_text
+from ..trace import NO_TARGET, RECORD, Trace, value_text
 
 EMPTY = "no generator, coroutine or task ran in scope"
 
@@ -43,17 +44,17 @@ class Row:
     id: int
     label: str
     kind: str
-    state: str                 # final state: CREATED, SUSPENDED or CLOSED
-    end: str | None            # how it ended: "returned 5", "raised ValueError('x')", "closed"
-    parent: str | None         # label of the parent
+    state: str  # final state: CREATED, SUSPENDED or CLOSED
+    end: str | None  # how it ended: "returned 5", "raised ValueError('x')", "closed"
+    parent: str | None  # label of the parent
     starts: int
-    resumes: int               # throws included
+    resumes: int  # throws included
     yields: int
     awaits: int
     running_ns: int
     suspended_ns: int
-    longest_ns: int            # the longest running span
-    longest_line: int | None   # the line that span began at
+    longest_ns: int  # the longest running span
+    longest_line: int | None  # the line that span began at
     waited_on: tuple[tuple[str, int], ...]  # (label, awaits), most frequent first
 
     @property
@@ -75,9 +76,22 @@ class Row:
 class _Steps:
     """Counters of one object while the events are read."""
 
-    __slots__ = ("starts", "resumes", "yields", "awaits", "running", "suspended",
-                 "longest", "longest_line", "run_since", "run_line", "susp_since",
-                 "end", "cancelled", "waited")
+    __slots__ = (
+        "starts",
+        "resumes",
+        "yields",
+        "awaits",
+        "running",
+        "suspended",
+        "longest",
+        "longest_line",
+        "run_since",
+        "run_line",
+        "susp_since",
+        "end",
+        "cancelled",
+        "waited",
+    )
 
     def __init__(self):
         self.starts = self.resumes = self.yields = self.awaits = 0
@@ -103,6 +117,34 @@ class _Steps:
         if span > self.longest:
             self.longest, self.longest_line = span, self.run_line or None
         self.run_since = None
+
+    def take(self, t: int, target: int, value: int, lk: int, strings, numbers) -> None:
+        """Count one event of this object (a record's fields, as unpacked)."""
+        kind = lk & 0xFF
+        if kind == _START:
+            self.starts += 1
+            self.run(t, lk >> 8)
+        elif kind == _RESUME or kind == _THROW:
+            self.resumes += 1
+            self.run(t, lk >> 8)
+        elif kind == _YIELD:
+            self.yields += 1
+            self.suspend(t)
+        elif kind == _AWAIT:
+            self.awaits += 1
+            self.suspend(t)
+            if target != NO_TARGET:
+                self.waited[target] += 1
+        elif kind == _RETURN or kind == _RAISE:
+            self.finish(t)
+            verb = "returned" if kind == _RETURN else "raised"
+            said = value_text(value, strings, numbers)  # None: the record carries no value
+            self.end = verb if said is None else f"{verb} {said}"
+        elif kind == _CLOSE:
+            self.finish(t)
+            self.end = "closed"
+        elif kind == _CANCEL:
+            self.cancelled = True
 
     def suspend(self, t: int) -> None:
         self.stop_running(t)
@@ -134,14 +176,38 @@ def _cut(text: str, limit: int = _CELL) -> str:
 class Summary:
     """Per-object table of a trace: `rows`, `to_dict()`, text and HTML."""
 
-    COLUMNS = ("object", "kind", "state", "parent", "starts", "resumes", "yields", "awaits",
-               "running", "suspended", "longest step", "waited on")
-    _NUMERIC = frozenset({"starts", "resumes", "yields", "awaits", "running", "suspended",
-                          "longest step"})
+    COLUMNS = (
+        "object",
+        "kind",
+        "state",
+        "parent",
+        "starts",
+        "resumes",
+        "yields",
+        "awaits",
+        "running",
+        "suspended",
+        "longest step",
+        "waited on",
+    )
+    _NUMERIC = frozenset(
+        {"starts", "resumes", "yields", "awaits", "running", "suspended", "longest step"}
+    )
 
-    def __init__(self, rows: list[Row], *, events: int, futures: int, duration_ns: int,
-                 backend: str | None, python: str | None, idle_ns: int, dropped: int,
-                 max_events: int | None, truncation: str | None = None):
+    def __init__(
+        self,
+        rows: list[Row],
+        *,
+        events: int,
+        futures: int,
+        duration_ns: int,
+        backend: str | None,
+        python: str | None,
+        idle_ns: int,
+        dropped: int,
+        max_events: int | None,
+        truncation: str | None = None,
+    ):
         self.rows = rows
         self.events = events
         self.futures = futures
@@ -159,31 +225,7 @@ class Summary:
         steps = [_Steps() for _ in objects]
         strings, numbers = trace.strings, trace.numbers
         for t, obj, target, value, lk in RECORD.iter_unpack(trace.buffer):
-            s = steps[obj]
-            kind = lk & 0xFF
-            if kind == _START:
-                s.starts += 1
-                s.run(t, lk >> 8)
-            elif kind == _RESUME or kind == _THROW:
-                s.resumes += 1
-                s.run(t, lk >> 8)
-            elif kind == _YIELD:
-                s.yields += 1
-                s.suspend(t)
-            elif kind == _AWAIT:
-                s.awaits += 1
-                s.suspend(t)
-                if target != NO_TARGET:
-                    s.waited[target] += 1
-            elif kind == _RETURN or kind == _RAISE:
-                s.finish(t)
-                verb = "returned" if kind == _RETURN else "raised"
-                s.end = verb if value == NO_VALUE else f"{verb} {value_text(value, strings, numbers)}"
-            elif kind == _CLOSE:
-                s.finish(t)
-                s.end = "closed"
-            elif kind == _CANCEL:
-                s.cancelled = True
+            steps[obj].take(t, target, value, lk, strings, numbers)
         stop = trace.end
         for s in steps:
             s.finish(stop)
@@ -198,26 +240,43 @@ class Summary:
             own = steps[o.id]
             s = own
             if o.kind == "task":
-                s = steps[o.coro] if o.coro is not None and 0 <= o.coro < len(steps) \
-                    else _Steps()
+                s = steps[o.coro] if o.coro is not None and 0 <= o.coro < len(steps) else _Steps()
             end = own.end
             if own.cancelled and end is None:
                 end = "cancel requested"
-            rows.append(Row(
-                id=o.id, label=o.label, kind=o.kind, state=o.state, end=end,
-                parent=label(o.parent), starts=s.starts, resumes=s.resumes,
-                yields=s.yields, awaits=s.awaits, running_ns=s.running,
-                suspended_ns=s.suspended, longest_ns=max(s.longest, 0),
-                longest_line=s.longest_line,
-                waited_on=tuple((label(i) or f"#{i}", n) for i, n in s.waited.most_common())))
+            rows.append(
+                Row(
+                    id=o.id,
+                    label=o.label,
+                    kind=o.kind,
+                    state=o.state,
+                    end=end,
+                    parent=label(o.parent),
+                    starts=s.starts,
+                    resumes=s.resumes,
+                    yields=s.yields,
+                    awaits=s.awaits,
+                    running_ns=s.running,
+                    suspended_ns=s.suspended,
+                    longest_ns=max(s.longest, 0),
+                    longest_line=s.longest_line,
+                    waited_on=tuple((label(i) or f"#{i}", n) for i, n in s.waited.most_common()),
+                )
+            )
         meta = trace.meta
         max_events = meta.get("max_events")
-        return cls(rows, events=len(trace.events),
-                   futures=sum(o.kind == "future" for o in objects), duration_ns=stop,
-                   backend=meta.get("backend"), python=meta.get("python"),
-                   idle_ns=sum(b - a for a, b in trace.idle), dropped=trace.dropped,
-                   max_events=int(max_events) if max_events is not None else None,
-                   truncation=trace.truncation)
+        return cls(
+            rows,
+            events=len(trace.events),
+            futures=sum(o.kind == "future" for o in objects),
+            duration_ns=stop,
+            backend=meta.get("backend"),
+            python=meta.get("python"),
+            idle_ns=sum(b - a for a, b in trace.idle),
+            dropped=trace.dropped,
+            max_events=int(max_events) if max_events is not None else None,
+            truncation=trace.truncation,
+        )
 
     # -- facts ----------------------------------------------------------------------------
 
@@ -225,11 +284,14 @@ class Summary:
         objects = f"{len(self.rows)} object{'s' if len(self.rows) != 1 else ''}"
         if self.futures:
             objects += f" (+{self.futures} future{'s' if self.futures != 1 else ''})"
-        where = ", ".join(x for x in (self.backend,
-                                      f"Python {self.python}" if self.python else None) if x)
-        return (f"{self.events} events, {objects}, {format_ns(self.duration_ns)}"
-                + (f" ({where})" if where else "")
-                + f"; loop idle {format_ns(self.idle_ns)}")
+        where = ", ".join(
+            x for x in (self.backend, f"Python {self.python}" if self.python else None) if x
+        )
+        return (
+            f"{self.events} events, {objects}, {format_ns(self.duration_ns)}"
+            + (f" ({where})" if where else "")
+            + f"; loop idle {format_ns(self.idle_ns)}"
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -243,15 +305,24 @@ class Summary:
             "dropped": self.dropped,
             "max_events": self.max_events,
             "truncated": bool(self.dropped),
-            "rows": [dict(asdict(r), waited_on=[list(w) for w in r.waited_on])
-                     for r in self.rows],
+            "rows": [dict(asdict(r), waited_on=[list(w) for w in r.waited_on]) for r in self.rows],
         }
 
     def _cells(self, row: Row) -> tuple[str, ...]:
-        return (row.label, row.kind, row.state_text, row.parent or "–", str(row.starts),
-                str(row.resumes), str(row.yields), str(row.awaits),
-                format_ns(row.running_ns), format_ns(row.suspended_ns), row.longest_text,
-                row.waited_on_text)
+        return (
+            row.label,
+            row.kind,
+            row.state_text,
+            row.parent or "–",
+            str(row.starts),
+            str(row.resumes),
+            str(row.yields),
+            str(row.awaits),
+            format_ns(row.running_ns),
+            format_ns(row.suspended_ns),
+            row.longest_text,
+            row.waited_on_text,
+        )
 
     # -- text -----------------------------------------------------------------------------
 
@@ -263,8 +334,10 @@ class Summary:
         widths = [max(len(line[i]) for line in table) for i in range(len(self.COLUMNS))]
         lines = []
         for line in table:
-            cells = [c.rjust(w) if name in self._NUMERIC else c.ljust(w)
-                     for c, w, name in zip(line, widths, self.COLUMNS)]
+            cells = [
+                c.rjust(w) if name in self._NUMERIC else c.ljust(w)
+                for c, w, name in zip(line, widths, self.COLUMNS)
+            ]
             lines.append("  ".join(cells).rstrip())
         rule = "  ".join("-" * w for w in widths)
         return "\n".join([self.header()] + notice + [lines[0], rule] + lines[1:])
@@ -278,19 +351,27 @@ class Summary:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        notice = (f'<p class="asyncviz-truncated"><strong>{e(self.truncation)}</strong></p>'
-                  if self.truncation else "")
+        notice = (
+            f'<p class="asyncviz-truncated"><strong>{e(self.truncation)}</strong></p>'
+            if self.truncation
+            else ""
+        )
         if not self.rows:
             return f'<div class="asyncviz-summary"><p>{e(EMPTY)}</p>{notice}</div>'
         right = ' style="text-align:right"'
-        head = "".join(f"<th{right if c in self._NUMERIC else ''}>{e(c)}</th>"
-                       for c in self.COLUMNS)
+        head = "".join(
+            f"<th{right if c in self._NUMERIC else ''}>{e(c)}</th>" for c in self.COLUMNS
+        )
         body = []
         for r in self.rows:
-            cells = "".join(f"<td{right if name in self._NUMERIC else ''}>{e(c)}</td>"
-                            for c, name in zip(self._cells(r), self.COLUMNS))
+            cells = "".join(
+                f"<td{right if name in self._NUMERIC else ''}>{e(c)}</td>"
+                for c, name in zip(self._cells(r), self.COLUMNS)
+            )
             body.append(f"<tr>{cells}</tr>")
-        return (f'<div class="asyncviz-summary">{notice}<table>'
-                f"<caption>asyncviz summary: {e(self.header())}</caption>"
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-                "</table></div>")
+        return (
+            f'<div class="asyncviz-summary">{notice}<table>'
+            f"<caption>asyncviz summary: {e(self.header())}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+            "</table></div>"
+        )

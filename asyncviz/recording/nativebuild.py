@@ -11,6 +11,7 @@ in-place build puts it next to the package's sources, at
 asyncviz/recording/_native<EXT_SUFFIX>.  `root` everywhere is the project root: the
 directory that holds the `asyncviz/` package (default: the one this file is in).
 """
+
 from __future__ import annotations
 
 import json
@@ -91,8 +92,9 @@ def required() -> bool:
     return os.environ.get(REQUIRE_ENV, "").strip().lower() in ("1", "yes", "true", "on")
 
 
-def build(build_dir: Path, inplace: bool, verbose: bool = False, *,
-          root: Path | None = None) -> Path:
+def build(
+    build_dir: Path, inplace: bool, verbose: bool = False, *, root: Path | None = None
+) -> Path:
     """Compile the extension with setuptools' build_ext; return the built file.
 
     Objects and the linked module go under `build_dir` (temp/ and lib/).  With `inplace`
@@ -107,7 +109,8 @@ def build(build_dir: Path, inplace: bool, verbose: bool = False, *,
     if not srcs:
         raise NativeBuildError(
             f"asyncviz: no C sources (*.c) in {root / SOURCE_DIR}; the native recorder "
-            "cannot be built here (the pure-Python recorder works without it)")
+            "cannot be built here (the pure-Python recorder works without it)"
+        )
     build_dir.mkdir(parents=True, exist_ok=True)
     spec = {
         "sources": [str(p) for p in srcs],
@@ -120,23 +123,27 @@ def build(build_dir: Path, inplace: bool, verbose: bool = False, *,
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _CHILD, str(Path(__file__).resolve()), json.dumps(spec)],
-            cwd=build_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace")
+            cwd=build_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
     except OSError as exc:
         raise NativeBuildError(
-            f"asyncviz: could not run {sys.executable} to compile {MODULE}: {exc}") from None
+            f"asyncviz: could not run {sys.executable} to compile {MODULE}: {exc}"
+        ) from None
     output = proc.stdout or ""
     built = None
     for line in output.splitlines():
         if line.startswith(_MARK):
-            built = Path(line[len(_MARK):].strip())
+            built = Path(line[len(_MARK) :].strip())
     if verbose and output:
         print(output, end="" if output.endswith("\n") else "\n", flush=True)
     if proc.returncode != 0 or built is None or not built.is_file():
         lines = output.rstrip().splitlines()
         if len(lines) > _OUTPUT_LINES:  # the first errors and how it ended
-            lines = (lines[:_OUTPUT_LINES // 2] + ["[...]"]
-                     + lines[-_OUTPUT_LINES // 2:])
+            lines = lines[: _OUTPUT_LINES // 2] + ["[...]"] + lines[-_OUTPUT_LINES // 2 :]
         raise NativeBuildError(
             f"asyncviz: compiling the C extension {MODULE} from {len(srcs)} source(s) in "
             f"{root / SOURCE_DIR} failed (exit code {proc.returncode}); the output below "
@@ -144,7 +151,8 @@ def build(build_dir: Path, inplace: bool, verbose: bool = False, *,
             "tools) and the Python headers (e.g. Debian's python3-dev) and reinstall, or "
             "fix the sources if the compiler reports errors in them -- or use the "
             "pure-Python recorder, which works without the extension.\n"
-            "--- compiler output ---\n" + "\n".join(lines))
+            "--- compiler output ---\n" + "\n".join(lines)
+        )
     if not inplace:
         return built
     target = inplace_path(root)
@@ -157,7 +165,8 @@ def build(build_dir: Path, inplace: bool, verbose: bool = False, *,
         raise NativeBuildError(
             f"asyncviz: built {MODULE} but could not put it at {target}: {exc} (on Windows "
             "a module loaded by a running Python cannot be replaced: stop it and "
-            "reinstall)") from None
+            "reinstall)"
+        ) from None
     return target
 
 
@@ -172,17 +181,23 @@ def _compile(spec: dict) -> Path:
         from setuptools import Distribution, Extension
         from setuptools.command.build_ext import build_ext
     except ImportError as exc:
-        print(f"setuptools is not installed in {sys.executable} ({exc}): install it "
-              "(pip install setuptools), or build with pip's default build isolation",
-              flush=True)
+        print(
+            f"setuptools is not installed in {sys.executable} ({exc}): install it "
+            "(pip install setuptools), or build with pip's default build isolation",
+            flush=True,
+        )
         raise SystemExit(3) from None
-    # setuptools' own distutils (the stdlib's is gone since 3.12)
-    from distutils import log  # pyright: ignore[reportAttributeAccessIssue]
-    from distutils.errors import CCompilerError, DistutilsError
+    # setuptools' own distutils (the stdlib's is gone since 3.12), put in place when
+    # setuptools is imported: pyright finds its stubs but no source
+    from distutils import log  # pyright: ignore[reportAttributeAccessIssue, reportMissingModuleSource]
+    from distutils.errors import CCompilerError, DistutilsError  # pyright: ignore[reportMissingModuleSource]
 
     # distutils logs through the root logger (setuptools < 66: through its own log)
-    logging.basicConfig(level=logging.INFO if spec["verbose"] else logging.WARNING,
-                        format="%(message)s", stream=sys.stdout)
+    logging.basicConfig(
+        level=logging.INFO if spec["verbose"] else logging.WARNING,
+        format="%(message)s",
+        stream=sys.stdout,
+    )
     log.set_verbosity(1 if spec["verbose"] else 0)
 
     class BuildExt(build_ext):
@@ -192,10 +207,12 @@ def _compile(spec: dict) -> Path:
                     ext.extra_compile_args = UNIX_FLAGS + list(ext.extra_compile_args or [])
             super().build_extensions()
 
-    ext = Extension(MODULE, sources=spec["sources"], depends=spec["headers"],
-                    include_dirs=spec["include_dirs"])
-    dist = Distribution({"name": "asyncviz-native", "ext_modules": [ext],
-                         "cmdclass": {"build_ext": BuildExt}})
+    ext = Extension(
+        MODULE, sources=spec["sources"], depends=spec["headers"], include_dirs=spec["include_dirs"]
+    )
+    dist = Distribution(
+        {"name": "asyncviz-native", "ext_modules": [ext], "cmdclass": {"build_ext": BuildExt}}
+    )
     dist.verbose = 1 if spec["verbose"] else 0  # pyright: ignore[reportAttributeAccessIssue]
     cmd = dist.get_command_obj("build_ext")
     cmd.build_temp = spec["build_temp"]

@@ -27,8 +27,8 @@ values, so a browser view can hook hover and click to them.  `highlight_node` /
 User text (source lines, values, names) is never markup: plain labels and tooltips have
 `&` written as an entity and go through the graphviz package's quoting with backslashes
 and `<...>` disarmed (`graphviz.escape`); the HTML-like labels of the two-line boxes have
-every user string escaped (`text.for_markup`).  Machines with more than MAX_NODES nodes keep the most
-visited ones and say "+N more sites".
+every user string escaped (`text.for_markup`).  Machines with more than MAX_NODES nodes keep
+the most visited ones and say "+N more sites".
 
 `graphviz` is imported lazily (only `render/` may import it).  `dot_program()` is the one
 place that looks for Graphviz's `dot` (the magic and the states widget ask it too), and
@@ -43,12 +43,18 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from typing import TYPE_CHECKING
 
 from ..analysis.states import Edge, Machine, Node, functions, suspension_points
 from ..text import for_markup
 from ..trace import Trace
 from .static_primitives import EMPTY_MESSAGE
 from .theme import shade, theme, tint, variant
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    import graphviz
 
 __all__ = ["machine_dot", "machine_svg", "machine_png", "trace_dot", "trace_svg",
            "trace_png", "GraphvizError", "GraphvizNotFound", "DOT_MISSING", "DOT_INSTALL",
@@ -266,15 +272,25 @@ def _lifecycle_entry(g, machine: Machine, name: dict, key: str, prefix: str) -> 
             g.edge(name[a], name[b], style="invis")
 
 
+def _subgraph(g: graphviz.Digraph,
+              name: str | None = None) -> AbstractContextManager[graphviz.Digraph]:
+    """`g.subgraph(name=...)`: the context manager graphviz returns when given no graph (a
+    subgraph that joins `g` when its with-block ends).  Its return type also allows None,
+    which only the other form, adding a graph built elsewhere, returns."""
+    block = g.subgraph(name=name)
+    assert block is not None
+    return block
+
+
 def _ranks(g, machine: Machine, keep: set, name: dict) -> None:
     """The start at the top, the ways out at the bottom."""
-    with g.subgraph() as top:
+    with _subgraph(g) as top:
         top.attr(rank="min")
         if "start" in keep:
             top.node(name["start"])
     exits = [n for n in machine.nodes if n.kind == "exit" and n.id in keep]
     if exits:
-        with g.subgraph() as bottom:
+        with _subgraph(g) as bottom:
             bottom.attr(rank="max")
             for n in exits:
                 bottom.node(name[n.id])
@@ -413,7 +429,7 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
     drawn: list[list[str]] = []   # per cluster, the DOT names of its nodes
     for i, fn in enumerate(fns):
         machine = suspension_points(trace, fn)
-        with g.subgraph(name=f"cluster_{i}") as c:
+        with _subgraph(g, f"cluster_{i}") as c:
             objs = len(machine.objects)
             label = fn.key + (f" — {objs} objects" if objs > 1 else "")
             c.attr(label=_plain(label), tooltip=_plain(label), id=f"f{i}-cluster",
@@ -423,7 +439,7 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
     # rows of COLUMNS clusters: each row's starts side by side, below every node above
     for row in range(0, n, COLUMNS) if n > COLUMNS else ():
         starts = [drawn[i][0] for i in range(row, min(row + COLUMNS, n))]
-        with g.subgraph() as same:
+        with _subgraph(g) as same:
             same.attr(rank="same")
             for s in starts:
                 same.node(s)

@@ -3,9 +3,12 @@ the paint order of a Layout's primitives, and the marker glyphs as outlines.
 
 A renderer imports this and the primitives; the layout never imports a renderer.
 """
+
 from __future__ import annotations
 
-from .static_primitives import Layout
+from collections.abc import Iterator
+
+from .static_primitives import Layout, Primitive
 from .theme import glyph, theme
 
 # line widths around and of a glyph, in px (as the widget draws them)
@@ -16,9 +19,10 @@ class TimelineRenderer:
     """Draws a Layout in one format: `render(layout)` gives bytes or text."""
 
     @staticmethod
-    def layers(out: Layout):
+    def layers(out: Layout) -> Iterator[tuple[str, Primitive]]:
         """(kind, primitive) in paint order, back to front: lane bands, grid, bars and
-        lines, axis, markers, texts."""
+        lines, axis, markers, texts.  Draw by the primitive's class (`match`, isinstance):
+        a type checker cannot tell the primitive's type from the kind string."""
         for r in out.rects:
             if r.role == "band":
                 yield "rects", r

@@ -11,8 +11,9 @@ theme.json.
 
 `layout()` works in pixel space (static_primitives.py) in named steps — heading, density,
 lanes, rows, clock, spans, legend, rows drawn, bars, axis, markers, values — and returns
-a `Layout`; a renderer per format only draws its primitives.  Nothing here imports a
-renderer.
+a `Layout`; the lanes and rows are static_rows.py's, the markers and values
+static_marks.py's.  A renderer per format only draws its primitives.  Nothing here
+imports a renderer.
 
 Two clocks: "wall" (the default: time since the trace started) and "step" (every event
 the same width, for programs whose order matters more than their microseconds).
@@ -23,10 +24,12 @@ drawn paler when its slices fill less than two thirds of it (a pipeline whose st
 turns every microsecond shows as three pale bars, not three solid ones).  A million events
 draw as a few hundred rectangles; more than MAX_LANES lanes fold into one.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..analysis.summary import format_ns
 from ..analysis.timeline import Timeline, timeline_of
@@ -34,48 +37,78 @@ from ..events import BEGIN_CODES, KIND_CODE, KINDS, SUSPEND_CODES
 from ..text import one_line
 from ..trace import Trace
 from .static_marks import add_markers, incoming, marks_of, write_values
+from .static_rows import COLOUR_KINDS, Rows, draw_rows, place_rows, row_labels, shown_lanes
 from .static_primitives import (
-    ALERT, AXIS_H, BAR_H, BAND, EMPTY_HINT, EMPTY_MESSAGE, FILL_LEVELS, GRID, IDLE, INDENT,
-    INK, LABEL_PX, LANE_GAP, LEGEND, MARGIN, MARKER_LIMIT, MAX_LANES, MAX_ROWS, MIN_WIDTH,
-    MUTED, OBJECT_LEGEND, PALETTE, ROW_H, ROW_H_BOTH, ROW_H_MARKED, ROW_H_VALUES, SMALL_PX,
-    SUSPENDED_H, TEXT_PX, TINTS, TITLE_PX, VALUE_LIMIT, LaneBox, Layout, Line, Rects, RowBox,
-    Text, text_width,
+    ALERT,
+    AXIS_H,
+    BAR_H,
+    EMPTY_HINT,
+    EMPTY_MESSAGE,
+    FILL_LEVELS,
+    GRID,
+    IDLE,
+    INDENT,
+    INK,
+    LABEL_PX,
+    LEGEND,
+    MARGIN,
+    MARKER_LIMIT,
+    MAX_LANES,
+    MAX_ROWS,
+    MIN_WIDTH,
+    MUTED,
+    OBJECT_LEGEND,
+    PALETTE,
+    ROW_H,
+    ROW_H_BOTH,
+    ROW_H_MARKED,
+    ROW_H_VALUES,
+    SMALL_PX,
+    SUSPENDED_H,
+    TEXT_PX,
+    TINTS,
+    TITLE_PX,
+    VALUE_LIMIT,
+    Layout,
+    Line,
+    Rects,
+    Text,
+    text_width,
 )
 from .static_scale import merge, step_ticks, time_ticks
 from .theme import glyph, tint
 
+if TYPE_CHECKING:
+    import numpy
+    from numpy.typing import NDArray
+
 __all__ = ["layout", "Layout"]
-
-_KINDS = list(PALETTE)     # colour index -> object kind
-
-
-@dataclass
-class _Rows:
-    """Where each object is drawn: lanes as displayed (folded past max_lanes), the first
-    row of each, and per object its row (-1: none) and colour index."""
-    display: list          # (label, kind, timeline lane ids, rows) per displayed lane
-    base: object           # first row of each displayed lane
-    total: int
-    obj_row: object
-    obj_colour: object
 
 
 @dataclass
 class _Clock:
     """Clock values to x pixels: x = value * scale + shift."""
+
     lo: float
     hi: float
     scale: float
     shift: float
-    xs: object             # x of every event
-    x_end: float           # x of the trace's end
-    idle: tuple            # (x0, x1) arrays of the idle spans
+    xs: NDArray[numpy.float64]  # x of every event
+    x_end: float  # x of the trace's end
+    idle: tuple  # (x0, x1) arrays of the idle spans
 
 
-def layout(trace: Trace, *, width: int = 1200, clock: str = "wall",
-           markers: bool | None = None, values: bool | None = None,
-           max_lanes: int = MAX_LANES, max_rows: int = MAX_ROWS,
-           timeline: Timeline | None = None) -> Layout:
+def layout(
+    trace: Trace,
+    *,
+    width: int = 1200,
+    clock: str = "wall",
+    markers: bool | None = None,
+    values: bool | None = None,
+    max_lanes: int = MAX_LANES,
+    max_rows: int = MAX_ROWS,
+    timeline: Timeline | None = None,
+) -> Layout:
     """The picture of `trace`, in pixels; see the module docstring.
 
     clock: "wall" (time since the trace started) or "step" (every event the same width:
@@ -92,18 +125,24 @@ def layout(trace: Trace, *, width: int = 1200, clock: str = "wall",
     tl = timeline if timeline is not None else timeline_of(trace)
     n = len(tl.t)
     out = Layout(width=width, height=0, title=_title(trace, n), clock=clock, n_events=n)
-    if trace.truncated:
-        out.notes.append(trace.truncation)
+    if (truncation := trace.truncation) is not None:
+        out.notes.append(truncation)
     if n == 0:
         return _empty(out)
 
     row_h = _density(out, trace, n, markers, values)
-    rows = _rows(np, trace.objects, tl, _lanes(out, tl, max_lanes, max_rows))
+    rows = place_rows(np, trace.objects, tl, shown_lanes(out, tl, max_lanes, max_rows))
     out.object_row = {i: int(r) for i, r in enumerate(rows.obj_row.tolist()) if r >= 0}
-    labels = _row_labels(trace.objects, tl, rows)
-    label_w = max((text_width(t, LABEL_PX + 1, bold) + (0 if bold else INDENT)
-                   + (text_width(extra, LABEL_PX) + 6 if extra else 0)
-                   for t, bold, extra in labels), default=60)
+    labels = row_labels(trace.objects, tl, rows)
+    label_w = max(
+        (
+            text_width(t, LABEL_PX + 1, bold)
+            + (0 if bold else INDENT)
+            + (text_width(extra, LABEL_PX) + 6 if extra else 0)
+            for t, bold, extra in labels
+        ),
+        default=60,
+    )
     x0 = MARGIN + min(max(label_w, 70), 240) + 10
     x1 = width - MARGIN - 6
     clk = _clock(np, out, tl, x0, x1)
@@ -115,10 +154,10 @@ def layout(trace: Trace, *, width: int = 1200, clock: str = "wall",
     legend_rects, y = _legend(np, out, spans, bool(tl.idle), kind_arr)
     plot_y0 = y
     bar_off = (ROW_H_VALUES - BAR_H - 3) if out.values else (row_h - BAR_H) / 2
-    plot_y1, row_y0 = _draw_rows(np, out, rows, labels, y, row_h, bar_off)
+    plot_y1, row_y0 = draw_rows(np, out, rows, labels, y, row_h, bar_off)
     out.plot = (x0, plot_y0, x1, plot_y1)
-    bar_y0 = row_y0 + bar_off                   # per row: the top of a bar
-    mid_y = bar_y0 + BAR_H / 2                  # per row: thin lines and markers
+    bar_y0 = row_y0 + bar_off  # per row: the top of a bar
+    mid_y = bar_y0 + BAR_H / 2  # per row: thin lines and markers
     _bars(np, out, spans, bar_y0, mid_y)
     for colour, box in legend_rects:
         out.rects.append(Rects(colour, np.array([box], dtype=np.float64), "legend"))
@@ -133,13 +172,21 @@ def layout(trace: Trace, *, width: int = 1200, clock: str = "wall",
 
 # -- heading ----------------------------------------------------------------------------------
 
+
 def _title(trace: Trace, n: int) -> str:
     n_objects = sum(o.kind != "future" for o in trace.objects)
-    facts = (f"{n:,} event{'s' if n != 1 else ''}, {n_objects:,} "
-             f"object{'s' if n_objects != 1 else ''}, {format_ns(trace.end)}")
-    where = ", ".join(x for x in (trace.meta.get("backend"),
-                                  f"Python {trace.meta['python']}"
-                                  if trace.meta.get("python") else None) if x)
+    facts = (
+        f"{n:,} event{'s' if n != 1 else ''}, {n_objects:,} "
+        f"object{'s' if n_objects != 1 else ''}, {format_ns(trace.end)}"
+    )
+    where = ", ".join(
+        x
+        for x in (
+            trace.meta.get("backend"),
+            f"Python {trace.meta['python']}" if trace.meta.get("python") else None,
+        )
+        if x
+    )
     return one_line(f"asyncviz timeline — {facts}" + (f" ({where})" if where else ""))
 
 
@@ -175,76 +222,8 @@ def _density(out: Layout, trace: Trace, n: int, markers, values) -> float:
     return ROW_H_BOTH if any(incoming(e) for e in trace.events) else ROW_H_VALUES
 
 
-# -- lanes and rows ---------------------------------------------------------------------------
-
-def _lanes(out: Layout, tl: Timeline, max_lanes: int, max_rows: int) -> list:
-    """The lanes drawn, as the timeline placed them: past max_lanes the rest fold into one
-    lane (and a note says so); the idle lane last."""
-    work = [lane for lane in tl.lanes if lane.kind != "idle"]
-    keep = max(max_lanes - 1, 1)
-    shown, folded = (work, []) if len(work) <= max_lanes else (work[:keep], work[keep:])
-    display = [(lane.label, lane.kind, [lane.id], min(lane.rows, max(max_rows, 1)))
-               for lane in shown]
-    if folded:
-        display.append((f"+{len(folded):,} more lanes", "more",
-                        [lane.id for lane in folded], 1))
-        out.notes.append(f"{len(work):,} lanes: the last {len(folded):,} are drawn together "
-                         f"in one (max_lanes={max_lanes})")
-    display += [(lane.label, "idle", [lane.id], 1) for lane in tl.lanes if lane.kind == "idle"]
-    return display
-
-
-def _rows(np, objects, tl: Timeline, display: list) -> _Rows:
-    lane_display = np.full(max(len(tl.lanes), 1), -1, dtype=np.int64)
-    for d, (_, _, ids, _) in enumerate(display):
-        lane_display[ids] = d
-    row_count = np.array([rows for *_, rows in display] or [1], dtype=np.int64)
-    row_base = np.concatenate([[0], np.cumsum(row_count)[:-1]]).astype(np.int64)
-    lane_arr = np.array([-1 if x is None else x for x in tl.lane_of], dtype=np.int64)
-    depth_arr = np.array(tl.depth_of, dtype=np.int64)
-    obj_disp = np.where(lane_arr >= 0, lane_display[np.maximum(lane_arr, 0)], -1)
-    safe = np.maximum(obj_disp, 0)
-    obj_row = np.where(obj_disp >= 0,
-                       row_base[safe] + np.minimum(depth_arr, row_count[safe] - 1), -1)
-    obj_colour = np.array([_KINDS.index(o.kind) if o.kind in PALETTE else 0 for o in objects],
-                          dtype=np.int64)
-    return _Rows(display, row_base, int(row_count[: len(display)].sum()), obj_row, obj_colour)
-
-
-def _deeper_label(objs: list) -> str:
-    """What runs in a deeper row: one object's label, or how many of what."""
-    if len(objs) == 1:
-        return objs[0].label
-    if len({o.name for o in objs}) == 1:
-        return f"{objs[0].name.rsplit('.', 1)[-1]} ×{len(objs)}"
-    return f"{objs[0].label} +{len(objs) - 1}" if objs else ""
-
-
-def _row_labels(objects, tl: Timeline, rows: _Rows) -> list:
-    """(text, bold, extra) per row: the lane's name (and the coroutine a task runs) on
-    its first row, what runs there on deeper rows."""
-    in_row: dict[int, list] = {}
-    for o in objects:
-        r = int(rows.obj_row[o.id])
-        if r >= 0 and o.kind not in ("task", "future"):
-            in_row.setdefault(r, []).append(o)
-    labels = []
-    for d, (label, kind, ids, count) in enumerate(rows.display):
-        for k in range(count):
-            objs = in_row.get(int(rows.base[d]) + k, [])
-            if k == 0:
-                extra = (objs[0].label if kind != "more" and len(objs) == 1
-                         and objs[0].label != label else "")
-                labels.append((one_line(label, 26), True, one_line(extra, 20)))
-                continue
-            text = _deeper_label(objs)
-            if k == count - 1 and max(tl.lanes[i].rows for i in ids) > count:
-                text = f"depth ≥{k}: {text}"
-            labels.append((one_line(text, 24), False, ""))
-    return labels
-
-
 # -- the clock and the spans ------------------------------------------------------------------
+
 
 def _clock(np, out: Layout, tl: Timeline, x0: float, x1: float) -> _Clock:
     """x of every event and idle span on the chosen clock; sets `out.span`."""
@@ -267,15 +246,22 @@ def _clock(np, out: Layout, tl: Timeline, x0: float, x1: float) -> _Clock:
     out.span = (lo - pad, hi + pad)
     scale = (x1 - x0) / (out.span[1] - out.span[0])
     shift = x0 - out.span[0] * scale
-    return _Clock(lo, hi, scale, shift, pos * scale + shift, hi * scale + shift,
-                  (ipos_a * scale + shift, ipos_b * scale + shift))
+    return _Clock(
+        lo,
+        hi,
+        scale,
+        shift,
+        pos * scale + shift,
+        hi * scale + shift,
+        (ipos_a * scale + shift, ipos_b * scale + shift),
+    )
 
 
-def _spans(np, tl: Timeline, rows: _Rows, clk: _Clock, kind_arr, obj) -> dict:
+def _spans(np, tl: Timeline, rows: Rows, clk: _Clock, kind_arr, obj) -> dict:
     """Running slices, suspensions and idle time in pixels, merged per row and colour
     (key = row * colours + colour)."""
     partner = np.frombuffer(tl.partner, dtype=np.dtype(f"i{tl.partner.itemsize}"))
-    n_colours = len(_KINDS)
+    n_colours = len(COLOUR_KINDS)
 
     def spans(codes):
         idx = np.flatnonzero(np.isin(kind_arr, list(codes)))
@@ -293,26 +279,34 @@ def _spans(np, tl: Timeline, rows: _Rows, clk: _Clock, kind_arr, obj) -> dict:
     if tl.idle:
         _, i0, i1, _ = merge(np.zeros(len(tl.idle), dtype=np.int64), *clk.idle)
         idle = (i0, i1)
-    return {"n_slices": int(len(begins)), "bars": bars, "level": level,
-            "suspended": suspended, "idle": idle, "n_colours": n_colours}
+    return {
+        "n_slices": int(len(begins)),
+        "bars": bars,
+        "level": level,
+        "suspended": suspended,
+        "idle": idle,
+        "n_colours": n_colours,
+    }
 
 
 # -- legend -----------------------------------------------------------------------------------
 
+
 def _legend_entries(np, out: Layout, spans: dict, idle: bool, kind_arr) -> list:
     """(what, colour or kind, text) in the widget's order: bars, suspended, idle, glyphs."""
     present = np.unique(spans["bars"][0] % spans["n_colours"]).tolist()
-    entries = [("chip", PALETTE[_KINDS[c]], OBJECT_LEGEND[_KINDS[c]]) for c in present]
+    entries = [("chip", PALETTE[COLOUR_KINDS[c]], OBJECT_LEGEND[COLOUR_KINDS[c]]) for c in present]
     if (spans["level"] < len(TINTS) - 1).any():
         c = present[0] if present else 0
-        entries.append(("chip", tint(PALETTE[_KINDS[c]], TINTS[0]), LEGEND["paler"]))
+        entries.append(("chip", tint(PALETTE[COLOUR_KINDS[c]], TINTS[0]), LEGEND["paler"]))
     entries.append(("line", MUTED, LEGEND["suspended"]))
     if idle:
         entries.append(("chip", IDLE, LEGEND["idle"]))
     if out.markers:
         seen = set(np.unique(kind_arr).tolist())
-        entries += [("mark", kind, glyph(kind)["legend"]) for kind in KINDS
-                    if KIND_CODE[kind] in seen]
+        entries += [
+            ("mark", kind, glyph(kind)["legend"]) for kind in KINDS if KIND_CODE[kind] in seen
+        ]
     return entries
 
 
@@ -340,38 +334,7 @@ def _legend(np, out: Layout, spans: dict, idle: bool, kind_arr) -> tuple[list, f
     return rects, line_y + 14
 
 
-# -- rows, bars, axis ---------------------------------------------------------------------------
-
-def _draw_rows(np, out: Layout, rows: _Rows, labels: list, y: float, row_h: float,
-               bar_off: float):
-    """Lane and row boxes top to bottom, their labels and the bands behind every other
-    lane; returns the y below the last lane and each row's top."""
-    bands = []
-    row_y0 = np.zeros(rows.total, dtype=np.float64)
-    for d, (label, kind, ids, count) in enumerate(rows.display):
-        lane_y0 = y
-        y += LANE_GAP / 2
-        row_ids = []
-        for k in range(count):
-            r = int(rows.base[d]) + k
-            row_y0[r] = y
-            text, bold, extra = labels[r]
-            out.rows.append(RowBox(d, k, float(y), float(y + row_h), text, float(y + bar_off)))
-            row_ids.append(r)
-            base = y + bar_off + BAR_H / 2 + (LABEL_PX + 1) * 0.36  # level with the bars
-            out.texts.append(Text(MARGIN + (0 if bold else INDENT), base, text,
-                                  LABEL_PX + (1 if bold else 0), INK if bold else MUTED,
-                                  bold=bold, italic=kind in ("idle", "more")))
-            if extra:
-                out.texts.append(Text(MARGIN + text_width(text, LABEL_PX + 1, True) + 6,
-                                      base, extra, LABEL_PX, MUTED))
-            y += row_h
-        y += LANE_GAP / 2
-        out.lanes.append(LaneBox(label, kind, float(lane_y0), float(y), row_ids, list(ids)))
-        if d % 2 == 1:
-            bands.append((0, lane_y0, out.width, y))
-    out.rects.append(Rects(BAND, np.array(bands, dtype=np.float64).reshape(-1, 4), "band"))
-    return y, row_y0
+# -- bars, axis -------------------------------------------------------------------------------
 
 
 def _bars(np, out: Layout, spans: dict, bar_y0, mid_y) -> None:
@@ -384,21 +347,36 @@ def _bars(np, out: Layout, spans: dict, bar_y0, mid_y) -> None:
         sel = (skey % n_colours) == c
         if sel.any():
             ym = mid_y[skey[sel] // n_colours] - SUSPENDED_H / 2
-            drawn.append(Rects(PALETTE[_KINDS[c]], np.column_stack(
-                [s0[sel], ym, s1[sel], ym + SUSPENDED_H]), "suspended"))
+            drawn.append(
+                Rects(
+                    PALETTE[COLOUR_KINDS[c]],
+                    np.column_stack([s0[sel], ym, s1[sel], ym + SUSPENDED_H]),
+                    "suspended",
+                )
+            )
     bkey, b0, b1, _ = spans["bars"]
     for c in range(n_colours):
         for lv, strength in enumerate(TINTS):
             sel = ((bkey % n_colours) == c) & (spans["level"] == lv)
             if sel.any():
                 top = bar_y0[bkey[sel] // n_colours]
-                drawn.append(Rects(tint(PALETTE[_KINDS[c]], strength), np.column_stack(
-                    [b0[sel], top, b1[sel], top + BAR_H]), "bar"))
+                drawn.append(
+                    Rects(
+                        tint(PALETTE[COLOUR_KINDS[c]], strength),
+                        np.column_stack([b0[sel], top, b1[sel], top + BAR_H]),
+                        "bar",
+                    )
+                )
     i0, i1 = spans["idle"]
     if len(i0):
         top = bar_y0[out.lanes[-1].rows[0]]
-        drawn.append(Rects(IDLE, np.column_stack(
-            [i0, np.full(len(i0), top), i1, np.full(len(i0), top + BAR_H)]), "idle"))
+        drawn.append(
+            Rects(
+                IDLE,
+                np.column_stack([i0, np.full(len(i0), top), i1, np.full(len(i0), top + BAR_H)]),
+                "idle",
+            )
+        )
     out.rects += drawn
     out.n_rects = int(sum(len(r.boxes) for r in drawn))
 
@@ -406,15 +384,18 @@ def _bars(np, out: Layout, spans: dict, bar_y0, mid_y) -> None:
 def _axis(out: Layout, clk: _Clock, x0: float, x1: float, y0: float, y1: float) -> None:
     """Grid lines, ticks and their labels below the lanes, and what the clock is."""
     ticks = (time_ticks if out.clock == "wall" else step_ticks)(
-        clk.lo, clk.hi, max(2, int((x1 - x0) / 110)))
+        clk.lo, clk.hi, max(2, int((x1 - x0) / 110))
+    )
     for v, text in ticks:
         x = v * clk.scale + clk.shift
         out.lines.append(Line(x, y0, x, y1, GRID, 1.0, "grid"))
         out.lines.append(Line(x, y1, x, y1 + 5, MUTED, 1.0))
         out.texts.append(Text(x, y1 + 8 + SMALL_PX, text, SMALL_PX, INK, "middle"))
     out.lines.append(Line(x0, y1, x1, y1, MUTED, 1.0))
-    label = ("wall-clock time since the trace started" if out.clock == "wall" else
-             "events in order (step clock: every event the same width)")
-    out.texts.append(Text(x1, y1 + 14 + 2 * SMALL_PX, label, SMALL_PX, MUTED, "end",
-                          italic=True))
+    label = (
+        "wall-clock time since the trace started"
+        if out.clock == "wall"
+        else "events in order (step clock: every event the same width)"
+    )
+    out.texts.append(Text(x1, y1 + 14 + 2 * SMALL_PX, label, SMALL_PX, MUTED, "end", italic=True))
     out.height = int(math.ceil(y1 + AXIS_H + 6))

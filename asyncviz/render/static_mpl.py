@@ -6,22 +6,28 @@ While a figure is drawn the rc parameters are matplotlib's defaults plus ours
 (`rc_context` puts the user's own back afterwards), so a style the user chose — a dark
 theme, usetex, `savefig.bbox="tight"` — cannot change the picture or its geometry.
 """
+
 from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING, Any
 
 from .static_base import GLYPH_STROKE, TimelineRenderer, outline
-from .static_primitives import BACKGROUND, FONT, Layout
+from .static_primitives import BACKGROUND, FONT, Layout, Line, Marks, Rects, Text
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 PT = 0.72  # points per layout pixel: the layout is drawn at 100 pixels per inch
 
-RC = {
+# keyed by matplotlib's own names, so a misspelt parameter is a type error
+RC: dict[RcKeyType, Any] = {
     "text.usetex": False,
     "text.parse_math": False,
     "font.family": "sans-serif",
     "font.sans-serif": [FONT],
-    "pdf.fonttype": 42,        # TrueType in the PDF: its text stays selectable and editable
+    "pdf.fonttype": 42,  # TrueType in the PDF: its text stays selectable and editable
     "pdf.compression": 6,
     "path.simplify": False,
     "agg.path.chunksize": 0,
@@ -29,10 +35,22 @@ RC = {
 
 # Fonts tried, glyph by glyph, after DejaVu Sans for labels in other scripts (only those
 # installed are used); a glyph none of them has is drawn as a box, without a warning.
-FALLBACK_FONTS = ("Noto Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR",
-                  "Source Han Sans", "WenQuanYi Zen Hei", "Droid Sans Fallback",
-                  "Arial Unicode MS", "Microsoft YaHei", "Yu Gothic", "Hiragino Sans",
-                  "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari")
+FALLBACK_FONTS = (
+    "Noto Sans",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK KR",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "Arial Unicode MS",
+    "Microsoft YaHei",
+    "Yu Gothic",
+    "Hiragino Sans",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+)
 _families: list[str] | None = None
 _RECT_CODES = None
 
@@ -43,6 +61,7 @@ def _fonts() -> list[str]:
     global _families
     if _families is None:
         from matplotlib import font_manager
+
         installed = {f.name for f in font_manager.fontManager.ttflist}
         _families = [FONT] + [f for f in FALLBACK_FONTS if f in installed]
     return _families
@@ -56,8 +75,10 @@ def _draw(out: Layout, fig) -> None:
 
     global _RECT_CODES
     if _RECT_CODES is None:
-        _RECT_CODES = np.array([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO,
-                                Path.CLOSEPOLY], dtype=Path.code_type)
+        _RECT_CODES = np.array(
+            [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY],
+            dtype=Path.code_type,
+        )
 
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
@@ -68,18 +89,26 @@ def _draw(out: Layout, fig) -> None:
     fonts = _fonts()
     z = 0
     segments: list = []
-    style = None
+    style: tuple[str, float] | None = None  # of the pending segments; None: none
 
     def flush_lines():
         nonlocal segments, style, z
-        if segments:
+        if style is not None:
             z += 1
-            ax.add_collection(LineCollection(segments, colors=style[0], linewidths=style[1] * PT,
-                                             antialiaseds=False, zorder=z), autolim=False)
+            ax.add_collection(
+                LineCollection(
+                    segments,
+                    colors=style[0],
+                    linewidths=style[1] * PT,
+                    antialiaseds=False,
+                    zorder=z,
+                ),
+                autolim=False,
+            )
         segments, style = [], None
 
-    for what, item in TimelineRenderer.layers(out):
-        if what == "line":
+    for _, item in TimelineRenderer.layers(out):
+        if isinstance(item, Line):
             if style != (item.colour, item.width):
                 flush_lines()
                 style = (item.colour, item.width)
@@ -87,27 +116,46 @@ def _draw(out: Layout, fig) -> None:
             continue
         flush_lines()
         z += 1
-        if what == "rects":
-            b = item.boxes
-            if not len(b):
-                continue
-            # one compound path per colour, as the SVG has one path per row and colour:
-            # a PDF then holds one fill operation, not one object per rectangle
-            verts = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]],
-                              b[:, [0, 1]]], axis=1).reshape(-1, 2)
-            codes = np.tile(_RECT_CODES, len(b))
-            patch = PathPatch(Path(verts, codes), facecolor=item.colour, edgecolor="none",
-                              linewidth=0, antialiased=False, zorder=z,
-                              transform=ax.transData)
-            ax.add_artist(patch)  # (add_patch would walk every vertex to update limits)
-        elif what == "marks":
-            _marks(ax, item, z)
-        else:
-            ax.text(item.x, item.y, item.text, fontsize=item.px * PT, color=item.colour,
-                    ha=_ANCHOR[item.anchor], va="baseline", fontfamily=fonts,
+        match item:
+            case Rects():
+                b = item.boxes
+                if not len(b):
+                    continue
+                # one compound path per colour, as the SVG has one path per row and colour:
+                # a PDF then holds one fill operation, not one object per rectangle
+                verts = np.stack(
+                    [b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]], b[:, [0, 1]]], axis=1
+                ).reshape(-1, 2)
+                codes = np.tile(_RECT_CODES, len(b))
+                patch = PathPatch(
+                    Path(verts, codes),
+                    facecolor=item.colour,
+                    edgecolor="none",
+                    linewidth=0,
+                    antialiased=False,
+                    zorder=z,
+                    transform=ax.transData,
+                )
+                ax.add_artist(patch)  # (add_patch would walk every vertex to update limits)
+            case Marks():
+                _marks(ax, item, z)
+            case Text():
+                ax.text(
+                    item.x,
+                    item.y,
+                    item.text,
+                    fontsize=item.px * PT,
+                    color=item.colour,
+                    ha=_ANCHOR[item.anchor],
+                    va="baseline",
+                    fontfamily=fonts,
                     fontweight="bold" if item.bold else "normal",
                     fontstyle="italic" if item.italic else "normal",
-                    parse_math=False, usetex=False, clip_on=False, zorder=z)
+                    parse_math=False,
+                    usetex=False,
+                    clip_on=False,
+                    zorder=z,
+                )
     flush_lines()
 
 
@@ -135,7 +183,7 @@ def _glyph_path(kind: str, r: float):
     return np.concatenate(verts), np.concatenate(codes)
 
 
-def _marks(ax, item, z: int) -> None:
+def _marks(ax, item: Marks, z: int) -> None:
     """Every marker of one kind as one compound path, drawn as the widget draws it: a
     background-coloured halo, then the glyph filled or stroked."""
     import numpy as np
@@ -147,14 +195,21 @@ def _marks(ax, item, z: int) -> None:
     path = Path((verts[None, :, :] + xy[:, None, :]).reshape(-1, 2), np.tile(codes, len(xy)))
     halo = GLYPH_STROKE["strokedHalo" if item.stroked else "filledHalo"]
     common = {"joinstyle": "round", "capstyle": "butt", "zorder": z, "transform": ax.transData}
-    ax.add_artist(PathPatch(path, fill=False, edgecolor=BACKGROUND, linewidth=halo * PT,
-                            **common))
+    ax.add_artist(PathPatch(path, fill=False, edgecolor=BACKGROUND, linewidth=halo * PT, **common))
     if item.stroked:
-        ax.add_artist(PathPatch(path, fill=False, edgecolor=item.colour,
-                                linewidth=GLYPH_STROKE["stroke"] * PT, **common))
+        ax.add_artist(
+            PathPatch(
+                path,
+                fill=False,
+                edgecolor=item.colour,
+                linewidth=GLYPH_STROKE["stroke"] * PT,
+                **common,
+            )
+        )
     else:
-        ax.add_artist(PathPatch(path, facecolor=item.colour, edgecolor="none", linewidth=0,
-                                **common))
+        ax.add_artist(
+            PathPatch(path, facecolor=item.colour, edgecolor="none", linewidth=0, **common)
+        )
 
 
 class _MatplotlibRenderer(TimelineRenderer):
@@ -166,12 +221,14 @@ class _MatplotlibRenderer(TimelineRenderer):
         from matplotlib.figure import Figure
 
         with matplotlib.rc_context(), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from",
-                                    category=UserWarning)
-            matplotlib.rcdefaults()   # undone when the context ends, like RC
+            warnings.filterwarnings(
+                "ignore", message=r"Glyph \d+ .* missing from", category=UserWarning
+            )
+            matplotlib.rcdefaults()  # undone when the context ends, like RC
             matplotlib.rcParams.update(RC)
-            fig = Figure(figsize=(out.width / 100, out.height / 100), dpi=self.dpi,
-                         facecolor=BACKGROUND)
+            fig = Figure(
+                figsize=(out.width / 100, out.height / 100), dpi=self.dpi, facecolor=BACKGROUND
+            )
             if canvas_class == "agg":
                 from matplotlib.backends.backend_agg import FigureCanvasAgg as Canvas
             else:
@@ -186,11 +243,20 @@ class _MatplotlibRenderer(TimelineRenderer):
 class PngRenderer(_MatplotlibRenderer):
     def render(self, out: Layout) -> bytes:
         import matplotlib
-        return self._print(out, "agg", "print_png", metadata={
-            "Software": f"asyncviz (matplotlib {matplotlib.__version__})"})
+
+        return self._print(
+            out,
+            "agg",
+            "print_png",
+            metadata={"Software": f"asyncviz (matplotlib {matplotlib.__version__})"},
+        )
 
 
 class PdfRenderer(_MatplotlibRenderer):
     def render(self, out: Layout) -> bytes:
-        return self._print(out, "pdf", "print_pdf", metadata={
-            "Title": out.title, "Creator": "asyncviz", "CreationDate": None})
+        return self._print(
+            out,
+            "pdf",
+            "print_pdf",
+            metadata={"Title": out.title, "Creator": "asyncviz", "CreationDate": None},
+        )

@@ -5,11 +5,12 @@ here every row's rectangles of one colour become a single `<path>` whose `d` is 
 `M x y h w v h h -w z`, so the document stays small and draws fast.  Every string that
 came from the traced program (labels, values) is escaped; nothing is scripted or linked.
 """
+
 from __future__ import annotations
 
 from ..text import for_markup
 from .static_base import GLYPH_STROKE, TimelineRenderer, outline
-from .static_primitives import BACKGROUND, SVG_FONTS, Layout
+from .static_primitives import BACKGROUND, SVG_FONTS, Layout, Line, Marks, Rects, Text
 
 _ANCHOR = {"start": "start", "middle": "middle", "end": "end"}
 
@@ -32,31 +33,57 @@ def _glyphs(kind: str, xy: list, size: float) -> str:
         for sub in outline(kind, x, y, r):
             if sub[0] == "circle":
                 _, cx, cy, c = sub
-                parts.append(f"M{_num(cx - c)} {_num(cy)}a{_num(c)} {_num(c)} 0 1 0 "
-                             f"{_num(2 * c)} 0a{_num(c)} {_num(c)} 0 1 0 {_num(-2 * c)} 0z")
+                parts.append(
+                    f"M{_num(cx - c)} {_num(cy)}a{_num(c)} {_num(c)} 0 1 0 "
+                    f"{_num(2 * c)} 0a{_num(c)} {_num(c)} 0 1 0 {_num(-2 * c)} 0z"
+                )
                 continue
             _, points, closed = sub
-            parts.append("M" + "L".join(f"{_num(px)} {_num(py)}" for px, py in points)
-                         + ("z" if closed else ""))
+            parts.append(
+                "M"
+                + "L".join(f"{_num(px)} {_num(py)}" for px, py in points)
+                + ("z" if closed else "")
+            )
     return "".join(parts)
 
 
-def _marks(item) -> list[str]:
+def _marks(item: Marks) -> list[str]:
     """A halo in the background colour, then the glyphs filled or stroked (as the widget
     draws them)."""
     d = _glyphs(item.kind, item.xy.tolist(), item.size)
     halo = GLYPH_STROKE["strokedHalo" if item.stroked else "filledHalo"]
     common = f'stroke-linejoin="round" d="{d}"'
-    out = [f'<path class="marker-halo" fill="none" stroke="{BACKGROUND}" '
-           f'stroke-width="{_num(halo)}" {common}/>\n']
+    out = [
+        f'<path class="marker-halo" fill="none" stroke="{BACKGROUND}" '
+        f'stroke-width="{_num(halo)}" {common}/>\n'
+    ]
     if item.stroked:
-        out.append(f'<path class="marker" data-kind="{item.kind}" fill="none" '
-                   f'stroke="{item.colour}" stroke-width="{_num(GLYPH_STROKE["stroke"])}" '
-                   f'{common}/>\n')
+        out.append(
+            f'<path class="marker" data-kind="{item.kind}" fill="none" '
+            f'stroke="{item.colour}" stroke-width="{_num(GLYPH_STROKE["stroke"])}" '
+            f"{common}/>\n"
+        )
     else:
-        out.append(f'<path class="marker" data-kind="{item.kind}" fill="{item.colour}" '
-                   f'{common}/>\n')
+        out.append(
+            f'<path class="marker" data-kind="{item.kind}" fill="{item.colour}" {common}/>\n'
+        )
     return out
+
+
+def _text(item: Text) -> str:
+    """A `<text>` element; attributes at their SVG defaults are left out."""
+    style_attrs = ""
+    if item.bold:
+        style_attrs += ' font-weight="bold"'
+    if item.italic:
+        style_attrs += ' font-style="italic"'
+    if item.anchor != "start":
+        style_attrs += f' text-anchor="{_ANCHOR[item.anchor]}"'
+    return (
+        f'<text x="{_num(item.x)}" y="{_num(item.y)}" '
+        f'font-size="{_num(item.px)}" fill="{item.colour}"{style_attrs}>'
+        f"{_esc(item.text)}</text>\n"
+    )
 
 
 class SvgRenderer(TimelineRenderer):
@@ -72,39 +99,33 @@ class SvgRenderer(TimelineRenderer):
             f'<rect width="{w}" height="{h}" fill="{BACKGROUND}"/>\n',
         ]
         segs: list = []
-        style = None
+        style: tuple[str, float] | None = None  # of the pending segments; None: none
 
         def flush_lines():
             nonlocal segs, style
-            if segs:
+            if style is not None:
                 colour, width = style
-                parts.append(f'<path fill="none" stroke="{colour}" stroke-width="{_num(width)}" '
-                             f'shape-rendering="crispEdges" d="{"".join(segs)}"/>\n')
+                parts.append(
+                    f'<path fill="none" stroke="{colour}" stroke-width="{_num(width)}" '
+                    f'shape-rendering="crispEdges" d="{"".join(segs)}"/>\n'
+                )
             segs, style = [], None
 
-        for what, item in self.layers(out):
-            if what == "line":
+        for _, item in self.layers(out):
+            if isinstance(item, Line):
                 if style != (item.colour, item.width):
                     flush_lines()
                     style = (item.colour, item.width)
                 segs.append(f"M{_num(item.x0)} {_num(item.y0)}L{_num(item.x1)} {_num(item.y1)}")
                 continue
             flush_lines()
-            if what == "rects":
-                parts += self._rects(item, np)
-            elif what == "marks":
-                parts += _marks(item)
-            else:
-                style_attrs = ""
-                if item.bold:
-                    style_attrs += ' font-weight="bold"'
-                if item.italic:
-                    style_attrs += ' font-style="italic"'
-                if item.anchor != "start":
-                    style_attrs += f' text-anchor="{_ANCHOR[item.anchor]}"'
-                parts.append(f'<text x="{_num(item.x)}" y="{_num(item.y)}" '
-                             f'font-size="{_num(item.px)}" fill="{item.colour}"{style_attrs}>'
-                             f'{_esc(item.text)}</text>\n')
+            match item:
+                case Rects():
+                    parts += self._rects(item, np)
+                case Marks():
+                    parts += _marks(item)
+                case Text():
+                    parts.append(_text(item))
         flush_lines()
         if out.message:
             parts.append(f"<desc>{_esc(out.message)}</desc>\n")
@@ -112,7 +133,7 @@ class SvgRenderer(TimelineRenderer):
         return "".join(parts)
 
     @staticmethod
-    def _rects(rects, np) -> list[str]:
+    def _rects(rects: Rects, np) -> list[str]:
         """One path per row (a row's rectangles share their y) of one colour."""
         b = rects.boxes
         if not len(b):
