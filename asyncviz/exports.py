@@ -117,7 +117,7 @@ def save(trace: Trace, path: Path) -> Path:
     try:
         data = writer(trace)
     except RuntimeError as exc:
-        from .render.dot import GraphvizError
+        from .render.dot_run import GraphvizError
         if isinstance(exc, GraphvizError):  # no `dot`: its message says how to install it
             raise ValueError(f"cannot save {path}: {exc}") from None
         raise

@@ -21,6 +21,7 @@ import os
 import platform
 import sys
 import time
+from functools import partial
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -87,11 +88,11 @@ def main(argv=None) -> int:
               f"{', truncated' if trace.truncated else ''} "
               f"({trace.meta.get('backend')})")
         try:
-            t_an, tl = best(lambda: timeline_of(trace), args.repeat)
-            t_lay, out = best(lambda: layout(trace, timeline=tl), args.repeat)
-            t_png, png = best(lambda: timeline_png(trace), args.repeat)
-            t_svg, svg = best(lambda: timeline_svg(trace), args.repeat)
-            t_pdf, pdf = best(lambda: timeline_pdf(trace), args.repeat)
+            t_an, tl = best(partial(timeline_of, trace), args.repeat)
+            t_lay, out = best(partial(layout, trace, timeline=tl), args.repeat)
+            t_png, png = best(partial(timeline_png, trace), args.repeat)
+            t_svg, svg = best(partial(timeline_svg, trace), args.repeat)
+            t_pdf, pdf = best(partial(timeline_pdf, trace), args.repeat)
         except Exception:  # pragma: no cover - reported, not hidden
             import traceback
             traceback.print_exc()

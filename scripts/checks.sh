@@ -22,7 +22,7 @@ run() {  # run NAME COMMAND...: time it, remember a failure
 PYTHON_FILES=(asyncviz tests bench scripts hatch_build.py)
 run "ruff (lint, complexity <= 15)" "$bin/ruff" check --quiet "${PYTHON_FILES[@]}"
 run "ruff format" "$bin/ruff" format --check --quiet "${PYTHON_FILES[@]}"
-run "pyright (basic)" "$bin/pyright" asyncviz
+run "pyright (basic)" "$bin/pyright" --pythonpath "$py" asyncviz
 run "C complexity <= 15 (lizard)" "$bin/lizard" --CCN 15 --warnings_only asyncviz/recording/csrc
 run "source files <= 500 lines" "$py" scripts/house_rules.py
 if [ -f js/node_modules/.bin/eslint ]; then

@@ -70,7 +70,9 @@ def failing_cell(nb) -> str:
     return ""
 
 
-def run_one(path: Path, out_root: Path, timeout: int, ipython_dir: str) -> tuple[bool, str, list[Path]]:
+def run_one(
+    path: Path, out_root: Path, timeout: int, ipython_dir: str
+) -> tuple[bool, str, list[Path]]:
     stem = path.stem
     out_dir = (out_root / stem).resolve()
     if out_dir.exists():

@@ -231,7 +231,10 @@ def test_well_compressed_nonsense_is_refused(tmp_path, damage):
     description = {"format": 1, "strings": ["1"], "objects": [
         {"id": 0, "kind": "generator", "name": "g", "label": "g#1"}],
         "idle": [[1, 2]], "dropped": 0, "meta": {}, "sources": {}}
-    records = [RECORD.pack(5, 0, NO_TARGET, NO_VALUE, START), RECORD.pack(6, 0, NO_TARGET, 0, YIELD)]
+    records = [
+        RECORD.pack(5, 0, NO_TARGET, NO_VALUE, START),
+        RECORD.pack(6, 0, NO_TARGET, 0, YIELD),
+    ]
     if damage == "no-strings":
         del description["strings"]
     elif damage == "object-field":

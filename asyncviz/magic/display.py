@@ -87,7 +87,8 @@ def export(trace, directory: str, count: int) -> None:
 
 def _has_dot() -> bool:
     try:
-        from ..render.dot import dot_program  # here, not above: loading the magic loads no render
+        # here, not above: loading the magic loads no render
+        from ..render.dot_run import dot_program
     except Exception:  # a broken render package: the other exports say so, one line each
         return False
     return dot_program() is not None

@@ -30,127 +30,61 @@ and `<...>` disarmed (`graphviz.escape`); the HTML-like labels of the two-line b
 every user string escaped (`text.for_markup`).  Machines with more than MAX_NODES nodes keep
 the most visited ones and say "+N more sites".
 
-`graphviz` is imported lazily (only `render/` may import it).  `dot_program()` is the one
-place that looks for Graphviz's `dot` (the magic and the states widget ask it too), and
-`DOT_INSTALL` the one way of saying how to install it.  Without the `dot` program,
-`machine_svg`/`machine_png` raise `GraphvizNotFound` (a RuntimeError) whose one-line message
-gives the install commands; DOT text needs no binary, and the notebook widget lays DOT out
-in the browser.  Colours come from the theme (theme.json's `diagram`, and `current` for the
-highlight, as the states widget outlines the current state).
+`graphviz` is imported lazily (only `render/` may import it).  Finding and running the
+`dot` program is `dot_run`'s: without it, `machine_svg`/`machine_png` raise
+`GraphvizNotFound` (a RuntimeError) whose one-line message gives the install commands; DOT
+text needs no binary, and the notebook widget lays DOT out in the browser.  How the
+pictures look (colours from the theme, fonts, safe labels) is `dot_looks`'s.
 """
+
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from typing import TYPE_CHECKING
 
 from ..analysis.states import Edge, Machine, Node, functions, suspension_points
-from ..text import for_markup
 from ..trace import Trace
+from .dot_looks import (
+    FONT,
+    INK,
+    MUTED,
+    GREY,
+    EDGE_INK,
+    ERROR,
+    HIGHLIGHT,
+    SITE,
+    EXIT_COLOURS,
+    STATE_FILL,
+    UNVISITED,
+    NOTE,
+    CLUSTER,
+    plain,
+    html_text,
+    box_label,
+)
+from .dot_run import pipe
 from .static_primitives import EMPTY_MESSAGE
-from .theme import shade, theme, tint, variant
+from .theme import shade, tint
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     import graphviz
 
-__all__ = ["machine_dot", "machine_svg", "machine_png", "trace_dot", "trace_svg",
-           "trace_png", "GraphvizError", "GraphvizNotFound", "DOT_MISSING", "DOT_INSTALL",
-           "MAX_NODES", "dot_program"]
+__all__ = [
+    "machine_dot",
+    "machine_svg",
+    "machine_png",
+    "trace_dot",
+    "trace_svg",
+    "trace_png",
+    "MAX_NODES",
+]
 
-COLUMNS = 3              # trace_dot: functions per row, so many functions stack, not sprawl
-MAX_NODES = 200          # more nodes than this: the most visited stay, a note counts the rest
-SOURCE_CHARS = 56        # a site's source text is cut to this many characters on the box
-TOOLTIP_CHARS = 300      # each line of a tooltip
-
-DOT_INSTALL = ("`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
-               "or `conda install graphviz`")
-DOT_MISSING = (
-    "Graphviz's `dot` program was not found on PATH, and drawing a state machine as "
-    f"SVG or PNG needs it; install it with {DOT_INSTALL}, or save a .dot file "
-    "instead — in a notebook the states widget works without it")
-
-_dot_found: dict[str, str] = {}
-
-
-def dot_program() -> str | None:
-    """The path of Graphviz's `dot` program, or None when it is not on PATH.
-
-    A path found is remembered for the process (per value of PATH), so asking costs
-    nothing after the first time; a miss is asked again, so that installing Graphviz
-    from a running notebook is seen."""
-    key = os.environ.get("PATH", "")
-    found = _dot_found.get(key)
-    if found is None:
-        found = shutil.which("dot")
-        if found is not None:
-            _dot_found[key] = found
-    return found
-
-
-class GraphvizError(RuntimeError):
-    """Graphviz could not draw the picture; the message (one line) says why."""
-
-
-class GraphvizNotFound(GraphvizError):
-    """Graphviz's `dot` program is not installed; the message says how to install it."""
-
-    def __init__(self, message: str = DOT_MISSING):
-        super().__init__(message)
-
-
-# -- looks ---------------------------------------------------------------------------------
-
-FONT = "Helvetica,Arial,sans-serif"
-MONO = "monospace"
-_LOOK = theme()["diagram"]
-INK = variant("light")["fg"]
-MUTED = variant("light")["muted"]
-GREY = _LOOK["grey"]
-EDGE_INK = _LOOK["edge"]
-ERROR = _LOOK["error"]
-HIGHLIGHT = variant("light")["current"]   # as the states widget outlines the current state
-SITE = _LOOK["site"]
-EXIT_COLOURS = dict(_LOOK["exit"])
-STATE_FILL = dict(_LOOK["stateFill"])
-UNVISITED = _LOOK["unvisitedFill"]
-NOTE = _LOOK["note"]
-CLUSTER = _LOOK["cluster"]
-
-
-# -- safe text -----------------------------------------------------------------------------
-
-
-def _plain(*lines: str, limit: int = TOOLTIP_CHARS) -> str:
-    """A plain (non-HTML) DOT string of user text, one line per argument.
-
-    Graphviz decodes entities in plain strings, so `&` is written `&amp;` (and `<`, `>`,
-    quotes as entities too); `graphviz.escape` doubles backslashes and marks the result as
-    not-HTML, so a text that looks like `<...>` is quoted as a string, never taken as an
-    HTML-like label.  Lines are joined with DOT's own line break, `\\n`."""
-    import graphviz
-    parts = [for_markup(str(line), limit).replace("\\", "\\\\") for line in lines]
-    return graphviz.nohtml("\\n".join(parts))
-
-
-def _html_text(text: str, limit: int | None = None) -> str:
-    """User text for inside an HTML-like label: escaped, so it is text, never markup."""
-    return for_markup(text, limit)
-
-
-def _box_label(head: str, source: str | None, colour: str) -> str:
-    """An HTML-like label: a head line ("yield · line 5"), and the source text below it in
-    a monospace font.  Every user string is escaped here."""
-    rows = f'<font color="{colour}">{_html_text(head)}</font>'
-    if source:
-        rows += (f'<br/><font face="{MONO}" point-size="11">'
-                 f"{_html_text(source, SOURCE_CHARS)}</font>")
-    return f"<{rows}>"
-
-
+COLUMNS = 3  # trace_dot: functions per row, so many functions stack, not sprawl
+MAX_NODES = 200  # more nodes than this: the most visited stay, a note counts the rest
 # -- pieces ----------------------------------------------------------------------------------
+
 
 def _times(n: int) -> str:
     return "once" if n == 1 else f"{n:,} times"
@@ -159,22 +93,20 @@ def _times(n: int) -> str:
 def _node_tooltip(machine: Machine, node: Node) -> str:
     if node.kind == "start":
         n = len(machine.objects)
-        return _plain(f"start of {machine.title}",
-                      f"{n} object{'s' if n != 1 else ''} traced")
+        return plain(f"start of {machine.title}", f"{n} object{'s' if n != 1 else ''} traced")
     lines = [node.label]
     if node.text:
         lines.append(node.text)
     lines.append(f"entered {_times(node.count)}" if node.count else "not entered in the trace")
-    return _plain(*lines)
+    return plain(*lines)
 
 
 def _edge_tooltip(machine: Machine, labels: dict[str, str], edge: Edge) -> str:
-    lines = [f"{labels[edge.source]} → {labels[edge.target]}: {edge.label}"
-             f" ({_times(edge.count)})"]
+    lines = [f"{labels[edge.source]} → {labels[edge.target]}: {edge.label} ({_times(edge.count)})"]
     if edge.samples:
         lines.append("samples:")
         lines += [f"• {s}" for s in edge.samples]
-    return _plain(*lines)
+    return plain(*lines)
 
 
 def _penwidth(count: int) -> str:
@@ -186,8 +118,9 @@ def _kept(machine: Machine, max_nodes: int) -> tuple[set[str], int]:
     if len(machine.nodes) <= max_nodes:
         return {n.id for n in machine.nodes}, 0
     fixed = [n for n in machine.nodes if n.kind != "site"]  # start, states, ways out
-    rest = sorted((n for n in machine.nodes if n.kind == "site"),
-                  key=lambda n: -n.count)  # stable: ties keep the machine's order
+    rest = sorted(
+        (n for n in machine.nodes if n.kind == "site"), key=lambda n: -n.count
+    )  # stable: ties keep the machine's order
     room = max(max_nodes - len(fixed), 0)
     keep = {n.id for n in fixed} | {n.id for n in rest[:room]}
     return keep, len(rest) - min(room, len(rest))
@@ -196,26 +129,48 @@ def _kept(machine: Machine, max_nodes: int) -> tuple[set[str], int]:
 def _node_look(node: Node, seen: bool) -> dict:
     """Shape, colours and label of a node, by its kind (see the module docstring)."""
     if node.kind == "state":
-        return dict(shape="doublecircle" if node.id == "CLOSED" else "circle",
-                    label=_plain(node.label), width="1.4", fixedsize="true",
-                    fontsize="13", style="filled" if seen else "dashed,filled",
-                    fillcolor=STATE_FILL.get(node.id, UNVISITED) if seen else UNVISITED,
-                    color=INK if seen else GREY, fontcolor=INK if seen else GREY)
+        return dict(
+            shape="doublecircle" if node.id == "CLOSED" else "circle",
+            label=plain(node.label),
+            width="1.4",
+            fixedsize="true",
+            fontsize="13",
+            style="filled" if seen else "dashed,filled",
+            fillcolor=STATE_FILL.get(node.id, UNVISITED) if seen else UNVISITED,
+            color=INK if seen else GREY,
+            fontcolor=INK if seen else GREY,
+        )
     if node.kind == "start":
-        return dict(shape="circle", label="", style="filled", fillcolor=INK, color=INK,
-                    width="0.22", fixedsize="true")
+        return dict(
+            shape="circle",
+            label="",
+            style="filled",
+            fillcolor=INK,
+            color=INK,
+            width="0.22",
+            fixedsize="true",
+        )
     if node.kind == "site":
         colour, extra, strength = SITE, {}, 0.12
     else:  # a way out, coloured by its kind: return:12 -> return
-        colour, extra, strength = EXIT_COLOURS.get(node.id.split(":")[0], GREY), \
-            {"peripheries": "2"}, 0.14
-    return dict(shape="box", style="rounded,filled", fillcolor=tint(colour, strength),
-                color=colour, penwidth="1.4", margin="0.16,0.07", **extra,
-                label=_box_label(node.label, node.text, shade(colour)))
+        colour, extra, strength = (
+            EXIT_COLOURS.get(node.id.split(":")[0], GREY),
+            {"peripheries": "2"},
+            0.14,
+        )
+    return dict(
+        shape="box",
+        style="rounded,filled",
+        fillcolor=tint(colour, strength),
+        color=colour,
+        penwidth="1.4",
+        margin="0.16,0.07",
+        **extra,
+        label=box_label(node.label, node.text, shade(colour)),
+    )
 
 
-def _add_nodes(g, machine: Machine, keep: set, name: dict, prefix: str,
-               highlight_node) -> None:
+def _add_nodes(g, machine: Machine, keep: set, name: dict, prefix: str, highlight_node) -> None:
     touched = {e.source for e in machine.edges} | {e.target for e in machine.edges}
     for node in machine.nodes:
         if node.id not in keep:
@@ -233,15 +188,14 @@ def _edge_colour(edge: Edge, target: Node) -> str:
     kinds = set(edge.kinds)
     if target.kind == "exit":
         return EXIT_COLOURS.get(target.id.split(":")[0], GREY)  # return:12 → return
-    if len(kinds) == 1 and kinds <= set(EXIT_COLOURS):   # lifecycle: into CLOSED
+    if len(kinds) == 1 and kinds <= set(EXIT_COLOURS):  # lifecycle: into CLOSED
         return EXIT_COLOURS[kinds.pop()]
     if edge.kinds and kinds <= {"throw", "raise"}:
         return ERROR
     return EDGE_INK
 
 
-def _add_edges(g, machine: Machine, keep: set, name: dict, prefix: str,
-               highlight_edge) -> None:
+def _add_edges(g, machine: Machine, keep: set, name: dict, prefix: str, highlight_edge) -> None:
     labels = {n.id: n.label for n in machine.nodes}
     by_id = {n.id: n for n in machine.nodes}
     for index, edge in enumerate(machine.edges):
@@ -250,10 +204,15 @@ def _add_edges(g, machine: Machine, keep: set, name: dict, prefix: str,
         target = by_id[edge.target]
         colour = _edge_colour(edge, target)
         tooltip = _edge_tooltip(machine, labels, edge)
-        attrs = {"label": _plain(f" {edge.label} "), "id": f"{prefix}edge-{index}",
-                 "tooltip": tooltip, "labeltooltip": tooltip, "color": colour,
-                 "fontcolor": shade(colour, 0.85) if colour != EDGE_INK else EDGE_INK,
-                 "penwidth": _penwidth(edge.count)}
+        attrs = {
+            "label": plain(f" {edge.label} "),
+            "id": f"{prefix}edge-{index}",
+            "tooltip": tooltip,
+            "labeltooltip": tooltip,
+            "color": colour,
+            "fontcolor": shade(colour, 0.85) if colour != EDGE_INK else EDGE_INK,
+            "penwidth": _penwidth(edge.count),
+        }
         if target.id == "close" or set(edge.kinds) == {"close"}:
             attrs["style"] = "dashed"
         if index == highlight_edge:
@@ -264,16 +223,23 @@ def _add_edges(g, machine: Machine, keep: set, name: dict, prefix: str,
 def _lifecycle_entry(g, machine: Machine, name: dict, key: str, prefix: str) -> None:
     """The start arrow into CREATED, and the states in their places (CREATED, RUNNING,
     then SUSPENDED and CLOSED) even when some transitions never happened."""
-    g.edge(f"{key}begin", name["CREATED"], color=INK, penwidth="1.4",
-           id=f"{prefix}edge-begin", tooltip=_plain("start state"))
+    g.edge(
+        f"{key}begin",
+        name["CREATED"],
+        color=INK,
+        penwidth="1.4",
+        id=f"{prefix}edge-begin",
+        tooltip=plain("start state"),
+    )
     pairs = {(e.source, e.target) for e in machine.edges}
     for a, b in (("CREATED", "RUNNING"), ("RUNNING", "SUSPENDED"), ("RUNNING", "CLOSED")):
         if a in name and b in name and (a, b) not in pairs:
             g.edge(name[a], name[b], style="invis")
 
 
-def _subgraph(g: graphviz.Digraph,
-              name: str | None = None) -> AbstractContextManager[graphviz.Digraph]:
+def _subgraph(
+    g: graphviz.Digraph, name: str | None = None
+) -> AbstractContextManager[graphviz.Digraph]:
     """`g.subgraph(name=...)`: the context manager graphviz returns when given no graph (a
     subgraph that joins `g` when its with-block ends).  Its return type also allows None,
     which only the other form, adding a graph built elsewhere, returns."""
@@ -296,9 +262,16 @@ def _ranks(g, machine: Machine, keep: set, name: dict) -> None:
                 bottom.node(name[n.id])
 
 
-def _add_machine(g, machine: Machine, *, prefix: str = "", highlight_node=None,
-                 highlight_edge=None, max_nodes: int = MAX_NODES,
-                 ranks: bool = True) -> list[str]:
+def _add_machine(
+    g,
+    machine: Machine,
+    *,
+    prefix: str = "",
+    highlight_node=None,
+    highlight_edge=None,
+    max_nodes: int = MAX_NODES,
+    ranks: bool = True,
+) -> list[str]:
     """Add the nodes and edges of `machine` to the graph (or subgraph) `g`; returns the
     DOT names of the nodes drawn, the first one first."""
     keep, left_out = _kept(machine, max_nodes)
@@ -306,27 +279,52 @@ def _add_machine(g, machine: Machine, *, prefix: str = "", highlight_node=None,
     name = {n.id: f"{key}n{i}" for i, n in enumerate(machine.nodes)}
     lifecycle = machine.kind == "lifecycle"
     if lifecycle:
-        g.node(f"{key}begin", label="", shape="point", width="0.12", color=INK,
-               id=f"{prefix}node-begin", tooltip=_plain("the lifecycle starts in CREATED"))
+        g.node(
+            f"{key}begin",
+            label="",
+            shape="point",
+            width="0.12",
+            color=INK,
+            id=f"{prefix}node-begin",
+            tooltip=plain("the lifecycle starts in CREATED"),
+        )
     _add_nodes(g, machine, keep, name, prefix, highlight_node)
     if left_out:
-        g.node(f"{key}more", label=_plain(f"+{left_out:,} more sites"), shape="note",
-               style="filled", fillcolor=NOTE, color=GREY, fontcolor=MUTED,
-               fontsize="11", id=f"{prefix}node-more",
-               tooltip=_plain(f"{left_out:,} less visited sites are left out of the picture"))
+        g.node(
+            f"{key}more",
+            label=plain(f"+{left_out:,} more sites"),
+            shape="note",
+            style="filled",
+            fillcolor=NOTE,
+            color=GREY,
+            fontcolor=MUTED,
+            fontsize="11",
+            id=f"{prefix}node-more",
+            tooltip=plain(f"{left_out:,} less visited sites are left out of the picture"),
+        )
     if lifecycle and "CREATED" in keep:
         _lifecycle_entry(g, machine, name, key, prefix)
     _add_edges(g, machine, keep, name, prefix, highlight_edge)
     if ranks and not lifecycle:
         _ranks(g, machine, keep, name)
-    return [name[n.id] for n in machine.nodes if n.id in keep] + \
-        ([f"{key}more"] if left_out else [])
+    return [name[n.id] for n in machine.nodes if n.id in keep] + (
+        [f"{key}more"] if left_out else []
+    )
 
 
 def _graph_defaults(g, rankdir: str) -> None:
-    g.attr(rankdir=rankdir, fontname=FONT, fontsize="15", fontcolor=INK, labelloc="t",
-           labeljust="c", bgcolor="white", pad="0.3", nodesep="0.45",
-           ranksep="0.5" if rankdir == "TB" else "0.65")
+    g.attr(
+        rankdir=rankdir,
+        fontname=FONT,
+        fontsize="15",
+        fontcolor=INK,
+        labelloc="t",
+        labeljust="c",
+        bgcolor="white",
+        pad="0.3",
+        nodesep="0.45",
+        ranksep="0.5" if rankdir == "TB" else "0.65",
+    )
     g.attr("node", fontname=FONT, fontsize="12", fontcolor=INK)
     g.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.8")
 
@@ -339,9 +337,11 @@ def _subtitle(machine: Machine) -> str:
 
 def _title_label(title: str, detail: str) -> str:
     """An HTML-like title: `title` in bold, `detail` below it, smaller and grey."""
-    return (f"<<b>{_html_text(title, 120)}</b><br/>"
-            f'<font point-size="12" color="{MUTED}">{_html_text(detail, 160)}</font>'
-            '<br/><font point-size="5"> </font>>')
+    return (
+        f"<<b>{html_text(title, 120)}</b><br/>"
+        f'<font point-size="12" color="{MUTED}">{html_text(detail, 160)}</font>'
+        '<br/><font point-size="5"> </font>>'
+    )
 
 
 def _detail(machine: Machine) -> str:
@@ -350,92 +350,116 @@ def _detail(machine: Machine) -> str:
     return what + (f" · {n} objects" if n > 1 else "")
 
 
-def _digraph(machine: Machine, *, highlight_node=None, highlight_edge=None,
-             max_nodes: int = MAX_NODES, dpi: int | None = None):
+def _digraph(
+    machine: Machine,
+    *,
+    highlight_node=None,
+    highlight_edge=None,
+    max_nodes: int = MAX_NODES,
+    dpi: int | None = None,
+):
     import graphviz
-    g = graphviz.Digraph(name=_plain(_subtitle(machine)))
+
+    g = graphviz.Digraph(name=plain(_subtitle(machine)))
     _graph_defaults(g, "LR" if machine.kind == "lifecycle" else "TB")
-    g.attr(label=_title_label(machine.title, _detail(machine)),
-           tooltip=_plain(_subtitle(machine)))
+    g.attr(label=_title_label(machine.title, _detail(machine)), tooltip=plain(_subtitle(machine)))
     if dpi:
         g.attr(dpi=str(int(dpi)))
-    _add_machine(g, machine, highlight_node=highlight_node, highlight_edge=highlight_edge,
-                 max_nodes=max_nodes)
+    _add_machine(
+        g,
+        machine,
+        highlight_node=highlight_node,
+        highlight_edge=highlight_edge,
+        max_nodes=max_nodes,
+    )
     return g
 
 
-def machine_dot(machine: Machine, *, highlight_node: str | None = None,
-                highlight_edge: int | None = None, max_nodes: int = MAX_NODES) -> str:
+def machine_dot(
+    machine: Machine,
+    *,
+    highlight_node: str | None = None,
+    highlight_edge: int | None = None,
+    max_nodes: int = MAX_NODES,
+) -> str:
     """DOT for a lifecycle or suspension-point machine (see the module docstring).
 
     highlight_node: a `Node.id` to mark (the current state); highlight_edge: an index into
     `machine.edges` (the edge just taken) — e.g. `machine.at(event)`."""
-    return _digraph(machine, highlight_node=highlight_node, highlight_edge=highlight_edge,
-                    max_nodes=max_nodes).source
+    return _digraph(
+        machine, highlight_node=highlight_node, highlight_edge=highlight_edge, max_nodes=max_nodes
+    ).source
 
 
 # -- drawing with `dot` ------------------------------------------------------------------
-
-def _pipe(source: str, fmt: str) -> bytes:
-    import graphviz
-    if dot_program() is None:
-        raise GraphvizNotFound()
-    try:
-        return graphviz.Source(source).pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFound() from None
-    except graphviz.CalledProcessError as exc:  # dot ran and failed: say how, on one line
-        why = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        detail = why[0] if why else f"exit status {exc.returncode}"
-        raise GraphvizError(f"Graphviz's dot failed to draw the state machine ({detail})"
-                            ) from None
 
 
 def machine_svg(machine: Machine, **options) -> str:
     """The machine as an SVG document, laid out by `dot` (GraphvizNotFound without it).
     Options as for `machine_dot`."""
-    return _pipe(machine_dot(machine, **options), "svg").decode("utf-8")
+    return pipe(machine_dot(machine, **options), "svg").decode("utf-8")
 
 
 def machine_png(machine: Machine, *, dpi: int = 144, **options) -> bytes:
     """The machine as PNG bytes, laid out by `dot`; dpi=144 is twice Graphviz's default
     resolution (sharp on a projector).  Options as for `machine_dot`."""
-    return _pipe(_digraph(machine, dpi=dpi, **options).source, "png")
+    return pipe(_digraph(machine, dpi=dpi, **options).source, "png")
 
 
 # -- a whole trace ----------------------------------------------------------------------------
+
 
 def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = None) -> str:
     """One DOT document for a trace: the suspension-point machine of every function that
     ran, each as a `subgraph cluster_N` labelled with the function (node ids prefixed
     `f<N>-`).  A trace where nothing ran gives a single note, "nothing ran in scope"."""
     import graphviz
+
     fns = functions(trace)
     g = graphviz.Digraph(name="asyncviz")
     _graph_defaults(g, "TB")
     n = len(fns)
     detail = f"suspension points of {n} function{'s' if n != 1 else ''}"
-    g.attr(label=_title_label("asyncviz state machines", detail),
-           tooltip=_plain(f"asyncviz state machines — {detail}"))
+    g.attr(
+        label=_title_label("asyncviz state machines", detail),
+        tooltip=plain(f"asyncviz state machines — {detail}"),
+    )
     if dpi:
         g.attr(dpi=str(int(dpi)))
     if not fns:
-        g.node("empty", label=_plain(EMPTY_MESSAGE), shape="note", style="filled",
-               fillcolor=NOTE, color=GREY, fontcolor=MUTED, fontsize="14",
-               id="node-empty", tooltip=_plain(EMPTY_MESSAGE))
+        g.node(
+            "empty",
+            label=plain(EMPTY_MESSAGE),
+            shape="note",
+            style="filled",
+            fillcolor=NOTE,
+            color=GREY,
+            fontcolor=MUTED,
+            fontsize="14",
+            id="node-empty",
+            tooltip=plain(EMPTY_MESSAGE),
+        )
         return g.source
     if n > COLUMNS:
         g.attr(newrank="true")  # rank=same across clusters: the rows below line up
-    drawn: list[list[str]] = []   # per cluster, the DOT names of its nodes
+    drawn: list[list[str]] = []  # per cluster, the DOT names of its nodes
     for i, fn in enumerate(fns):
         machine = suspension_points(trace, fn)
         with _subgraph(g, f"cluster_{i}") as c:
             objs = len(machine.objects)
             label = fn.key + (f" — {objs} objects" if objs > 1 else "")
-            c.attr(label=_plain(label), tooltip=_plain(label), id=f"f{i}-cluster",
-                   style="rounded", color=CLUSTER, fontsize="13", margin="14")
-            drawn.append(_add_machine(c, machine, prefix=f"f{i}-", max_nodes=max_nodes,
-                                      ranks=False))
+            c.attr(
+                label=plain(label),
+                tooltip=plain(label),
+                id=f"f{i}-cluster",
+                style="rounded",
+                color=CLUSTER,
+                fontsize="13",
+                margin="14",
+            )
+            drawn.append(
+                _add_machine(c, machine, prefix=f"f{i}-", max_nodes=max_nodes, ranks=False)
+            )
     # rows of COLUMNS clusters: each row's starts side by side, below every node above
     for row in range(0, n, COLUMNS) if n > COLUMNS else ():
         starts = [drawn[i][0] for i in range(row, min(row + COLUMNS, n))]
@@ -451,9 +475,9 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
 
 def trace_svg(trace: Trace) -> str:
     """`trace_dot` drawn by `dot`, as SVG (GraphvizNotFound without it)."""
-    return _pipe(trace_dot(trace), "svg").decode("utf-8")
+    return pipe(trace_dot(trace), "svg").decode("utf-8")
 
 
 def trace_png(trace: Trace, *, dpi: int = 144) -> bytes:
     """`trace_dot` drawn by `dot`, as PNG (GraphvizNotFound without it)."""
-    return _pipe(trace_dot(trace, dpi=dpi), "png")
+    return pipe(trace_dot(trace, dpi=dpi), "png")

@@ -138,8 +138,8 @@ def test_state_machine_pictures_are_exported_only_with_dot(monkeypatch, tmp_path
 
 @pytest.mark.parametrize("found, expected", [("/usr/bin/dot", True), (None, False)])
 def test_dot_is_asked_of_the_one_probe(monkeypatch, found, expected):
-    from asyncviz.render import dot
-    monkeypatch.setattr(dot, "dot_program", lambda: found)
+    from asyncviz.render import dot_run
+    monkeypatch.setattr(dot_run, "dot_program", lambda: found)
     assert display._has_dot() is expected
 
 

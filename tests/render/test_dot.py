@@ -17,7 +17,7 @@ import pytest
 from asyncviz.analysis.states import (
     Edge, Machine, Node, functions, lifecycle, suspension_points,
 )
-from asyncviz.render import dot
+from asyncviz.render import dot, dot_looks, dot_run
 from asyncviz.trace import Trace
 from programs import record
 from corpus import PROGRAMS
@@ -25,7 +25,7 @@ from corpus import POLL
 from tracebuilder import TraceBuilder
 
 graphviz = pytest.importorskip("graphviz")
-needs_dot = pytest.mark.skipif(dot.dot_program() is None,
+needs_dot = pytest.mark.skipif(dot_run.dot_program() is None,
                                reason="Graphviz's dot is not installed")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -223,11 +223,11 @@ def test_hostile_text_comes_out_of_dot_as_text():
 
 
 def test_hostile_text_in_html_and_plain_helpers():
-    assert dot._html_text(EVIL) == "&lt;img src=x onerror=alert(1)&gt;"
-    plain = dot._plain(EVIL, "x\\")
+    assert dot_looks.html_text(EVIL) == "&lt;img src=x onerror=alert(1)&gt;"
+    plain = dot_looks.plain(EVIL, "x\\")
     assert isinstance(plain, graphviz.quoting.NoHtml)   # never taken as an HTML label
     assert graphviz.quoting.quote(plain) == '"&lt;img src=x onerror=alert(1)&gt;\\nx\\\\"'
-    assert dot._plain("a\nb") == "a\\\\nb"   # a newline in user text is shown, not obeyed
+    assert dot_looks.plain("a\nb") == "a\\\\nb"   # a newline in user text is shown, not obeyed
 
 
 # -- without `dot` ---------------------------------------------------------------------------
@@ -242,39 +242,39 @@ def check_missing(message: str) -> None:
 
 def test_missing_dot_binary_says_how_to_install(traces, monkeypatch):
     points, _ = worker(traces)
-    monkeypatch.setattr(dot, "dot_program", lambda: None)
+    monkeypatch.setattr(dot_run, "dot_program", lambda: None)
     for draw in (dot.machine_svg, dot.machine_png):
         with pytest.raises(RuntimeError) as info:
             draw(points)
-        assert isinstance(info.value, dot.GraphvizNotFound)
+        assert isinstance(info.value, dot_run.GraphvizNotFound)
         check_missing(str(info.value))
-    with pytest.raises(dot.GraphvizNotFound):
+    with pytest.raises(dot_run.GraphvizNotFound):
         dot.trace_png(traces["round_robin"])
     assert dot.machine_dot(points).startswith("digraph")   # DOT needs no binary
 
 
 def test_missing_dot_found_by_graphviz_itself(traces, monkeypatch):
     points, _ = worker(traces)
-    monkeypatch.setattr(dot, "dot_program", lambda: "/somewhere/dot")
+    monkeypatch.setattr(dot_run, "dot_program", lambda: "/somewhere/dot")
 
     def pipe(self, *args, **kwargs):
         raise graphviz.ExecutableNotFound(["dot", "-Kdot", "-Tsvg"])
 
     monkeypatch.setattr(graphviz.Source, "pipe", pipe)
-    with pytest.raises(dot.GraphvizNotFound) as info:
+    with pytest.raises(dot_run.GraphvizNotFound) as info:
         dot.machine_svg(points)
     check_missing(str(info.value))
 
 
 def test_no_dot_on_path_for_real(traces, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))   # an empty directory: no dot anywhere
-    with pytest.raises(dot.GraphvizNotFound) as info:
+    with pytest.raises(dot_run.GraphvizNotFound) as info:
         dot.machine_png(worker(traces)[0])
     check_missing(str(info.value))
 
 
 def test_saving_states_without_dot_leaves_nothing(traces, monkeypatch, tmp_path):
-    monkeypatch.setattr(dot, "dot_program", lambda: None)
+    monkeypatch.setattr(dot_run, "dot_program", lambda: None)
     trace = traces["round_robin"]
     for name in ("new/x.states.png", "new/x.states.svg"):
         with pytest.raises(ValueError) as info:
@@ -301,7 +301,7 @@ def test_trace_dot_has_a_cluster_per_function_and_parses(traces):
         fns = functions(trace)
         text = dot.trace_dot(trace)
         assert text.count("subgraph cluster_") == len(fns) >= 2
-        for i, f in enumerate(fns):
+        for i in range(len(fns)):
             assert f"subgraph cluster_{i}" in text
         svg = graphviz.Source(text).pipe("svg").decode()
         ids = svg_ids(svg)

@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from asyncviz.events import KINDS, OBJECT_KINDS, STATES
-from asyncviz.render import dot, theme
+from asyncviz.render import dot_looks, dot_run, theme
 from asyncviz.render.static import layout, timeline_svg
 from asyncviz.render.static_base import outline
 from asyncviz.render.static_primitives import MARKER_COLOUR, PALETTE
@@ -104,8 +104,8 @@ def test_bars_and_diagram_take_the_themes_colours():
     assert bars <= {theme.tint(c, s) for c in PALETTE.values() for s in (0.5, 0.75, 1.0)}
     assert light["object"]["generator"] in bars and light["object"]["coroutine"] in bars
     diagram = theme.theme()["diagram"]
-    assert dot.STATE_FILL == diagram["stateFill"] and dot.HIGHLIGHT == light["current"]
-    assert dot.EXIT_COLOURS == diagram["exit"]
+    assert dot_looks.STATE_FILL == diagram["stateFill"] and dot_looks.HIGHLIGHT == light["current"]
+    assert dot_looks.EXIT_COLOURS == diagram["exit"]
 
 
 def test_tint_and_shade():
@@ -120,23 +120,23 @@ def test_dot_program_is_asked_once_per_path(monkeypatch):
         calls.append(name)
         return "/opt/graphviz/bin/dot" if len(calls) > 1 else None
 
-    monkeypatch.setattr(dot, "_dot_found", {})
-    monkeypatch.setattr(dot.shutil, "which", which)
+    monkeypatch.setattr(dot_run, "_dot_found", {})
+    monkeypatch.setattr(dot_run.shutil, "which", which)
     monkeypatch.setenv("PATH", "/opt/graphviz/bin")
-    assert dot.dot_program() is None                      # not there: asked again later
-    assert dot.dot_program() == "/opt/graphviz/bin/dot"   # installed meanwhile
-    assert dot.dot_program() == "/opt/graphviz/bin/dot"
+    assert dot_run.dot_program() is None                      # not there: asked again later
+    assert dot_run.dot_program() == "/opt/graphviz/bin/dot"   # installed meanwhile
+    assert dot_run.dot_program() == "/opt/graphviz/bin/dot"
     assert calls == ["dot", "dot"]                        # found: remembered
     monkeypatch.setenv("PATH", "/elsewhere")
-    dot.dot_program()
+    dot_run.dot_program()
     assert len(calls) == 3                                # another PATH: asked again
 
 
 def test_install_hint_is_one_line_with_every_command():
     for command in ("apt-get install graphviz", "brew install graphviz",
                     "conda install graphviz"):
-        assert command in dot.DOT_INSTALL and command in dot.DOT_MISSING
-    assert "\n" not in dot.DOT_MISSING and dot.DOT_INSTALL in dot.DOT_MISSING
+        assert command in dot_run.DOT_INSTALL and command in dot_run.DOT_MISSING
+    assert "\n" not in dot_run.DOT_MISSING and dot_run.DOT_INSTALL in dot_run.DOT_MISSING
 
 
 @pytest.mark.parametrize("name", ["light", "dark"])

@@ -129,11 +129,10 @@ def differences(plain: dict, traced: dict, flaky=frozenset()) -> tuple[list[str]
         return {i for i in ids if i in flaky or i.split(" (", 1)[0] in flaky}
 
     run_p, run_t = Counter(plain["ids"]), Counter(traced["ids"])
-    if run_p != run_t:
-        if run_p - run_t:
-            listing("run untraced, not traced", (run_p - run_t).keys())
-        if run_t - run_p:
-            listing("run traced, not untraced", (run_t - run_p).keys())
+    if run_p - run_t:
+        listing("run untraced, not traced", (run_p - run_t).keys())
+    if run_t - run_p:
+        listing("run traced, not untraced", (run_t - run_p).keys())
     for kind in ("failures", "errors"):
         bad_p = set(plain[kind]) - known(plain[kind])
         bad_t = set(traced[kind]) - known(traced[kind])
