@@ -8,6 +8,7 @@
 In Jupyter: `%load_ext asyncviz`, then a cell starting with `%%asynctrace`.
 Importing this package is cheap: no IPython, anywidget or matplotlib.
 """
+
 from __future__ import annotations
 
 # The submodule asyncviz.trace (storage) shares its name with the function
@@ -17,8 +18,15 @@ from . import trace as _storage  # noqa: F401
 from .trace import Event, Trace, Traced, TraceFileError, load
 
 
-def trace(include=(), exclude=(), max_events: int = 1_000_000, values: bool = True, *,
-          backend: str | None = None, label: str | None = None):
+def trace(
+    include=(),
+    exclude=(),
+    max_events: int = 1_000_000,
+    values: bool = True,
+    *,
+    backend: str | None = None,
+    label: str | None = None,
+):
     """Record what the generators, coroutines and tasks run inside the block do.
 
         with asyncviz.trace() as t:          # or: async with asyncviz.trace() as t:
@@ -32,26 +40,38 @@ def trace(include=(), exclude=(), max_events: int = 1_000_000, values: bool = Tr
     """
     # imported here so that `import asyncviz` (and asyncviz.analysis) stays light
     from .recording.recorder import trace as recording
+
     return recording(include, exclude, max_events, values, backend=backend, label=label)
 
 
 def __getattr__(name):
     if name == "TraceError":
         from .recording.recorder import TraceError
+
         return TraceError
     raise AttributeError(f"module 'asyncviz' has no attribute {name!r}")
 
+
 __version__ = "0.1.0"
 # TraceError comes from the recorder, imported on first use (module __getattr__ above)
-__all__ = ["trace", "load", "Trace", "Event", "Traced", "TraceError",  # pyright: ignore[reportUnsupportedDunderAll]
-           "TraceFileError"]
+__all__ = [
+    "trace",
+    "load",
+    "Trace",
+    "Event",
+    "Traced",
+    "TraceError",  # pyright: ignore[reportUnsupportedDunderAll]
+    "TraceFileError",
+]
 
 
 def load_ipython_extension(ipython):
     from .magic import load_ipython_extension as load_extension
+
     load_extension(ipython)
 
 
 def unload_ipython_extension(ipython):
     from .magic import unload_ipython_extension as unload_extension
+
     unload_extension(ipython)

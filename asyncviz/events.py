@@ -2,6 +2,7 @@
 
 Standard library only: the recorder, the trace file and every view agree on these names.
 """
+
 from __future__ import annotations
 
 CREATED = "CREATED"
@@ -12,8 +13,18 @@ STATES = (CREATED, RUNNING, SUSPENDED, CLOSED)
 STATE_CODE = {state: code for code, state in enumerate(STATES)}  # the recorders' numbering
 
 # Codes are stored in trace records and files: append only, never renumber.
-KINDS = ("create", "start", "resume", "throw", "yield", "await", "return", "raise",
-         "close", "cancel")
+KINDS = (
+    "create",
+    "start",
+    "resume",
+    "throw",
+    "yield",
+    "await",
+    "return",
+    "raise",
+    "close",
+    "cancel",
+)
 KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 
 OBJECT_KINDS = ("generator", "coroutine", "async_generator", "task", "future")
@@ -54,15 +65,26 @@ BEGINS = frozenset({"start", "resume", "throw"})
 SUSPENDS = frozenset({"yield", "await"})
 ENDS = frozenset({"return", "raise", "close"})
 MARKS = frozenset({"create", "cancel"})
-ROLE = {kind: ("begin" if kind in BEGINS else "suspend" if kind in SUSPENDS
-               else "end" if kind in ENDS else "mark") for kind in KINDS}
+ROLE = {
+    kind: (
+        "begin"
+        if kind in BEGINS
+        else "suspend"
+        if kind in SUSPENDS
+        else "end"
+        if kind in ENDS
+        else "mark"
+    )
+    for kind in KINDS
+}
 BEGIN_CODES = frozenset(KIND_CODE[k] for k in BEGINS)
 SUSPEND_CODES = frozenset(KIND_CODE[k] for k in SUSPENDS)
 END_CODES = frozenset(KIND_CODE[k] for k in ENDS)
 
 # the state a generator-like object is in after each kind (None: the kind leaves it alone)
-STATE_AFTER: dict[str, str | None] = {kind: FRAME_TRANSITIONS[kind][1]
-                                      if kind in FRAME_TRANSITIONS else None for kind in KINDS}
+STATE_AFTER: dict[str, str | None] = {
+    kind: FRAME_TRANSITIONS[kind][1] if kind in FRAME_TRANSITIONS else None for kind in KINDS
+}
 
 
 def transitions_for(object_kind: str) -> dict:

@@ -4,6 +4,7 @@ A save either leaves the complete file or nothing new: the bytes go to a tempora
 beside the target, which then replaces it in one step, so an interrupted save never
 leaves half a trace where a good one was.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,45 +48,58 @@ def _html(trace: Trace) -> bytes:
         ".asyncviz-summary td { font-family: ui-monospace, monospace; }\n"
         "</style>\n</head>\n<body>\n"
         f"<h1>{title}</h1>\n{Summary.of(trace)._repr_html_()}\n"
-        "</body>\n</html>\n")
+        "</body>\n</html>\n"
+    )
     return page.encode("utf-8")
 
 
 def _png(trace: Trace) -> bytes:
     # render/ is the only place matplotlib is imported, and only when an image is asked for
     from .render.static import timeline_png
+
     return timeline_png(trace)
 
 
 def _svg(trace: Trace) -> bytes:
     from .render.static import timeline_svg
+
     return timeline_svg(trace).encode("utf-8")
 
 
 def _pdf(trace: Trace) -> bytes:
     from .render.static import timeline_pdf
+
     return timeline_pdf(trace)
 
 
 def _dot(trace: Trace) -> bytes:
     # the graphviz package builds the text; no Graphviz program is needed for it
     from .render.dot import trace_dot
+
     return trace_dot(trace).encode("utf-8")
 
 
 def _states_svg(trace: Trace) -> bytes:
     from .render.dot import trace_svg
+
     return trace_svg(trace).encode("utf-8")
 
 
 def _states_png(trace: Trace) -> bytes:
     from .render.dot import trace_png
+
     return trace_png(trace)
 
 
-WRITERS = {".avz": _avz, ".html": _html, ".txt": _txt,
-           ".png": _png, ".svg": _svg, ".pdf": _pdf,  # the timeline images
-           ".dot": _dot}                              # the state machines, as DOT
+WRITERS = {
+    ".avz": _avz,
+    ".html": _html,
+    ".txt": _txt,
+    ".png": _png,
+    ".svg": _svg,
+    ".pdf": _pdf,  # the timeline images
+    ".dot": _dot,
+}  # the state machines, as DOT
 # Names ending in these are the state machines drawn by Graphviz's `dot`; they are matched
 # before the single suffixes above, so x.states.svg is not the timeline.
 STATE_WRITERS = {".states.svg": _states_svg, ".states.png": _states_png}
@@ -118,6 +132,7 @@ def save(trace: Trace, path: Path) -> Path:
         data = writer(trace)
     except RuntimeError as exc:
         from .render.dot_run import GraphvizError
+
         if isinstance(exc, GraphvizError):  # no `dot`: its message says how to install it
             raise ValueError(f"cannot save {path}: {exc}") from None
         raise
@@ -130,8 +145,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     # os.open with 0o666 lets the umask decide the mode, as for any new file; mkstemp's
     # 0o600 would survive os.replace and hide the trace from the user's other tools.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -17,6 +17,7 @@ debugger, coverage or another trace holds the hook) does not fail the test: the 
 untraced, and the summary counts it and says why.  A test that starts its own
 `asyncviz.trace()` gets asyncviz's one-trace-at-a-time TraceError under this plugin.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -27,19 +28,35 @@ _DEFAULT_INCLUDE = ("*",)
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("asyncviz", "asyncviz: trace each test")
     group.addoption(
-        "--asyncviz-trace", action="store_true", default=False, dest="asyncviz_trace",
-        help="run each test's call phase inside asyncviz.trace()")
+        "--asyncviz-trace",
+        action="store_true",
+        default=False,
+        dest="asyncviz_trace",
+        help="run each test's call phase inside asyncviz.trace()",
+    )
     group.addoption(
-        "--asyncviz-include", action="append", default=None, dest="asyncviz_include",
+        "--asyncviz-include",
+        action="append",
+        default=None,
+        dest="asyncviz_include",
         metavar="GLOB",
-        help="what to record: a glob on module or file names (repeatable; default '*', "
-             "everything)")
+        help="what to record: a glob on module or file names (repeatable; default '*', everything)",
+    )
     group.addoption(
-        "--asyncviz-backend", default=None, dest="asyncviz_backend", metavar="NAME",
-        help="recording backend (default: the interpreter's preferred one)")
+        "--asyncviz-backend",
+        default=None,
+        dest="asyncviz_backend",
+        metavar="NAME",
+        help="recording backend (default: the interpreter's preferred one)",
+    )
     group.addoption(
-        "--asyncviz-max-events", type=int, default=1_000_000, dest="asyncviz_max_events",
-        metavar="N", help="keep at most N events per test (default 1,000,000)")
+        "--asyncviz-max-events",
+        type=int,
+        default=1_000_000,
+        dest="asyncviz_max_events",
+        metavar="N",
+        help="keep at most N events per test (default 1,000,000)",
+    )
 
 
 def pytest_configure(config) -> None:
@@ -48,16 +65,17 @@ def pytest_configure(config) -> None:
     backend = config.getoption("asyncviz_backend")
     if backend is not None:
         from asyncviz.recording.backend import names
+
         if backend not in names():
             raise pytest.UsageError(
                 f"--asyncviz-backend {backend!r}: this Python can run "
-                + ", ".join(repr(n) for n in names()))
+                + ", ".join(repr(n) for n in names())
+            )
     max_events = config.getoption("asyncviz_max_events")
     if max_events < 0:
         raise pytest.UsageError(f"--asyncviz-max-events must be 0 or more, not {max_events}")
     include = tuple(config.getoption("asyncviz_include") or _DEFAULT_INCLUDE)
-    config.pluginmanager.register(
-        TracingPlugin(include, backend, max_events), "asyncviz-tracing")
+    config.pluginmanager.register(TracingPlugin(include, backend, max_events), "asyncviz-tracing")
 
 
 class TestRecord:
@@ -78,6 +96,7 @@ class TracingPlugin:
 
     def __init__(self, include, backend, max_events):
         import asyncviz
+
         self.trace = asyncviz.trace
         self.TraceError = asyncviz.TraceError  # imports the recorder
         self.include = include
@@ -92,8 +111,9 @@ class TracingPlugin:
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_runtest_call(self, item):
         try:
-            context = self.trace(include=self.include, max_events=self.max_events,
-                                 backend=self.backend)
+            context = self.trace(
+                include=self.include, max_events=self.max_events, backend=self.backend
+            )
             trace = context.__enter__()
         except self.TraceError as exc:
             self.not_started[item.nodeid] = str(exc)
@@ -103,8 +123,9 @@ class TracingPlugin:
             return (yield)
         finally:
             context.__exit__(None, None, None)
-            record = TestRecord(len(trace.events), trace.truncated, trace.dropped,
-                                trace.meta.get("backend"))
+            record = TestRecord(
+                len(trace.events), trace.truncated, trace.dropped, trace.meta.get("backend")
+            )
             del trace, context
             self.records[item.nodeid] = record
             item.user_properties.append(("asyncviz_events", record.events))
@@ -113,21 +134,27 @@ class TracingPlugin:
 
     def pytest_report_header(self, config):
         backend = self.backend or "default backend"
-        return (f"asyncviz: tracing each test (include={list(self.include)}, {backend}, "
-                f"max {self.max_events:,} events)")
+        return (
+            f"asyncviz: tracing each test (include={list(self.include)}, {backend}, "
+            f"max {self.max_events:,} events)"
+        )
 
     def summary_line(self) -> str:
         records = self.records.values()
-        line = (f"asyncviz: {len(self.records)} tests traced, "
-                f"{sum(r.events for r in records):,} events, "
-                f"{sum(r.truncated for r in records)} traces truncated")
+        line = (
+            f"asyncviz: {len(self.records)} tests traced, "
+            f"{sum(r.events for r in records):,} events, "
+            f"{sum(r.truncated for r in records)} traces truncated"
+        )
         backends = sorted({r.backend for r in records if r.backend})
         if backends:
             line += f" ({', '.join(backends)})"
         if self.not_started:
             reasons = list(dict.fromkeys(self.not_started.values()))
-            line += (f"; {len(self.not_started)} traces could not start "
-                     f"(tests ran untraced): {reasons[0]}")
+            line += (
+                f"; {len(self.not_started)} traces could not start "
+                f"(tests ran untraced): {reasons[0]}"
+            )
             if len(reasons) > 1:
                 line += f" (and {len(reasons) - 1} other reasons)"
         return line

@@ -11,6 +11,7 @@ string goes through one of these, each named for what it guarantees:
     for_markup(text, limit=None) one_line, then escaped for XML/HTML (SVG text, attributes,
                                  Graphviz HTML-like labels): always text, never markup
 """
+
 from __future__ import annotations
 
 import html
@@ -34,8 +35,9 @@ def one_line(text: str, limit: int | None = None) -> str:
     then the result is `cut` to `limit`."""
     if not text.isprintable():
         # unicode_escape spells every character out, a lone surrogate included
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                       for c in text)
+        text = "".join(
+            c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+        )
     return cut(text, limit)
 
 

@@ -5,6 +5,7 @@ can write directly); strings are interned once into a table.  `Trace.events` dec
 records lazily, so a million-event trace costs its buffer and little more.
 Standard library only.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,6 +44,8 @@ def value_text(value: int, strings: Sequence[str], numbers: Sequence = ()) -> st
     if value >= NUMBER_BASE:
         return repr(numbers[value - NUMBER_BASE])
     return strings[value]
+
+
 NO_TARGET = -1
 
 
@@ -51,16 +54,22 @@ def record_columns(buffer) -> tuple:
     t (int64), obj (uint32), target (int32), value (uint32), kind (uint8), line (uint32),
     each an array.array.  A million events take a fraction of a second."""
     from array import array
+
     buf = memoryview(buffer)
     if not len(buf):
         return array("q"), array("I"), array("i"), array("I"), array("B"), array("I")
     words = buf.cast("I")
     per = RECORD_SIZE // 4  # the record in 4-byte words: t t obj target value line_kind
     line_kind = words[5::per]
-    return (array("q", buf.cast("q")[0::RECORD_SIZE // 8]), array("I", words[2::per]),
-            array("i", buf.cast("i")[3::per]), array("I", words[4::per]),
-            array("B", buf[RECORD_SIZE - 4::RECORD_SIZE]),
-            array("I", (lk >> 8 for lk in line_kind)))
+    return (
+        array("q", buf.cast("q")[0 :: RECORD_SIZE // 8]),
+        array("I", words[2::per]),
+        array("i", buf.cast("i")[3::per]),
+        array("I", words[4::per]),
+        array("B", buf[RECORD_SIZE - 4 :: RECORD_SIZE]),
+        array("I", (lk >> 8 for lk in line_kind)),
+    )
+
 
 FILE_MAGIC = b"ASYNCVIZ-TRACE\n\x00"
 FILE_VERSION = 2  # 2: the numbers table; format 1 (no numbers) still loads
@@ -78,16 +87,16 @@ class Event(NamedTuple):
 @dataclass(slots=True)
 class Traced:
     id: int
-    kind: str                 # generator | coroutine | async_generator | task | future
-    name: str                 # qualified name (a task's name)
-    label: str                # unique display name, e.g. worker#2
+    kind: str  # generator | coroutine | async_generator | task | future
+    name: str  # qualified name (a task's name)
+    label: str  # unique display name, e.g. worker#2
     filename: str | None = None
     firstlineno: int | None = None
-    state: str = "CREATED"    # final state
+    state: str = "CREATED"  # final state
     parent: int | None = None
     initial: str | None = None  # state when first seen, if it existed before the trace
-    coro: int | None = None     # a task's coroutine
-    task: int | None = None     # the task it ran under, if any
+    coro: int | None = None  # a task's coroutine
+    task: int | None = None  # the task it ran under, if any
 
 
 class StringTable:
@@ -127,8 +136,14 @@ class EventList(Sequence[Event]):
     def _decode(self, rec) -> Event:
         t, obj, target, value, lk = rec
         line = lk >> 8
-        return Event(t, KINDS[lk & 0xFF], obj, value_text(value, self._strings, self._numbers),
-                     line or None, None if target == NO_TARGET else target)
+        return Event(
+            t,
+            KINDS[lk & 0xFF],
+            obj,
+            value_text(value, self._strings, self._numbers),
+            line or None,
+            None if target == NO_TARGET else target,
+        )
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -178,11 +193,15 @@ class Trace:
         limit = self.meta.get("max_events")
         limit = f"{limit:,}" if isinstance(limit, int) else "?"
         if self.meta.get("dropped_at_least"):
-            return (f"truncated: recording stopped at max_events={limit} (events, objects "
-                    f"and strings together); at least {self.dropped:,} more events were "
-                    "not recorded — raise --max-events to keep them")
-        return (f"truncated: {self.dropped:,} events dropped (max_events={limit}); "
-                "raise --max-events to keep them")
+            return (
+                f"truncated: recording stopped at max_events={limit} (events, objects "
+                f"and strings together); at least {self.dropped:,} more events were "
+                "not recorded — raise --max-events to keep them"
+            )
+        return (
+            f"truncated: {self.dropped:,} events dropped (max_events={limit}); "
+            "raise --max-events to keep them"
+        )
 
     @property
     def duration(self) -> int:
@@ -202,8 +221,9 @@ class Trace:
         for o in self.objects:
             if o.id == key or o.label == key:
                 return o
-        raise KeyError(f"no traced object {key!r}; labels: "
-                       + ", ".join(o.label for o in self.objects[:20]))
+        raise KeyError(
+            f"no traced object {key!r}; labels: " + ", ".join(o.label for o in self.objects[:20])
+        )
 
     def bytes_per_event(self) -> float:
         """Memory the record takes per event: the records plus the interned strings."""
@@ -215,17 +235,20 @@ class Trace:
 
     def summary(self):
         from .analysis.summary import Summary
+
         return Summary.of(self)
 
     def timeline(self):
         """The interactive timeline widget of this trace."""
         from .widgets.timeline import TimelineWidget
+
         return TimelineWidget.of(self)
 
     def states(self, obj=None):
         """The state-machine widget: `obj` (an id or a label) → that object's lifecycle
         machine; None → the first function's suspension-point machine."""
         from .widgets.states import StatesWidget
+
         return StatesWidget.of(self, obj)
 
     def save(self, path) -> Path:
@@ -243,6 +266,7 @@ class Trace:
         The file appears complete or not at all (a temporary file is renamed into place).
         Returns the path written."""
         from .exports import save
+
         return save(self, Path(path))
 
     def __repr__(self) -> str:
@@ -268,15 +292,15 @@ class Trace:
         }
         head = zlib.compress(json.dumps(meta).encode(), 6)
         body = zlib.compress(self.buffer, 1)
-        return (FILE_MAGIC + struct.pack("<HQQ", FILE_VERSION, len(head), len(body))
-                + head + body)
+        return FILE_MAGIC + struct.pack("<HQQ", FILE_VERSION, len(head), len(body)) + head + body
 
     @classmethod
     def from_bytes(cls, data: bytes, name: str = "the data") -> "Trace":
         def bad(why: str) -> TraceFileError:
             return TraceFileError(
                 f"{name} is not a readable asyncviz trace ({why}); "
-                "write one with Trace.save('name.avz') or %%asynctrace --save name.avz")
+                "write one with Trace.save('name.avz') or %%asynctrace --save name.avz"
+            )
 
         if not data.startswith(FILE_MAGIC):
             raise bad("it does not start with the asyncviz header")
@@ -285,26 +309,34 @@ class Trace:
         except struct.error:
             raise bad("the header is cut short") from None
         if version > FILE_VERSION:
-            raise bad(f"it is format {version}; this asyncviz reads up to {FILE_VERSION}, "
-                      "upgrade jupyter-asyncviz")
+            raise bad(
+                f"it is format {version}; this asyncviz reads up to {FILE_VERSION}, "
+                "upgrade jupyter-asyncviz"
+            )
         if version < 1:
             raise bad(f"its format number {version} was never written by asyncviz")
         start = len(FILE_MAGIC) + struct.calcsize("<HQQ")
         if len(data) != start + nhead + nbody:
             raise bad("its length does not match its header: the file is cut or padded")
         try:
-            meta = json.loads(zlib.decompress(data[start:start + nhead]))
-            buffer = zlib.decompress(data[start + nhead:])
+            meta = json.loads(zlib.decompress(data[start : start + nhead]))
+            buffer = zlib.decompress(data[start + nhead :])
         except (zlib.error, ValueError) as exc:
             raise bad(f"its contents are corrupted: {exc}") from None
         try:
             strings = [str(s) for s in meta["strings"]]
             numbers = [_number_in(x) for x in meta.get("numbers", [])]
             objects = [Traced(**o) for o in meta["objects"]]
-            trace = cls(buffer=buffer, strings=strings, objects=objects,
-                        idle=[(int(a), int(b)) for a, b in meta["idle"]],
-                        dropped=int(meta["dropped"]), meta=dict(meta["meta"]),
-                        sources=dict(meta.get("sources", {})), numbers=numbers)
+            trace = cls(
+                buffer=buffer,
+                strings=strings,
+                objects=objects,
+                idle=[(int(a), int(b)) for a, b in meta["idle"]],
+                dropped=int(meta["dropped"]),
+                meta=dict(meta["meta"]),
+                sources=dict(meta.get("sources", {})),
+                numbers=numbers,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise bad(f"its description is incomplete: {exc!r}") from None
         problem = trace.check()
@@ -321,8 +353,14 @@ class Trace:
             return "object ids are not numbered in order"
         last = None
         for t, obj, target, value, lk in RECORD.iter_unpack(self.buffer):
-            if obj >= nobj or target >= nobj or (not value & INLINE_INT and (
-                    value >= NUMBER_BASE + nnum if value >= NUMBER_BASE else value >= nstr)):
+            if (
+                obj >= nobj
+                or target >= nobj
+                or (
+                    not value & INLINE_INT
+                    and (value >= NUMBER_BASE + nnum if value >= NUMBER_BASE else value >= nstr)
+                )
+            ):
                 return "an event refers to an object or value that is not there"
             if (lk & 0xFF) >= len(KINDS):
                 return "an event has an unknown kind"
@@ -340,7 +378,8 @@ def load(path) -> Trace:
     except OSError as exc:
         raise TraceFileError(
             f"cannot read {path}: {exc.strerror or exc}; check the path, or write a trace "
-            "with Trace.save('name.avz') or %%asynctrace --save name.avz") from None
+            "with Trace.save('name.avz') or %%asynctrace --save name.avz"
+        ) from None
     return Trace.from_bytes(data, name=str(path))
 
 

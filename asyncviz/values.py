@@ -7,6 +7,7 @@ described without calling any user code; other objects get their own `repr` unde
 deadline (an interval timer, on the main thread when no one else uses it); where no
 deadline can be set, only the standard library's reprs are called.
 """
+
 from __future__ import annotations
 
 import signal
@@ -17,7 +18,7 @@ import time
 MAX_LEN = 80
 MAX_ITEMS = 6
 _SLOW_NS = 2_000_000  # a repr slower than this is not called again for its type
-_DEADLINE_S = 0.1     # a repr still running after this is stopped
+_DEADLINE_S = 0.1  # a repr still running after this is stopped
 
 _SCALARS = (int, float, complex, bool, type(None), type(...), range)
 _unsafe_types: set = set()
@@ -64,8 +65,9 @@ def _container(value, cls, depth: int) -> str:
     if depth >= 2:
         return f"<{cls.__name__} of {len(value)}>"
     if cls is dict:
-        items = [f"{_describe(k, depth + 1)}: {_describe(v, depth + 1)}"
-                 for k, v in _take(value.items())]
+        items = [
+            f"{_describe(k, depth + 1)}: {_describe(v, depth + 1)}" for k, v in _take(value.items())
+        ]
         open_, close = "{", "}"
     else:
         items = [_describe(v, depth + 1) for v in _take(value)]
@@ -102,10 +104,12 @@ def _stdlib_type(cls) -> bool:
 
 
 def _can_set_deadline() -> bool:
-    return (hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
-            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None))
+    return (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
+    )
 
 
 def _repr_with_deadline(value) -> str:

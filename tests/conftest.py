@@ -4,6 +4,7 @@ The autouse fixture is the project's promise in test form: whatever a test does 
 record, raise, be interrupted — no monitoring tool id, trace or profile hook, or
 recording switch is left behind.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -36,6 +37,7 @@ def nothing_left_installed():
     after = _hooks()
     assert after == before, f"a test left hooks installed: before={before} after={after}"
     from asyncviz.recording import recorder
+
     assert recorder.recording() is None, "a test left a recorder running"
 
 

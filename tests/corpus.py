@@ -1,17 +1,18 @@
 """Programs the tests run traced, shared by several test modules (the sequences, the
 transparency corpus, the views).  Each is source text with a `main()`: tests compile it
 through the cell rewrite (programs.load) as a notebook cell would be."""
+
 from __future__ import annotations
 
 PROGRAMS: dict[str, str] = {}
-PROGRAMS["for_loop"] = '''
+PROGRAMS["for_loop"] = """
 def g():
     yield 1
     yield 2
 def main():
     return [x for x in g()]
-'''
-PROGRAMS["next_send"] = '''
+"""
+PROGRAMS["next_send"] = """
 def acc():
     total = 0
     while True:
@@ -22,8 +23,8 @@ def main():
     next(a)
     a.send(5)
     return a.send(10)
-'''
-PROGRAMS["throw_caught"] = '''
+"""
+PROGRAMS["throw_caught"] = """
 def g():
     while True:
         try:
@@ -34,8 +35,8 @@ def main():
     it = g()
     next(it)
     return it.throw(ValueError("x"))
-'''
-PROGRAMS["throw_uncaught"] = '''
+"""
+PROGRAMS["throw_uncaught"] = """
 def g():
     yield 1
 def main():
@@ -45,8 +46,8 @@ def main():
         it.throw(KeyError("k"))
     except KeyError:
         return "ok"
-'''
-PROGRAMS["close_suspended"] = '''
+"""
+PROGRAMS["close_suspended"] = """
 def g():
     try:
         yield 1
@@ -57,16 +58,16 @@ def main():
     it = g()
     next(it)
     it.close()
-'''
-PROGRAMS["close_created"] = '''
+"""
+PROGRAMS["close_created"] = """
 def g():
     yield 1
 def main():
     it = g()
     it.close()
     return it
-'''
-PROGRAMS["close_outside_try"] = '''
+"""
+PROGRAMS["close_outside_try"] = """
 def g():
     yield 1
     yield 2
@@ -75,8 +76,8 @@ def main():
     next(it)
     it.close()
     return it
-'''
-PROGRAMS["gc_finalised"] = '''
+"""
+PROGRAMS["gc_finalised"] = """
 def g():
     yield 1
 def main():
@@ -84,8 +85,8 @@ def main():
     next(it)
     del it
     g()
-'''
-PROGRAMS["yield_from_chain"] = '''
+"""
+PROGRAMS["yield_from_chain"] = """
 def inner():
     x = yield "i1"
     y = yield x
@@ -104,8 +105,8 @@ def main():
         it.send(4)
     except StopIteration as stop:
         return stop.value
-'''
-PROGRAMS["round_robin"] = '''
+"""
+PROGRAMS["round_robin"] = """
 def worker(name, n):
     got = None
     for i in range(n):
@@ -125,12 +126,12 @@ def main():
         replies[id(w)] = msg[1] * 10
         ready.append(w)
     return done
-'''
-PROGRAMS["genexpr"] = '''
+"""
+PROGRAMS["genexpr"] = """
 def main():
     return sum(x * x for x in range(3))
-'''
-PROGRAMS["raise_first"] = '''
+"""
+PROGRAMS["raise_first"] = """
 def g():
     raise ValueError("early")
     yield
@@ -139,15 +140,15 @@ def main():
         next(g())
     except ValueError:
         return "ok"
-'''
-PROGRAMS["two_instances"] = '''
+"""
+PROGRAMS["two_instances"] = """
 def g(n):
     yield n
 def main():
     a, b = g(1), g(2)
     return next(b), next(a)
-'''
-PROGRAMS["return_value"] = '''
+"""
+PROGRAMS["return_value"] = """
 def g():
     yield 1
     return "done"
@@ -158,8 +159,8 @@ def main():
         next(it)
     except StopIteration as stop:
         return stop.value
-'''
-PROGRAMS["async_chain"] = '''
+"""
+PROGRAMS["async_chain"] = """
 import asyncio
 async def leaf():
     await asyncio.sleep(0)
@@ -168,16 +169,16 @@ async def mid():
     return await leaf() + 1
 async def main():
     return await mid()
-'''
-PROGRAMS["gather"] = '''
+"""
+PROGRAMS["gather"] = """
 import asyncio
 async def work(n):
     await asyncio.sleep(0)
     return n
 async def main():
     return await asyncio.gather(work(1), work(2))
-'''
-PROGRAMS["queue"] = '''
+"""
+PROGRAMS["queue"] = """
 import asyncio
 async def producer(q):
     for i in range(2):
@@ -194,8 +195,8 @@ async def main():
     got = await consumer(q)
     await p
     return got
-'''
-PROGRAMS["timeout"] = '''
+"""
+PROGRAMS["timeout"] = """
 import asyncio
 async def slow():
     await asyncio.sleep(10)
@@ -205,8 +206,8 @@ async def main():
             await slow()
     except TimeoutError:
         return "timeout"
-'''
-PROGRAMS["cancel"] = '''
+"""
+PROGRAMS["cancel"] = """
 import asyncio
 async def sleeper():
     try:
@@ -221,8 +222,8 @@ async def main():
         await t
     except asyncio.CancelledError:
         return t.cancelled()
-'''
-PROGRAMS["taskgroup"] = '''
+"""
+PROGRAMS["taskgroup"] = """
 import asyncio
 async def job(n):
     await asyncio.sleep(0)
@@ -232,8 +233,8 @@ async def main():
         a = tg.create_task(job(1), name="a")
         b = tg.create_task(job(2), name="b")
     return a.result() + b.result()
-'''
-PROGRAMS["async_for"] = '''
+"""
+PROGRAMS["async_for"] = """
 import asyncio
 async def ticks(n):
     for i in range(n):
@@ -244,8 +245,8 @@ async def main():
     async for i in ticks(2):
         out.append(i)
     return out
-'''
-PROGRAMS["asend_athrow_aclose"] = '''
+"""
+PROGRAMS["asend_athrow_aclose"] = """
 async def agen():
     try:
         x = yield 1
@@ -261,8 +262,8 @@ async def main():
     r = [await a.asend(None), await a.asend("hi"), await a.athrow(ValueError("v"))]
     await a.aclose()
     return r
-'''
-PROGRAMS["eager_task"] = '''
+"""
+PROGRAMS["eager_task"] = """
 import asyncio
 async def quick():
     return 7
@@ -274,16 +275,16 @@ async def main():
         return t.done(), await t
     finally:
         loop.set_task_factory(None)
-'''
-PROGRAMS["future"] = '''
+"""
+PROGRAMS["future"] = """
 import asyncio
 async def main():
     loop = asyncio.get_running_loop()
     fut = loop.create_future()
     loop.call_soon(fut.set_result, "ready")
     return await fut
-'''
-PROGRAMS["types_coroutine"] = '''
+"""
+PROGRAMS["types_coroutine"] = """
 import types
 @types.coroutine
 def legacy():
@@ -298,8 +299,8 @@ def main():
         c.send("tock")
     except StopIteration as stop:
         return stop.value
-'''
-PROGRAMS["async_with"] = '''
+"""
+PROGRAMS["async_with"] = """
 import asyncio
 class Res:
     async def __aenter__(self):
@@ -310,8 +311,8 @@ class Res:
 async def main():
     async with Res() as r:
         return r
-'''
-PROGRAMS["nested_creation"] = '''
+"""
+PROGRAMS["nested_creation"] = """
 def child():
     yield "c"
 def parent():
@@ -319,8 +320,8 @@ def parent():
     yield next(c)
 def main():
     return list(parent())
-'''
-PROGRAMS["async_gen_closed_early"] = '''
+"""
+PROGRAMS["async_gen_closed_early"] = """
 async def count():
     try:
         i = 0
@@ -338,19 +339,19 @@ async def main():
             break
     await a.aclose()
     return out
-'''
-PROGRAMS["unrecorded_task_coroutine"] = '''
+"""
+PROGRAMS["unrecorded_task_coroutine"] = """
 import asyncio
 async def main():
     # a task whose coroutine is asyncio's own (out of scope): it still ends when that does
     t = asyncio.ensure_future(asyncio.sleep(0.001, result="slept"))
     return await t
-'''
+"""
 
 
 # programs that end in an exception, traced and untraced alike
 FAILING = {
-    "raise_in_coroutine": '''
+    "raise_in_coroutine": """
 import asyncio
 async def inner():
     await asyncio.sleep(0)
@@ -358,15 +359,15 @@ async def inner():
 async def main():
     print("before")
     await inner()
-''',
-    "generator_error": '''
+""",
+    "generator_error": """
 def g():
     yield 1
     1 / 0
 def main():
     print(list(g()))
-''',
-    "group_error": '''
+""",
+    "group_error": """
 import asyncio
 async def bad(n):
     await asyncio.sleep(0)
@@ -375,20 +376,20 @@ async def main():
     async with asyncio.TaskGroup() as tg:
         tg.create_task(bad(1))
         tg.create_task(bad(2))
-''',
-    "stop_iteration_in_generator": '''
+""",
+    "stop_iteration_in_generator": """
 def g():
     next(iter([]))
     yield 1
 def main():
     return list(g())
-''',
+""",
 }
 
 CORPUS = {**PROGRAMS, **FAILING}
 
 # tasks with children and a queue (the widgets' tests)
-TASKS = '''
+TASKS = """
 import asyncio
 
 async def child(n):
@@ -398,10 +399,10 @@ async def child(n):
 async def main():
     task = asyncio.create_task(child(21), name="kid")
     return await task
-'''
+"""
 
 # a polling loop of tasks (the state machines' tests)
-POLL = '''
+POLL = """
 import asyncio
 async def tick(i):
     await asyncio.sleep(0)
@@ -415,4 +416,4 @@ async def poll():
     return total
 async def main():
     return await poll()
-'''
+"""

@@ -3,6 +3,7 @@
 Programs are source strings: they are compiled through the cell rewrite, as a notebook
 cell would be, so sent values and creations are recorded the way users see them.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,6 +35,7 @@ def record(source: str, call: str = "main", *, backend=None, **options):
     ns = load(source)
     fn = ns[call]
     if asyncio.iscoroutinefunction(fn):
+
         async def runner():
             async with asyncviz.trace(backend=backend, label="root", **options) as t:
                 ns["result"] = await fn()
@@ -57,8 +59,12 @@ def normal(trace) -> list[str]:
     labels = {o.id: o.label for o in trace.objects}
     out = []
     for e in trace.events:
-        fields = [e.kind, labels[e.obj], "" if e.value is None else e.value,
-                  "" if e.target is None else labels[e.target]]
+        fields = [
+            e.kind,
+            labels[e.obj],
+            "" if e.value is None else e.value,
+            "" if e.target is None else labels[e.target],
+        ]
         while fields and fields[-1] == "":
             fields.pop()
         out.append("|".join(fields))
@@ -72,6 +78,7 @@ def states(trace) -> dict[str, str]:
 def normal_tasks(trace) -> tuple[list[str], dict[str, str]]:
     """normal(), with asyncio's numbered task names (Task-7) renumbered by appearance."""
     import re
+
     names: dict[str, str] = {}
 
     def rename(match):

@@ -1,5 +1,6 @@
 """Random drives of random generators: every recorded transition is legal, and the
 recorded final states are the ones inspect reports."""
+
 from __future__ import annotations
 
 import functools
@@ -64,8 +65,11 @@ def drive(plans, ops, drop, trace):
             expected = ["CLOSED"] * len(expected)
     return t, expected
 '''
-_STATE = {inspect.GEN_CREATED: "CREATED", inspect.GEN_SUSPENDED: "SUSPENDED",
-          inspect.GEN_CLOSED: "CLOSED"}
+_STATE = {
+    inspect.GEN_CREATED: "CREATED",
+    inspect.GEN_SUSPENDED: "SUSPENDED",
+    inspect.GEN_CLOSED: "CLOSED",
+}
 _ns = load(MACHINE)
 _ns.update(inspect=inspect, STATE=_STATE)
 STEPS = st.sampled_from(["yield", "catch", "finally", "ignore_exit", "raise", "return"])
@@ -84,11 +88,16 @@ def check_legal(trace) -> None:
 
 def _random_drives_with(backend: str):
     # no explain phase: it holds the trace hook, which the 3.11 backend needs
-    @settings(max_examples=150, deadline=None,
-              phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
-    @given(plans=st.lists(st.lists(STEPS, max_size=6), min_size=1, max_size=3),
-           ops=st.lists(st.tuples(st.integers(0, 2), OPS), max_size=14),
-           drop=st.booleans())
+    @settings(
+        max_examples=150,
+        deadline=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    )
+    @given(
+        plans=st.lists(st.lists(STEPS, max_size=6), min_size=1, max_size=3),
+        ops=st.lists(st.tuples(st.integers(0, 2), OPS), max_size=14),
+        drop=st.booleans(),
+    )
     def test(plans, ops, drop):
         trace = functools.partial(asyncviz.trace, backend=backend)
         t, expected = _ns["drive"](plans, ops, drop, trace)

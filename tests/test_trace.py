@@ -1,5 +1,6 @@
 """The native trace file (.avz) and Trace.save: round trips, and every bad file refused
 with a TraceFileError that says, on one line, what to do."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import asyncviz
 from asyncviz.events import KIND_CODE, KINDS, OBJECT_KINDS, STATES
 from asyncviz.trace import (
-    FILE_MAGIC, FILE_VERSION, NO_TARGET, NO_VALUE, RECORD, Trace, TraceFileError, Traced,
+    FILE_MAGIC,
+    FILE_VERSION,
+    NO_TARGET,
+    NO_VALUE,
+    RECORD,
+    Trace,
+    TraceFileError,
+    Traced,
 )
 
 HINT = "write one with Trace.save('name.avz') or %%asynctrace --save name.avz"
@@ -25,6 +33,7 @@ START, YIELD = KIND_CODE["start"], KIND_CODE["yield"]
 
 
 # -- programs -----------------------------------------------------------------------------
+
 
 def accumulate():
     total = 0
@@ -82,6 +91,7 @@ def same(a: Trace, b: Trace) -> None:
 
 # -- round trips --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("program", ["generators", "asyncio"])
 def test_round_trip_of_a_recorded_trace(traces, program, tmp_path):
     original = traces[program]
@@ -102,6 +112,7 @@ def test_load_accepts_str_paths(traces, tmp_path):
 
 
 # -- bad files ----------------------------------------------------------------------------
+
 
 def refused(path) -> str:
     with pytest.raises(TraceFileError) as info:
@@ -128,13 +139,16 @@ def test_missing_file_and_directory_are_trace_file_errors(tmp_path):
     assert "cannot read" in refused(tmp_path)
 
 
-@pytest.mark.parametrize("content", [
-    pytest.param(b"", id="empty"),
-    pytest.param(bytes(range(256)) * 7 + os.urandom(300), id="random"),
-    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40), id="png"),
-    pytest.param(b'{"traceEvents": []}', id="json"),
-    pytest.param(FILE_MAGIC[:-1], id="magic-cut"),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(bytes(range(256)) * 7 + os.urandom(300), id="random"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40), id="png"),
+        pytest.param(b'{"traceEvents": []}', id="json"),
+        pytest.param(FILE_MAGIC[:-1], id="magic-cut"),
+    ],
+)
 def test_foreign_files_are_refused(tmp_path, content):
     path = tmp_path / "x.avz"
     path.write_bytes(content)
@@ -161,12 +175,23 @@ def test_padding_is_refused(good_file):
 def _fixed_trace() -> Trace:
     """A trace whose file bytes are the same on every run (a recording's times are not)."""
     kinds = ["start", "yield", "resume", "yield", "resume", "return"]
-    records = [RECORD.pack(1000 * i + 7 * (i % 3), i % 4, NO_TARGET, i % 3,
-                           (10 + i % 5) << 8 | KIND_CODE[kinds[i % 6]]) for i in range(60)]
-    objects = [Traced(i, "generator", f"g{i}", f"g#{i}", "<cell>", 1, "CLOSED")
-               for i in range(4)]
-    return Trace(buffer=b"".join(records), strings=["1", "'two'", "None"], objects=objects,
-                 meta={"python": "3.x", "duration_ns": 70_000})
+    records = [
+        RECORD.pack(
+            1000 * i + 7 * (i % 3),
+            i % 4,
+            NO_TARGET,
+            i % 3,
+            (10 + i % 5) << 8 | KIND_CODE[kinds[i % 6]],
+        )
+        for i in range(60)
+    ]
+    objects = [Traced(i, "generator", f"g{i}", f"g#{i}", "<cell>", 1, "CLOSED") for i in range(4)]
+    return Trace(
+        buffer=b"".join(records),
+        strings=["1", "'two'", "None"],
+        objects=objects,
+        meta={"python": "3.x", "duration_ns": 70_000},
+    )
 
 
 def test_every_flipped_byte_in_the_body_is_refused(tmp_path):
@@ -220,17 +245,33 @@ def test_format_version_zero_is_refused(good_file):
 def _file(description: dict, buffer: bytes) -> bytes:
     head = zlib.compress(json.dumps(description).encode())
     body = zlib.compress(buffer)
-    return (FILE_MAGIC + struct.pack("<HQQ", FILE_VERSION, len(head), len(body))
-            + head + body)
+    return FILE_MAGIC + struct.pack("<HQQ", FILE_VERSION, len(head), len(body)) + head + body
 
 
-@pytest.mark.parametrize("damage", ["no-strings", "object-field", "idle-shape",
-                                    "meta-not-dict", "bad-object-ref", "bad-kind",
-                                    "time-order", "record-cut", "not-json"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "no-strings",
+        "object-field",
+        "idle-shape",
+        "meta-not-dict",
+        "bad-object-ref",
+        "bad-kind",
+        "time-order",
+        "record-cut",
+        "not-json",
+    ],
+)
 def test_well_compressed_nonsense_is_refused(tmp_path, damage):
-    description = {"format": 1, "strings": ["1"], "objects": [
-        {"id": 0, "kind": "generator", "name": "g", "label": "g#1"}],
-        "idle": [[1, 2]], "dropped": 0, "meta": {}, "sources": {}}
+    description = {
+        "format": 1,
+        "strings": ["1"],
+        "objects": [{"id": 0, "kind": "generator", "name": "g", "label": "g#1"}],
+        "idle": [[1, 2]],
+        "dropped": 0,
+        "meta": {},
+        "sources": {},
+    }
     records = [
         RECORD.pack(5, 0, NO_TARGET, NO_VALUE, START),
         RECORD.pack(6, 0, NO_TARGET, 0, YIELD),
@@ -257,17 +298,22 @@ def test_well_compressed_nonsense_is_refused(tmp_path, damage):
     if damage == "not-json":
         head = zlib.compress(b"{not json")
         body = zlib.compress(buffer)
-        data = (FILE_MAGIC + struct.pack("<HQQ", FILE_VERSION, len(head), len(body))
-                + head + body)
+        data = FILE_MAGIC + struct.pack("<HQQ", FILE_VERSION, len(head), len(body)) + head + body
     path.write_bytes(data)
     assert HINT in refused(path)
 
 
 def test_the_undamaged_handmade_file_loads(tmp_path):
     # the control for the test above: its nonsense, not its making, is what is refused
-    description = {"format": 1, "strings": ["1"], "objects": [
-        {"id": 0, "kind": "generator", "name": "g", "label": "g#1"}],
-        "idle": [[1, 2]], "dropped": 0, "meta": {}, "sources": {}}
+    description = {
+        "format": 1,
+        "strings": ["1"],
+        "objects": [{"id": 0, "kind": "generator", "name": "g", "label": "g#1"}],
+        "idle": [[1, 2]],
+        "dropped": 0,
+        "meta": {},
+        "sources": {},
+    }
     buffer = RECORD.pack(5, 0, NO_TARGET, NO_VALUE, START) + RECORD.pack(6, 0, NO_TARGET, 0, YIELD)
     path = tmp_path / "x.avz"
     path.write_bytes(_file(description, buffer))
@@ -278,41 +324,69 @@ def test_the_undamaged_handmade_file_loads(tmp_path):
 # -- random traces ------------------------------------------------------------------------
 
 _text = st.text(max_size=20)
-_json_scalar = st.none() | st.booleans() | st.integers(-2**53, 2**53) | _text \
+_json_scalar = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | _text
     | st.floats(allow_nan=False, allow_infinity=False)
-_json = st.recursive(_json_scalar, lambda inner: st.lists(inner, max_size=3)
-                     | st.dictionaries(_text, inner, max_size=3), max_leaves=8)
+)
+_json = st.recursive(
+    _json_scalar,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @st.composite
 def random_traces(draw) -> Trace:
     nobj = draw(st.integers(0, 6))
     strings = draw(st.lists(_text, max_size=8, unique=True))
-    objects = [Traced(
-        id=i, kind=draw(st.sampled_from(OBJECT_KINDS)), name=draw(_text), label=draw(_text),
-        filename=draw(st.none() | _text), firstlineno=draw(st.none() | st.integers(1, 10**6)),
-        state=draw(st.sampled_from(STATES)),
-        parent=draw(st.none() | st.integers(0, nobj - 1)) if nobj else None,
-        initial=draw(st.none() | st.sampled_from(STATES)),
-        coro=draw(st.none() | st.integers(0, nobj - 1)) if nobj else None)
-        for i in range(nobj)]
+    objects = [
+        Traced(
+            id=i,
+            kind=draw(st.sampled_from(OBJECT_KINDS)),
+            name=draw(_text),
+            label=draw(_text),
+            filename=draw(st.none() | _text),
+            firstlineno=draw(st.none() | st.integers(1, 10**6)),
+            state=draw(st.sampled_from(STATES)),
+            parent=draw(st.none() | st.integers(0, nobj - 1)) if nobj else None,
+            initial=draw(st.none() | st.sampled_from(STATES)),
+            coro=draw(st.none() | st.integers(0, nobj - 1)) if nobj else None,
+        )
+        for i in range(nobj)
+    ]
     records = []
     if nobj:
         deltas = draw(st.lists(st.integers(0, 10**9), max_size=40))
         t = draw(st.integers(0, 10**12))
         for dt in deltas:
             t += dt
-            records.append(RECORD.pack(
-                t, draw(st.integers(0, nobj - 1)), draw(st.integers(NO_TARGET, nobj - 1)),
-                draw(st.integers(0, len(strings) - 1)) if strings and draw(st.booleans())
-                else NO_VALUE,
-                draw(st.integers(0, 2**24 - 1)) << 8 | draw(st.integers(0, len(KINDS) - 1))))
-    idle = [tuple(sorted(p)) for p in draw(st.lists(
-        st.tuples(st.integers(0, 2**62), st.integers(0, 2**62)), max_size=5))]
-    return Trace(buffer=b"".join(records), strings=strings, objects=objects, idle=idle,
-                 dropped=draw(st.integers(0, 2**40)),
-                 meta=draw(st.dictionaries(_text, _json, max_size=4)),
-                 sources=draw(st.dictionaries(_text, st.text(max_size=200), max_size=2)))
+            records.append(
+                RECORD.pack(
+                    t,
+                    draw(st.integers(0, nobj - 1)),
+                    draw(st.integers(NO_TARGET, nobj - 1)),
+                    draw(st.integers(0, len(strings) - 1))
+                    if strings and draw(st.booleans())
+                    else NO_VALUE,
+                    draw(st.integers(0, 2**24 - 1)) << 8 | draw(st.integers(0, len(KINDS) - 1)),
+                )
+            )
+    idle = [
+        tuple(sorted(p))
+        for p in draw(st.lists(st.tuples(st.integers(0, 2**62), st.integers(0, 2**62)), max_size=5))
+    ]
+    return Trace(
+        buffer=b"".join(records),
+        strings=strings,
+        objects=objects,
+        idle=idle,
+        dropped=draw(st.integers(0, 2**40)),
+        meta=draw(st.dictionaries(_text, _json, max_size=4)),
+        sources=draw(st.dictionaries(_text, st.text(max_size=200), max_size=2)),
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -332,6 +406,7 @@ def test_random_traces_round_trip_through_files(tmp_path_factory, trace):
 
 # -- size -----------------------------------------------------------------------------------
 
+
 def test_bytes_per_event_of_a_tight_generator_loop():
     def numbers(n):
         for i in range(n):
@@ -349,6 +424,7 @@ def test_bytes_per_event_of_a_tight_generator_loop():
 
 
 # -- saving in other formats ----------------------------------------------------------------
+
 
 def test_save_txt_is_the_summary_text(traces, tmp_path):
     trace = traces["asyncio"]
@@ -371,19 +447,23 @@ def test_save_suffix_is_case_insensitive(traces, tmp_path):
     same(traces["generators"], asyncviz.load(path))
 
 
-@pytest.mark.parametrize("name, says", [
-    ("t.json", ".json files is not available yet"),
-    ("t.xlsx", ".xlsx is not a format asyncviz writes"),
-    ("trace", "'trace' has no suffix"),
-])
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("t.json", ".json files is not available yet"),
+        ("t.xlsx", ".xlsx is not a format asyncviz writes"),
+        ("trace", "'trace' has no suffix"),
+    ],
+)
 def test_save_refuses_other_suffixes(traces, tmp_path, name, says):
     with pytest.raises(ValueError) as info:
         traces["generators"].save(tmp_path / "out" / name)
     message = str(info.value)
     assert "\n" not in message
     assert says in message
-    assert message.endswith("use one of .avz .html .txt .png .svg .pdf .dot .states.svg"
-                            " .states.png")
+    assert message.endswith(
+        "use one of .avz .html .txt .png .svg .pdf .dot .states.svg .states.png"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -417,13 +497,15 @@ def test_saved_file_mode_follows_the_umask(traces, tmp_path):
 
 # -- the public name ------------------------------------------------------------------------
 
+
 def test_public_trace_name_is_the_function():
     # the storage submodule shares the name: importing it first must not take it over
-    code = ("import asyncviz.trace, asyncviz\n"
-            "with asyncviz.trace() as t:\n"
-            "    pass\n"
-            "print(type(t).__name__)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+    code = (
+        "import asyncviz.trace, asyncviz\n"
+        "with asyncviz.trace() as t:\n"
+        "    pass\n"
+        "print(type(t).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Trace"

@@ -1,4 +1,5 @@
 """A program computes, prints and raises the same things traced and untraced."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,9 +36,15 @@ def run(source: str, traced: bool):
                 else:
                     result = ns["main"]()
         except BaseException as exc:  # noqa: BLE001 - compared, not swallowed
-            error = (type(exc).__name__, _scrub(str(exc)),
-                     [(f.name, f.lineno) for f in traceback.extract_tb(exc.__traceback__)
-                      if f.filename.startswith("<program")])
+            error = (
+                type(exc).__name__,
+                _scrub(str(exc)),
+                [
+                    (f.name, f.lineno)
+                    for f in traceback.extract_tb(exc.__traceback__)
+                    if f.filename.startswith("<program")
+                ],
+            )
     return _scrub(repr(result)), out.getvalue(), error
 
 

@@ -7,15 +7,26 @@
 
 `record()` packs one raw record, for tests that build broken buffers on purpose.
 """
+
 from __future__ import annotations
 
 from asyncviz.events import KIND_CODE
-from asyncviz.trace import (INLINE_BIAS, INLINE_INT, INLINE_MAX, INLINE_MIN, NO_TARGET, NO_VALUE,
-                            RECORD, Trace, Traced)
+from asyncviz.trace import (
+    INLINE_BIAS,
+    INLINE_INT,
+    INLINE_MAX,
+    INLINE_MIN,
+    NO_TARGET,
+    NO_VALUE,
+    RECORD,
+    Trace,
+    Traced,
+)
 
 
-def record(t: int, obj: int, kind: str | int, value: int = NO_VALUE, line: int = 0,
-           target: int = NO_TARGET) -> bytes:
+def record(
+    t: int, obj: int, kind: str | int, value: int = NO_VALUE, line: int = 0, target: int = NO_TARGET
+) -> bytes:
     """One record, packed as trace.RECORD lays it out (kind by name or code)."""
     code = KIND_CODE[kind] if isinstance(kind, str) else kind
     return RECORD.pack(t, obj, target, value, line << 8 | code)
@@ -49,17 +60,29 @@ class TraceBuilder:
             return INLINE_INT | (value + INLINE_BIAS)
         return self.string(str(value))
 
-    def ev(self, t: int, obj: int, kind: str, value=None, line: int = 0,
-           target: int = NO_TARGET) -> "TraceBuilder":
+    def ev(
+        self, t: int, obj: int, kind: str, value=None, line: int = 0, target: int = NO_TARGET
+    ) -> "TraceBuilder":
         self.records.append(record(t, obj, kind, self.value(value), line, target))
         return self
 
-    def build(self, duration: int | None = None, dropped: int = 0, idle=(), meta=None,
-              sources=None) -> Trace:
+    def build(
+        self, duration: int | None = None, dropped: int = 0, idle=(), meta=None, sources=None
+    ) -> Trace:
         last = RECORD.unpack(self.records[-1])[0] if self.records else 0
-        info = {"duration_ns": last if duration is None else duration, "python": "3.x",
-                "backend": "native", "max_events": 1_000_000}
+        info = {
+            "duration_ns": last if duration is None else duration,
+            "python": "3.x",
+            "backend": "native",
+            "max_events": 1_000_000,
+        }
         info.update(meta or {})
-        return Trace(buffer=b"".join(self.records), strings=list(self.strings),
-                     objects=self.objects, idle=list(idle), dropped=dropped, meta=info,
-                     sources=dict(sources or {}))
+        return Trace(
+            buffer=b"".join(self.records),
+            strings=list(self.strings),
+            objects=self.objects,
+            idle=list(idle),
+            dropped=dropped,
+            meta=info,
+            sources=dict(sources or {}),
+        )

@@ -14,6 +14,7 @@ ipywidgets).  Its modules, in the order a traced cell meets them:
 - :mod:`.thread`     ``--thread``: the body on a fresh loop in a worker thread
 - :mod:`.display`    the finished trace: the view shown, ``--save``, the export directory
 """
+
 from __future__ import annotations
 
 from .extension import load_ipython_extension, unload_ipython_extension

@@ -12,6 +12,7 @@ A ``post_run_cell`` handler stops a trace that nothing else stopped
 The helpers the transformed cell calls hide their frames from IPython's tracebacks
 (``__tracebackhide__``), so a traceback shows the user's lines only.
 """
+
 from __future__ import annotations
 
 import sys
@@ -35,13 +36,13 @@ class Run:
         self.args: Namespace = plan.args
         self.recorder = recorder
         self.count = count
-        self.filename = filename      # the cell's code: on the stack while it runs
+        self.filename = filename  # the cell's code: on the stack while it runs
         self.thread = threading.get_ident()
         self.started = False
-        self.trace = None             # set by stop(), or by the worker (--thread)
+        self.trace = None  # set by stop(), or by the worker (--thread)
         self.stopped = False
         self.worker: threading.Thread | None = None
-        self.abandoned = False        # --thread: interrupted, the worker still runs
+        self.abandoned = False  # --thread: interrupted, the worker still runs
 
 
 class Cells:
@@ -60,8 +61,11 @@ class Cells:
         """Reached only if the AST transformer did not restructure the cell."""
         why = self.transformer.last_error
         detail = f" ({type(why).__name__}: {why})" if why is not None else ""
-        raise UsageError("asyncviz could not prepare this %%asynctrace cell" + detail
-                         + "; try %reload_ext asyncviz")
+        raise UsageError(
+            "asyncviz could not prepare this %%asynctrace cell"
+            + detail
+            + "; try %reload_ext asyncviz"
+        )
 
     def begin(self, token: str, options: str = ""):
         __tracebackhide__ = True  # noqa: F841 - read by IPython's traceback formatter
@@ -73,9 +77,12 @@ class Cells:
         if plan.args is None:
             raise UsageError(plan.error)
         from ..recording.recorder import TraceError, recording
+
         if self.runs or recording() is not None:
-            raise UsageError("a trace is already recording (asyncviz records one at a "
-                             "time); this one was not started — the outer trace goes on")
+            raise UsageError(
+                "a trace is already recording (asyncviz records one at a "
+                "time); this one was not started — the outer trace goes on"
+            )
         self.shell.user_ns.pop(LAST, None)
         if plan.nest and not plan.args.thread:
             self.nesting.apply()
@@ -100,11 +107,13 @@ class Cells:
         """Run the cell's body in a worker thread on a fresh event loop; wait for it."""
         __tracebackhide__ = True  # noqa: F841
         from .thread import run_in_thread
+
         frame = sys._getframe(1)
         code = frame.f_code.co_filename, frame.f_globals, frame.f_locals
         del frame
-        return run_in_thread(self.runs[token], *code,
-                             flags=getattr(self.shell.compile, "flags", 0), bind=self.bind)
+        return run_in_thread(
+            self.runs[token], *code, flags=getattr(self.shell.compile, "flags", 0), bind=self.bind
+        )
 
     # -- failing -----------------------------------------------------------------------
 
@@ -130,6 +139,7 @@ class Cells:
         if not (self.runs and self.failing()):
             return args, kwargs
         from ..recording.recorder import TraceError
+
         exc_tuple = args[0] if args else kwargs.get("exc_tuple")
         value = self.shell._get_exc_info(exc_tuple)[1]
         if isinstance(value, TraceError):  # a trace inside the traced cell: one line
@@ -164,8 +174,10 @@ class Cells:
         trace = self.stop(run)
         if trace is None:
             if run.abandoned:
-                display.error_line("asyncviz: the worker thread is still running; its "
-                                   "trace will be bound to _asynctrace when it finishes")
+                display.error_line(
+                    "asyncviz: the worker thread is still running; its "
+                    "trace will be bound to _asynctrace when it finishes"
+                )
             return
         self.bind(run, trace)
         display.present(trace, run.args, run.count)
@@ -184,9 +196,11 @@ class Cells:
 
 def _recorder(args):
     from ..recording.recorder import Recorder
+
     try:
-        return Recorder(args.include, args.exclude, args.max_events, not args.no_values,
-                        root_label="cell")
+        return Recorder(
+            args.include, args.exclude, args.max_events, not args.no_values, root_label="cell"
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

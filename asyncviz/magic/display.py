@@ -4,6 +4,7 @@
 Nothing here may hide the cell's own result or exception: a view that cannot be shown
 falls back to the summary, and a file that cannot be written is said in one line.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,6 +31,7 @@ def present(trace, args, count: int | None) -> None:
 def show(trace, view: str) -> None:
     """Display `view` ("timeline", "states", "summary" or "all") of `trace`."""
     from IPython.display import display
+
     timeline, states = _widgets(trace, view)
     for widget in (timeline, states):
         if widget is not None:
@@ -59,8 +61,7 @@ def _widgets(trace, view: str):
         try:
             states = trace.states()
         except Exception as exc:
-            error_line(f"asyncviz: cannot show the state machines ({exc}); "
-                       "showing the summary")
+            error_line(f"asyncviz: cannot show the state machines ({exc}); showing the summary")
     if timeline is not None and states is not None:
         try:
             states.link(timeline)  # cursor and selection, in the browser
@@ -73,8 +74,11 @@ def save(trace, path: str) -> None:
     try:
         trace.save(os.path.expanduser(path))
     except Exception as exc:
-        error_line(f"asyncviz: {exc}" if isinstance(exc, ValueError)
-                   else f"asyncviz: could not save {path}: {exc}")
+        error_line(
+            f"asyncviz: {exc}"
+            if isinstance(exc, ValueError)
+            else f"asyncviz: could not save {path}: {exc}"
+        )
 
 
 def export(trace, directory: str, count: int) -> None:

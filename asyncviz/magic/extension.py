@@ -6,6 +6,7 @@ transformed cell calls (in :mod:`builtins`, so that ``%reset`` does not break tr
 cells), a wrapper around the shell's ``showtraceback``, a ``post_run_cell`` handler, and
 the magic itself, for ``%asynctrace?``.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -13,8 +14,7 @@ import builtins
 from .cell import Cells
 from .display import error_line
 from .options import AsyncTraceMagics
-from .transform import (BEGIN, CELL, END, HELPERS, THREAD, CellTransformer, Plans,
-                        transform_lines)
+from .transform import BEGIN, CELL, END, HELPERS, THREAD, CellTransformer, Plans, transform_lines
 
 
 class Extension:
@@ -22,16 +22,19 @@ class Extension:
 
     def __init__(self, shell):
         from ..recording.rewrite import CellRewriter
+
         self.shell = shell
         self.plans = Plans()
         self.transformer = CellTransformer(
-            self.plans, lambda: getattr(shell, "ast_node_interactivity", "last_expr"))
+            self.plans, lambda: getattr(shell, "ast_node_interactivity", "last_expr")
+        )
         self.rewriter = CellRewriter()
         self.cells = Cells(shell, self.plans, self.transformer)
         self.original_showtraceback = shell.showtraceback  # given back on unload
 
     def install(self) -> None:
         from ..recording import cellhooks
+
         ip, cells = self.shell, self.cells
         cellhooks.install()  # rewritten code reads __avz_on__ & co. from builtins, traced or not
         cleanup = ip.input_transformers_cleanup
@@ -39,8 +42,12 @@ class Extension:
             cleanup.insert(0, transform_lines)
         ip.ast_transformers.append(self.rewriter)
         ip.ast_transformers.append(self.transformer)
-        for name, helper in ((CELL, cells.cell), (BEGIN, cells.begin), (END, cells.end),
-                             (THREAD, cells.thread)):
+        for name, helper in (
+            (CELL, cells.cell),
+            (BEGIN, cells.begin),
+            (END, cells.end),
+            (THREAD, cells.thread),
+        ):
             setattr(builtins, name, helper)
         ip.showtraceback = self.showtraceback
         ip.events.register("post_run_cell", cells.post_run_cell)
@@ -91,10 +98,12 @@ def unload_ipython_extension(ip) -> None:
 def _remove_from(ip) -> None:
     """Take out of `ip` whatever any load of the extension put there."""
     from ..recording.rewrite import CellRewriter
+
     while transform_lines in ip.input_transformers_cleanup:
         ip.input_transformers_cleanup.remove(transform_lines)
-    ip.ast_transformers[:] = [t for t in ip.ast_transformers
-                              if not isinstance(t, (CellRewriter, CellTransformer))]
+    ip.ast_transformers[:] = [
+        t for t in ip.ast_transformers if not isinstance(t, (CellRewriter, CellTransformer))
+    ]
     for name in HELPERS:
         if hasattr(builtins, name):
             delattr(builtins, name)

@@ -5,6 +5,7 @@ arguments, and ``%asynctrace?`` shows its docstring with them).  It never runs a
 magic: the input transformer replaces the line before IPython would call it (see
 :mod:`.transform`), so reaching it means the line was not a cell's first.
 """
+
 from __future__ import annotations
 
 import keyword
@@ -22,39 +23,67 @@ DEFAULT_MAX_EVENTS = 1_000_000
 @magics_class
 class AsyncTraceMagics(Magics):
     @magic_arguments()
-    @argument("--view", choices=VIEWS, default="timeline",
-              help="what to show when the cell ends: 'timeline' (default: the "
-                   "interactive timeline, which also carries a PNG and the summary text "
-                   "for exported notebooks), 'states' (the state machines: lifecycle and "
-                   "suspension points of each function or object, with an SVG and a text "
-                   "listing for exported notebooks), 'summary' (the table), 'all' (the "
-                   "timeline and the state machines, linked: the timeline's cursor "
-                   "highlights the current state, and selecting in one selects in the "
-                   "other; then the table), 'none'.")
-    @argument("--save", action="append", metavar="PATH",
-              help="also write the trace to PATH, in the format its suffix names "
-                   "(.png, .svg, .pdf: the timeline as an image; .avz: the trace file, "
-                   "asyncviz.load() reads it again; .html; .txt: the summary; .dot: the "
-                   "state machines). May be given more than once.")
-    @argument("--out", metavar="NAME",
-              help="also bind the Trace to NAME in the user namespace "
-                   "(it is always bound to _asynctrace).")
-    @argument("--max-events", type=int, default=DEFAULT_MAX_EVENTS, metavar="N",
-              help="keep at most N events (default: %(default)s); the trace then says "
-                   "it was truncated (Trace.truncated) and how many were dropped.")
-    @argument("--no-values", action="store_true",
-              help="record no values (every Event.value is None).")
-    @argument("--thread", action="store_true",
-              help="run the cell on a fresh event loop in a worker thread (real C tasks, "
-                   "nothing patched); the kernel waits for it. Without it, a cell that "
-                   "calls asyncio.run() or loop.run_until_complete() gets nest_asyncio2 "
-                   "applied to the kernel's loop (said once). A worker stuck in a "
-                   "blocking call cannot be killed by an interrupt.")
-    @argument("--include", action="append", metavar="GLOB",
-              help="also record generators/coroutines from modules or files matching "
-                   "GLOB (e.g. 'mylib.*'; '*' records everything). Repeatable.")
-    @argument("--exclude", action="append", metavar="GLOB",
-              help="do not record modules or files matching GLOB. Repeatable.")
+    @argument(
+        "--view",
+        choices=VIEWS,
+        default="timeline",
+        help="what to show when the cell ends: 'timeline' (default: the "
+        "interactive timeline, which also carries a PNG and the summary text "
+        "for exported notebooks), 'states' (the state machines: lifecycle and "
+        "suspension points of each function or object, with an SVG and a text "
+        "listing for exported notebooks), 'summary' (the table), 'all' (the "
+        "timeline and the state machines, linked: the timeline's cursor "
+        "highlights the current state, and selecting in one selects in the "
+        "other; then the table), 'none'.",
+    )
+    @argument(
+        "--save",
+        action="append",
+        metavar="PATH",
+        help="also write the trace to PATH, in the format its suffix names "
+        "(.png, .svg, .pdf: the timeline as an image; .avz: the trace file, "
+        "asyncviz.load() reads it again; .html; .txt: the summary; .dot: the "
+        "state machines). May be given more than once.",
+    )
+    @argument(
+        "--out",
+        metavar="NAME",
+        help="also bind the Trace to NAME in the user namespace "
+        "(it is always bound to _asynctrace).",
+    )
+    @argument(
+        "--max-events",
+        type=int,
+        default=DEFAULT_MAX_EVENTS,
+        metavar="N",
+        help="keep at most N events (default: %(default)s); the trace then says "
+        "it was truncated (Trace.truncated) and how many were dropped.",
+    )
+    @argument(
+        "--no-values", action="store_true", help="record no values (every Event.value is None)."
+    )
+    @argument(
+        "--thread",
+        action="store_true",
+        help="run the cell on a fresh event loop in a worker thread (real C tasks, "
+        "nothing patched); the kernel waits for it. Without it, a cell that "
+        "calls asyncio.run() or loop.run_until_complete() gets nest_asyncio2 "
+        "applied to the kernel's loop (said once). A worker stuck in a "
+        "blocking call cannot be killed by an interrupt.",
+    )
+    @argument(
+        "--include",
+        action="append",
+        metavar="GLOB",
+        help="also record generators/coroutines from modules or files matching "
+        "GLOB (e.g. 'mylib.*'; '*' records everything). Repeatable.",
+    )
+    @argument(
+        "--exclude",
+        action="append",
+        metavar="GLOB",
+        help="do not record modules or files matching GLOB. Repeatable.",
+    )
     @line_cell_magic
     def asynctrace(self, line, cell=None):
         """Run the cell exactly as without the magic, recording every generator,
@@ -80,7 +109,8 @@ class AsyncTraceMagics(Magics):
         raise UsageError(
             "%%asynctrace must be the first line of a cell (and the asyncviz extension "
             "loaded: %load_ext asyncviz); it cannot be run as a line magic, through "
-            "run_cell_magic or from inside other code")
+            "run_cell_magic or from inside other code"
+        )
 
 
 def parse_options(options: str) -> Namespace:
@@ -104,8 +134,11 @@ def _check_save(path: str) -> None:
     formats = save_formats()
     suffix = Path(path).suffix.lower()
     if suffix not in formats:
-        why = (f"{suffix} is not a format asyncviz writes" if suffix
-               else f"{path!r} has no suffix to pick a format by")
+        why = (
+            f"{suffix} is not a format asyncviz writes"
+            if suffix
+            else f"{path!r} has no suffix to pick a format by"
+        )
         raise UsageError(f"--save {path}: {why}; use one of {' '.join(formats)}")
 
 
@@ -120,6 +153,7 @@ def save_formats() -> tuple[str, ...]:
     """The suffixes --save accepts: those the exports module writes."""
     try:
         from ..exports import WRITERS
+
         return tuple(WRITERS)
     except Exception:  # a broken exports module must not make every traced cell fail
         return (".avz",)

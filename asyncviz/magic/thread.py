@@ -5,6 +5,7 @@ in the worker (it records one thread), inside its loop when the body awaits, so 
 watches that loop.  An interrupt is passed on to the worker; a worker stuck in a blocking
 C call cannot take it, and is then abandoned: its trace is bound when it finishes.
 """
+
 from __future__ import annotations
 
 import ast
@@ -46,12 +47,18 @@ def run_in_thread(run, filename: str, globals_: dict, locals_, *, flags: int, bi
 
 def _compile(plan, filename: str, flags: int):
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | flags
-    body = compile(ast.Module(body=plan.body, type_ignores=[]), filename, "exec",
-                   flags=flags, dont_inherit=True)
+    body = compile(
+        ast.Module(body=plan.body, type_ignores=[]),
+        filename,
+        "exec",
+        flags=flags,
+        dont_inherit=True,
+    )
     last = None
     if plan.last is not None:
-        last = compile(ast.Expression(body=plan.last), filename, "eval",
-                       flags=flags, dont_inherit=True)
+        last = compile(
+            ast.Expression(body=plan.last), filename, "eval", flags=flags, dont_inherit=True
+        )
     return body, last
 
 
@@ -84,6 +91,7 @@ def _work(run, body, last, globals_, locals_, outcome: dict, bind) -> None:
     """In the worker thread: a fresh loop, a recorder of this thread, the cell."""
     __tracebackhide__ = True  # noqa: F841
     import asyncio
+
     recorder = run.recorder
     try:
         with asyncio.Runner() as runner:
@@ -126,9 +134,11 @@ def _interrupt(worker: threading.Thread) -> None:
     """Raise KeyboardInterrupt in the worker at its next bytecode (a blocking C call
     cannot be interrupted: the worker then runs on, abandoned)."""
     import ctypes
+
     if worker.ident is not None and worker.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident),
-                                                   ctypes.py_object(KeyboardInterrupt))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(worker.ident), ctypes.py_object(KeyboardInterrupt)
+        )
 
 
 def _wait(done: threading.Event, seconds: float) -> bool:

@@ -24,6 +24,7 @@ run as a magic at all.  Two transformers do the work:
 What the AST transformer learns about a cell (its options, parsed; its body for a
 worker) is a :class:`Plan`, kept under the TOKEN until ``__asyncviz_begin__`` takes it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -75,12 +76,12 @@ class Plan:
 
     def __init__(self, options: str, line: int = 0):
         self.options = options
-        self.line = line                        # the line of the %%asynctrace marker
-        self.args: Namespace | None = None     # None: bad options (error says why)
-        self.error: str | None = None           # a bad option: raised when the cell runs
-        self.nest = False                       # the cell calls asyncio.run() itself
+        self.line = line  # the line of the %%asynctrace marker
+        self.args: Namespace | None = None  # None: bad options (error says why)
+        self.error: str | None = None  # a bad option: raised when the cell runs
+        self.nest = False  # the cell calls asyncio.run() itself
         self.body: list[ast.stmt] | None = None  # --thread: the statements...
-        self.last: ast.expr | None = None       # ...and the last expression
+        self.last: ast.expr | None = None  # ...and the last expression
         try:
             self.args = parse_options(options)
         except UsageError as exc:
@@ -163,18 +164,28 @@ class CellTransformer(ast.NodeTransformer):
 
 
 def _marker_options(stmt: ast.stmt) -> str | None:
-    if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == CELL
-            and len(stmt.value.args) == 1 and not stmt.value.keywords
-            and isinstance(stmt.value.args[0], ast.Constant)
-            and isinstance(stmt.value.args[0].value, str)):
+    if (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Name)
+        and stmt.value.func.id == CELL
+        and len(stmt.value.args) == 1
+        and not stmt.value.keywords
+        and isinstance(stmt.value.args[0], ast.Constant)
+        and isinstance(stmt.value.args[0].value, str)
+    ):
         return stmt.value.args[0].value
     return None
 
 
 def _call(name: str, *args: str) -> ast.Expr:
-    return ast.Expr(value=ast.Call(func=ast.Name(id=name, ctx=ast.Load()),
-                                   args=[ast.Constant(value=a) for a in args], keywords=[]))
+    return ast.Expr(
+        value=ast.Call(
+            func=ast.Name(id=name, ctx=ast.Load()),
+            args=[ast.Constant(value=a) for a in args],
+            keywords=[],
+        )
+    )
 
 
 def _assign_last(value: ast.expr, where: ast.AST) -> ast.Assign:
@@ -187,8 +198,9 @@ _Node = TypeVar("_Node", bound=ast.AST)
 
 def _locate(node: _Node, where: ast.AST) -> _Node:
     """Give `node` and the new nodes below it (those without a location) `where`'s."""
-    loc = {a: getattr(where, a, None) for a in ("lineno", "col_offset", "end_lineno",
-                                                "end_col_offset")}
+    loc = {
+        a: getattr(where, a, None) for a in ("lineno", "col_offset", "end_lineno", "end_col_offset")
+    }
     for sub in ast.walk(node):
         if "lineno" in sub._attributes and getattr(sub, "lineno", None) is None:
             for a, v in loc.items():
@@ -198,14 +210,18 @@ def _locate(node: _Node, where: ast.AST) -> _Node:
 
 def _calls_run(body: list[ast.stmt]) -> bool:
     """Does the cell call asyncio.run() or run_until_complete() itself?"""
-    return any(isinstance(node, ast.Call) and _is_run(node.func)
-               for stmt in body for node in ast.walk(stmt))
+    return any(
+        isinstance(node, ast.Call) and _is_run(node.func)
+        for stmt in body
+        for node in ast.walk(stmt)
+    )
 
 
 def _is_run(f: ast.expr) -> bool:
     if isinstance(f, ast.Attribute):
         return f.attr == "run_until_complete" or (
-            f.attr == "run" and isinstance(f.value, ast.Name) and f.value.id == "asyncio")
+            f.attr == "run" and isinstance(f.value, ast.Name) and f.value.id == "asyncio"
+        )
     return isinstance(f, ast.Name) and f.id == "run_until_complete"
 
 
@@ -230,6 +246,6 @@ def show_magic_line(filename: str, plan: Plan) -> None:
     text = lines[plan.line - 1]
     stripped = text.lstrip()
     if stripped.startswith(CELL + "("):
-        indent = text[:len(text) - len(stripped)]
+        indent = text[: len(text) - len(stripped)]
         options = f" {plan.options}" if plan.options else ""
         lines[plan.line - 1] = f"{indent}%%asynctrace{options}\n"

@@ -26,15 +26,33 @@ class Core:
     on_spent: Callable[[], None] | None
     watch_end: Callable[[Any], None] | None
 
-    def __init__(self, registry: Any, thread: int, max_events: int, values: bool,
-                 decide: Callable[[Any, Any], int], disable: Any = None) -> None: ...
+    def __init__(
+        self,
+        registry: Any,
+        thread: int,
+        max_events: int,
+        values: bool,
+        decide: Callable[[Any, Any], int],
+        disable: Any = None,
+    ) -> None: ...
     def now(self) -> int: ...
-    def emit(self, t: int, oid: int, kind: int, value: int = ..., line: int = 0,
-             target: int = -1, /) -> int: ...
+    def emit(
+        self, t: int, oid: int, kind: int, value: int = ..., line: int = 0, target: int = -1, /
+    ) -> int: ...
     def value(self, v: Any, /) -> int: ...
     def intern(self, text: str, /) -> int: ...
-    def add(self, kind: int, state: int, task: int, line: int, code: Any, obj: Any,
-            watch: bool, frame: Any = None, /) -> int: ...
+    def add(
+        self,
+        kind: int,
+        state: int,
+        task: int,
+        line: int,
+        code: Any,
+        obj: Any,
+        watch: bool,
+        frame: Any = None,
+        /,
+    ) -> int: ...
     def bind(self, oid: int, obj: Any, /) -> None: ...
     def lookup(self, obj: Any, /) -> int: ...
     def state(self, oid: int, /) -> int: ...

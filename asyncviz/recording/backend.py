@@ -7,6 +7,7 @@ when it imports; `asyncviz.trace(backend="python")` or the environment variable
 ASYNCVIZ_BACKEND=python picks the Python one.  This module only chooses: it says why in
 `Trace.meta["backend_reason"]`, and says once when the native core is missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,21 +51,25 @@ def choose(name: str | None = None):
     if asked is None and os.environ.get(ENV):
         asked, source = os.environ[ENV].strip().lower(), f"{ENV}={os.environ[ENV]}"
     if asked is not None and asked not in NAMES:
-        raise ValueError(f"unknown backend {asked!r} ({source}); use one of: "
-                         + ", ".join(NAMES))
+        raise ValueError(f"unknown backend {asked!r} ({source}); use one of: " + ", ".join(NAMES))
     if asked in (None, "native"):
         problem = native_problem()
         if problem is None:
             from .native import NativeBackend
-            reason = (f"native: the C core, {hook_name()}"
-                      + (f" ({source})" if asked else " (preferred when built)"))
+
+            reason = f"native: the C core, {hook_name()}" + (
+                f" ({source})" if asked else " (preferred when built)"
+            )
             return NativeBackend(), reason
         if asked == "native":
             raise BackendUnavailable(f"the native recorder is not available: {problem}")
         if not _said_missing:
             _said_missing = True
-            print(f"asyncviz: the native recorder is not available ({problem}); "
-                  "recording with the pure-Python one, which is slower", file=sys.stderr)
+            print(
+                f"asyncviz: the native recorder is not available ({problem}); "
+                "recording with the pure-Python one, which is slower",
+                file=sys.stderr,
+            )
         reason = f"python: the native core is not available ({problem})"
     else:
         reason = f"python: {source}"
@@ -74,6 +79,8 @@ def choose(name: str | None = None):
 def _python_backend():
     if hasattr(sys, "monitoring"):
         from .pymonitoring import PythonMonitoringBackend
+
         return PythonMonitoringBackend()
     from .pysettrace import PythonTraceBackend
+
     return PythonTraceBackend()

@@ -4,6 +4,7 @@ Rewritten code reads `__avz_on__` before calling any of them, so while nothing i
 recorded it pays one global lookup and a branch.  The helpers never raise: a failure to
 record must not become a failure of the user's code.
 """
+
 from __future__ import annotations
 
 import builtins

@@ -4,6 +4,7 @@ Both backends see offsets: PY_YIELD's offset (3.12+) and `f_lasti` at a 'return'
 event (3.11) both name the YIELD_VALUE instruction; the RESUME after it tells a plain
 `yield` (1) from a `yield from` (2) or an `await` (3).
 """
+
 from __future__ import annotations
 
 import dis

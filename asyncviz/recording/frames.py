@@ -15,6 +15,7 @@ finished generator's) would give a bogus object and corrupt the heap.
   of that name, one pointer larger than an object header); the value is read with
   `gc.get_referents`, which asks the type's own traverse function — no layout assumed.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -63,8 +64,9 @@ def generator_of(frame):
 
 def _exported_wrapper_type() -> int | None:
     try:
-        return ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi,
-                                                     "_PyAsyncGenWrappedValue_Type"))
+        return ctypes.addressof(
+            ctypes.c_char.in_dll(ctypes.pythonapi, "_PyAsyncGenWrappedValue_Type")
+        )
     except (AttributeError, OSError, ValueError):
         return None
 
@@ -80,9 +82,13 @@ def is_async_yield_wrapper(cls: type) -> bool:
         if _EXPORTED is not None:
             known = id(cls) == _EXPORTED
         else:
-            known = (cls.__name__ == _WRAPPER_NAME and cls.__module__ == "builtins"
-                     and not cls.__flags__ & _HEAPTYPE and bool(cls.__flags__ & _HAVE_GC)
-                     and cls.__basicsize__ == object.__basicsize__ + _PTR)
+            known = (
+                cls.__name__ == _WRAPPER_NAME
+                and cls.__module__ == "builtins"
+                and not cls.__flags__ & _HEAPTYPE
+                and bool(cls.__flags__ & _HAVE_GC)
+                and cls.__basicsize__ == object.__basicsize__ + _PTR
+            )
         _wrapper_types[cls] = known
     return known
 

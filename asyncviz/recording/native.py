@@ -7,6 +7,7 @@ compiled again before the module is first imported (one import per process: a mo
 already loaded cannot be replaced); if that fails, `problem()` says why and the Python
 core records instead.
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,6 +30,7 @@ def _rebuild_if_stale() -> str | None:
         return "the C extension changed after it was loaded; restart Python to use the new one"
     import tempfile
     from pathlib import Path
+
     try:
         with tempfile.TemporaryDirectory(prefix="asyncviz-build-") as tmp:
             nativebuild.build(Path(tmp), inplace=True)
@@ -51,9 +53,11 @@ def _load():
             problem = f"the C extension is not built ({exc})"
         else:
             if getattr(_native, "ABI", None) != ABI:
-                problem = (f"the C extension is from another version (ABI "
-                           f"{getattr(_native, 'ABI', None)}, this asyncviz needs {ABI}); "
-                           "reinstall jupyter-asyncviz")
+                problem = (
+                    f"the C extension is from another version (ABI "
+                    f"{getattr(_native, 'ABI', None)}, this asyncviz needs {ABI}); "
+                    "reinstall jupyter-asyncviz"
+                )
             elif _native.PROBLEM:
                 problem = _native.PROBLEM
             else:
@@ -96,6 +100,7 @@ class NativeBackend:
 
     def _start_monitoring(self, native, registry, thread, max_events, values):
         from .toolid import claim_tool_id
+
         mon = sys.monitoring
         E = mon.events
         self.tool, self.note = claim_tool_id()
@@ -113,17 +118,21 @@ class NativeBackend:
                 local.append(code)
             return d
 
-        core = self.core = native.Core(registry, thread, max_events, values, decide,
-                                       mon.DISABLE)
+        core = self.core = native.Core(registry, thread, max_events, values, decide, mon.DISABLE)
         registry.attach(core)
         core.watch_end = self._watch_end
         for code in registry.special:  # their returns (their starts are global events)
             set_local(tool, code, E.PY_RETURN)
             local.append(code)
         mon.restart_events()  # DISABLEs of an earlier trace would hide code in scope now
-        for event, callback in ((E.PY_START, core.py_start), (E.PY_RESUME, core.py_resume),
-                                (E.PY_YIELD, core.py_yield), (E.PY_RETURN, core.py_return),
-                                (E.PY_THROW, core.py_throw), (E.PY_UNWIND, core.py_unwind)):
+        for event, callback in (
+            (E.PY_START, core.py_start),
+            (E.PY_RESUME, core.py_resume),
+            (E.PY_YIELD, core.py_yield),
+            (E.PY_RETURN, core.py_return),
+            (E.PY_THROW, core.py_throw),
+            (E.PY_UNWIND, core.py_unwind),
+        ):
             mon.register_callback(tool, event, callback)
         mon.set_events(tool, E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_UNWIND)
         native.activate(core)
@@ -144,9 +153,9 @@ class NativeBackend:
 
     def _start_trace(self, native, registry, thread, max_events, values):
         from .pysettrace import refuse_if_traced
+
         refuse_if_traced()
-        core = self.core = native.Core(registry, thread, max_events, values,
-                                       registry.decide, None)
+        core = self.core = native.Core(registry, thread, max_events, values, registry.decide, None)
         registry.attach(core)
         core.install_trace()
         native.activate(core)
@@ -175,12 +184,19 @@ class NativeBackend:
             native.activate(None)
         if self.tool is not None:
             from .toolid import release_tool_id
+
             tool, self.tool = self.tool, None
             mon = sys.monitoring
             E = mon.events
             try:
-                for event in (E.PY_START, E.PY_RESUME, E.PY_YIELD, E.PY_RETURN, E.PY_THROW,
-                              E.PY_UNWIND):
+                for event in (
+                    E.PY_START,
+                    E.PY_RESUME,
+                    E.PY_YIELD,
+                    E.PY_RETURN,
+                    E.PY_THROW,
+                    E.PY_UNWIND,
+                ):
                     mon.register_callback(tool, event, None)
                 mon.set_events(tool, 0)
                 for code in self._local:

@@ -10,6 +10,7 @@ The numbers below are shared with the C core (`csrc/native.h`; a test checks the
 agree).  States and object kinds count in the order `events.STATES` and
 `events.OBJECT_KINDS` name them.
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -28,12 +29,12 @@ TASK = OBJECT_KIND_CODE["task"]
 FUTURE = OBJECT_KIND_CODE["future"]
 
 # What a core does with a code object, decided once per code object and trace.
-OUT = 0          # not recorded (ordinary code, or out of scope)
-RECORD = 1       # a generator, coroutine or async generator in scope
+OUT = 0  # not recorded (ordinary code, or out of scope)
+RECORD = 1  # a generator, coroutine or async generator in scope
 CREATE_TASK = 2  # asyncio's BaseEventLoop.create_task: a task is born
-SELECT = 3       # a selector's select(): the event loop waits (idle time)
-UNAWAITED = 4    # warnings._warn_unawaited_coroutine: a coroutine never awaited
-TASK_NAME = 5    # asyncio.tasks._set_task_name (3.11, 3.12): a task named after it is made
+SELECT = 3  # a selector's select(): the event loop waits (idle time)
+UNAWAITED = 4  # warnings._warn_unawaited_coroutine: a coroutine never awaited
+TASK_NAME = 5  # asyncio.tasks._set_task_name (3.11, 3.12): a task named after it is made
 
 # One event costs 1 in the record's budget; an object and a string cost what they weigh,
 # in records: `max_events` bounds the memory of the whole record, not just its events.
@@ -63,15 +64,17 @@ class Core(Protocol):
 
     def now(self) -> int: ...
 
-    def emit(self, t: int, oid: int, kind: int, value: int = ..., line: int = 0,
-             target: int = -1) -> int: ...
+    def emit(
+        self, t: int, oid: int, kind: int, value: int = ..., line: int = 0, target: int = -1
+    ) -> int: ...
 
     def value(self, v: Any) -> int: ...
 
     def intern(self, text: str) -> int: ...
 
-    def add(self, kind: int, state: int, task: int, line: int, code: Any, obj: Any,
-            watch: bool) -> int: ...
+    def add(
+        self, kind: int, state: int, task: int, line: int, code: Any, obj: Any, watch: bool
+    ) -> int: ...
 
     def bind(self, oid: int, obj: Any) -> None: ...
 
@@ -94,9 +97,9 @@ class Backend(Protocol):
     """Installs a core's hooks on the interpreter (for the recording thread) and takes
     them off.  `stop()` must be safe without `start()`, and twice."""
 
-    name: str    # "native" | "python"
-    hook: str    # "sys.monitoring" | "sys.settrace"
-    note: str    # said in Trace.meta["notes"] when not empty
+    name: str  # "native" | "python"
+    hook: str  # "sys.monitoring" | "sys.settrace"
+    note: str  # said in Trace.meta["notes"] when not empty
 
     def start(self, registry: Any) -> Core: ...
 

@@ -8,21 +8,29 @@ so `id(frame)` names the instance while it lives), moves its state, and appends 
 fixed record.  Objects it has not seen, values it cannot describe and awaited things it
 does not know go to the registry.
 """
+
 from __future__ import annotations
 
 import gc
 import struct
-import time
 import weakref
 from typing import Any, Callable
 
 from ..events import KIND_CODE
-from ..trace import (INLINE_BIAS, INLINE_INT, INLINE_MAX, INLINE_MIN, NO_TARGET, NO_VALUE,
-                     NUMBER_BASE, NUMBER_MAX, NUMBER_MIN, RECORD)
+from ..trace import NO_TARGET, NO_VALUE, RECORD
 from . import frames
 from .codeinfo import codeinfo
-from .protocol import (ASYNC_GENERATOR, CLOSED, CREATED, FUTURE, OBJECT_COST, RUNNING,
-                       STRING_COST_BYTES, SUSPENDED, TASK)
+from .protocol import (
+    ASYNC_GENERATOR,
+    CLOSED,
+    CREATED,
+    FUTURE,
+    OBJECT_COST,
+    RUNNING,
+    SUSPENDED,
+    TASK,
+)
+from .pyrecord import PyRecord
 
 K_CREATE = KIND_CODE["create"]
 K_START = KIND_CODE["start"]
@@ -36,130 +44,59 @@ K_CLOSE = KIND_CODE["close"]
 K_CANCEL = KIND_CODE["cancel"]
 
 _pack = RECORD.pack
-_now = time.perf_counter_ns
-_KIND_AT = RECORD.size - 4     # the record's (line << 8 | kind) field: kind is its low byte
-_VALUE_AT = RECORD.size - 8    # the record's value field
+_KIND_AT = RECORD.size - 4  # the record's (line << 8 | kind) field: kind is its low byte
+_VALUE_AT = RECORD.size - 8  # the record's value field
 
 
 class ObjState:
     """Recording state of one traced instance (a generator, coroutine, async generator,
     task or future), by its id in the trace."""
 
-    __slots__ = ("oid", "kind", "state", "resume_at", "task", "line", "key",
-                 "ref", "info", "root_of", "root_key", "root_ref", "__weakref__")
+    __slots__ = (
+        "oid",
+        "kind",
+        "state",
+        "resume_at",
+        "task",
+        "line",
+        "key",
+        "ref",
+        "info",
+        "root_of",
+        "root_key",
+        "root_ref",
+        "__weakref__",
+    )
 
     def __init__(self, oid: int, kind: int, state: int, task: int, line: int, info):
         self.oid = oid
         self.kind = kind
         self.state = state
-        self.resume_at = -1     # record offset of the last start/resume (sent values patch it)
-        self.task = task        # id of the task whose coroutine chain this belongs to
-        self.line = line        # line of the last suspension point
-        self.key: int | None = None         # id() of its frame, while it is known by it
+        self.resume_at = -1  # record offset of the last start/resume (sent values patch it)
+        self.task = task  # id of the task whose coroutine chain this belongs to
+        self.line = line  # line of the last suspension point
+        self.key: int | None = None  # id() of its frame, while it is known by it
         self.ref: weakref.ref | None = None  # weak reference to the object
-        self.info = info        # CodeInfo of its code
-        self.root_of = -1       # the task whose coroutine this is: it ends with it
-        self.root_key: int | None = None    # a task: id() of its unrecorded coroutine
+        self.info = info  # CodeInfo of its code
+        self.root_of = -1  # the task whose coroutine this is: it ends with it
+        self.root_key: int | None = None  # a task: id() of its unrecorded coroutine
         self.root_ref: weakref.ref | None = None
 
 
-class PyCore:
+class PyCore(PyRecord):
     def __init__(self, registry, thread: int, max_events: int, values: bool = True):
-        self.registry = registry
+        super().__init__(registry, max_events, values)
         self.thread = thread
-        self.values = values
-        self.budget = max(0, int(max_events))
-        self.used = 0
-        self.buf = bytearray()
-        self._append = self.buf.extend
-        self.dropped = 0
-        self.spent = False
-        self.on_spent: Callable[[], None] | None = None  # what stops recording (the recorder's)
         self.watch_end: Callable[[Any], None] | None = None  # the backend's, for task roots
-        self.strings = registry.strings
-        self.numbers = registry.numbers
         self.states: list[ObjState] = []
-        self.frames: dict[int, ObjState] = {}   # id(frame) -> its object
-        self.by_id: dict[int, ObjState] = {}    # id(object) -> its state, while alive
-        self.roots: dict[int, ObjState] = {}    # id(unrecorded coroutine) -> its task
-        self.stack: list[ObjState] = []         # running objects on the recording thread
-        self.pending_target = None         # (id of delegating frame, oid) after an inner yield
-        self.just_died = None              # key of the object whose weak reference just died
+        self.frames: dict[int, ObjState] = {}  # id(frame) -> its object
+        self.by_id: dict[int, ObjState] = {}  # id(object) -> its state, while alive
+        self.roots: dict[int, ObjState] = {}  # id(unrecorded coroutine) -> its task
+        self.stack: list[ObjState] = []  # running objects on the recording thread
+        self.pending_target = None  # (id of delegating frame, oid) after an inner yield
+        self.just_died = None  # key of the object whose weak reference just died
         self.active = True
-        self.t0 = _now()
         self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
-        self._none = self.intern("None")
-        self._strs: dict = {}
-
-    # -- records, values, the budget ------------------------------------------------------
-
-    def now(self) -> int:
-        return _now() - self.t0
-
-    def emit(self, t: int, oid: int, kind: int, value: int = NO_VALUE, line: int = 0,
-             target: int = NO_TARGET) -> int:
-        if not self._take(1):
-            return -1
-        at = len(self.buf)
-        self._append(_pack(t, oid, target, value, (line << 8) | kind))
-        return at
-
-    def _take(self, cost: int) -> bool:
-        """Room for `cost` more in the record's budget?  When there is none, something is
-        lost (counted as a dropped event) and recording stops."""
-        if self.used + cost <= self.budget:
-            self.used += cost
-            return True
-        self._drop()
-        return False
-
-    def _drop(self) -> None:
-        self.dropped += 1
-        if not self.spent:
-            self.spent = True
-            if self.on_spent is not None:
-                self.on_spent()
-
-    def intern(self, text: str) -> int:
-        table = self.strings
-        i = table.index.get(text)
-        if i is None:
-            if not self._take(1 + len(text) // STRING_COST_BYTES):
-                return NO_VALUE
-            i = table.intern(text)
-        return i
-
-    def value(self, v) -> int:
-        if not self.values:
-            return NO_VALUE
-        if v is None:
-            return self._none
-        cls = type(v)
-        if cls is int:
-            if INLINE_MIN <= v <= INLINE_MAX:
-                return INLINE_INT | (v + INLINE_BIAS)
-            if NUMBER_MIN <= v <= NUMBER_MAX:
-                return self._number(v)
-            return self.registry.describe(v)
-        if cls is float:
-            return self._number(v)
-        if cls is str and len(v) <= 60:
-            # short strings repeat (names, states): repr once per distinct string
-            i = self._strs.get(v)
-            if i is None:
-                i = self.intern(repr(v))
-                if len(self._strs) < 100_000 and i != NO_VALUE:
-                    self._strs[v] = i
-            return i
-        return self.registry.describe(v)
-
-    def _number(self, v) -> int:
-        """A wide int or a float, kept as it is in the numbers table (its repr is its
-        description; no string is made while recording)."""
-        if not self._take(1):
-            return NO_VALUE
-        self.numbers.append(v)
-        return NUMBER_BASE + len(self.numbers) - 1
 
     def info(self, code):
         """What `code`'s bytecode says (cached for this trace)."""
@@ -167,8 +104,9 @@ class PyCore:
 
     # -- the state table the registry builds --------------------------------------------
 
-    def add(self, kind: int, state: int, task: int, line: int, code, obj, watch: bool,
-            frame=None) -> int:
+    def add(
+        self, kind: int, state: int, task: int, line: int, code, obj, watch: bool, frame=None
+    ) -> int:
         if not self._take(OBJECT_COST):
             return -1
         oid = len(self.states)
@@ -243,6 +181,7 @@ class PyCore:
         def gone(_ref, key=key, t=t):  # its address may now be another object's
             if self.roots.get(key) is t:
                 del self.roots[key]
+
         try:
             t.root_ref = weakref.ref(coro, gone)
         except TypeError:
@@ -267,8 +206,7 @@ class PyCore:
     # -- what the backends report -------------------------------------------------------
 
     def _first_sight(self, frame, code, initial: int, dying: bool = False) -> ObjState:
-        oid = self.registry.first_sight(frame, frames.generator_of(frame), code, initial,
-                                        dying)
+        oid = self.registry.first_sight(frame, frames.generator_of(frame), code, initial, dying)
         return self.states[oid]
 
     def on_start(self, frame, code, offset: int) -> None:
@@ -289,8 +227,9 @@ class PyCore:
             o = self._first_sight(frame, code, SUSPENDED)
         elif o.state == RUNNING:  # a resume we missed the suspension of; keep the record legal
             return
-        o.resume_at = self.emit(self.now(), o.oid, K_RESUME, NO_VALUE,
-                                o.line or o.info.line(offset))
+        o.resume_at = self.emit(
+            self.now(), o.oid, K_RESUME, NO_VALUE, o.line or o.info.line(offset)
+        )
         o.state = RUNNING
         self.pending_target = None
         self.just_died = None
@@ -308,8 +247,12 @@ class PyCore:
                 self.just_died = None
                 return  # its finaliser closing it: the close its collection recorded
             # a frame not seen before, or one that reuses a dead one's address
-            o = self._first_sight(frame, code, CREATED if frame.f_lasti <= self.info(code).start
-                                  else SUSPENDED, dying=exiting)
+            o = self._first_sight(
+                frame,
+                code,
+                CREATED if frame.f_lasti <= self.info(code).start else SUSPENDED,
+                dying=exiting,
+            )
         elif o.state == RUNNING:
             return
         self.just_died = None
@@ -377,8 +320,9 @@ class PyCore:
         back = frame.f_back
         if back is not None:
             bo = by_frame.get(id(back))
-            self.pending_target = (id(back), o.oid) if (
-                bo is not None and back.f_lasti in bo.info.in_send) else None
+            self.pending_target = (
+                (id(back), o.oid) if (bo is not None and back.f_lasti in bo.info.in_send) else None
+            )
         else:
             self.pending_target = None
         if self._take(1):
@@ -406,8 +350,9 @@ class PyCore:
         if o.root_of >= 0:
             self.end_task(o.root_of, t, K_RETURN, v)
 
-    def on_unwind(self, frame, code, offset: int, exc, described: int | None = None,
-                  line: int = 0) -> None:
+    def on_unwind(
+        self, frame, code, offset: int, exc, described: int | None = None, line: int = 0
+    ) -> None:
         o = self.frames.get(id(frame))
         if o is None or o.state != RUNNING:
             if o is None and self.roots:
@@ -490,9 +435,3 @@ class PyCore:
         for o in self.states:
             o.ref = o.root_ref = None
         self.stack.clear()
-
-    def records(self):
-        return bytes(self.buf)
-
-    def to_ns(self, t: int) -> int:
-        return t

@@ -9,6 +9,7 @@ cache.  DISABLE is per code location and for all threads: the thread filter is a
 check.  Decisions are cached by id(code) (hashing a code object is slow; the registry
 keeps every decided code alive, so an id stays its code's).
 """
+
 from __future__ import annotations
 
 import sys
@@ -39,11 +40,18 @@ class PythonMonitoringBackend:
         hooks = _Callbacks(core, registry, self.tool, thread, self._local)
         # DISABLEs from an earlier trace would hide code that this trace's scope wants.
         mon.restart_events()
-        self._events = (E.PY_START, E.PY_RESUME, E.PY_YIELD, E.PY_RETURN, E.PY_THROW,
-                        E.PY_UNWIND)
-        for event, callback in zip(self._events, (hooks.py_start, hooks.py_resume,
-                                                  hooks.py_yield, hooks.py_return,
-                                                  hooks.py_throw, hooks.py_unwind)):
+        self._events = (E.PY_START, E.PY_RESUME, E.PY_YIELD, E.PY_RETURN, E.PY_THROW, E.PY_UNWIND)
+        for event, callback in zip(
+            self._events,
+            (
+                hooks.py_start,
+                hooks.py_resume,
+                hooks.py_yield,
+                hooks.py_return,
+                hooks.py_throw,
+                hooks.py_unwind,
+            ),
+        ):
             mon.register_callback(self.tool, event, callback)
         mon.set_events(self.tool, E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_UNWIND)
         return core
@@ -102,7 +110,7 @@ class _Callbacks:
         self.core = core
         self.thread = thread
         self.tool = tool
-        self.local = local              # codes given local events (turned off at the end)
+        self.local = local  # codes given local events (turned off at the end)
         self.decided: dict[int, int] = {}
         self.decide_ = registry.decide
         self.special_ids = registry.special_ids
@@ -114,8 +122,9 @@ class _Callbacks:
         if d != OUT:  # in scope: its yields and returns; watched stdlib code: its returns
             E = sys.monitoring.events
             try:
-                sys.monitoring.set_local_events(self.tool, code, E.PY_YIELD | E.PY_RETURN
-                                                if d == RECORD else E.PY_RETURN)
+                sys.monitoring.set_local_events(
+                    self.tool, code, E.PY_YIELD | E.PY_RETURN if d == RECORD else E.PY_RETURN
+                )
             except ValueError:  # the tool id was released under us: stop quietly
                 return OUT
             self.local.append(code)

@@ -10,6 +10,7 @@ opcode at f_lasti) and 'exception'.  A resume at the YIELD_VALUE itself (not the
 after it) is a throw() or close() being delivered; the exception arrives with the next
 'exception' event.
 """
+
 from __future__ import annotations
 
 import sys
@@ -28,7 +29,8 @@ def refuse_if_traced() -> None:
         raise BackendUnavailable(
             f"another tool is tracing this thread ({current!r}: a debugger or coverage); "
             "on Python 3.11 asyncviz needs the trace hook — stop that tool, or use "
-            "Python 3.12+ where both can run")
+            "Python 3.12+ where both can run"
+        )
 
 
 class PythonTraceBackend:
@@ -83,7 +85,7 @@ class _TraceHook:
         # frames re-entered at their SEND after the iterator they delegate to ended on the
         # throw path: a resume if it returned, a throw if it raised (next event tells)
         self.maybe_thrown: dict[int, int] = {}
-        self.raised: dict[int, object] = {}   # id(frame) -> the exception leaving it
+        self.raised: dict[int, object] = {}  # id(frame) -> the exception leaving it
 
     def watch_end(self, code) -> None:
         self.roots[id(code)] = code
@@ -191,5 +193,7 @@ class _TraceHook:
             self.maybe_thrown[id(frame)] = lasti
         else:  # at the YIELD_VALUE, or before the first RESUME: an exception thrown in
             o = self.frames.get(id(frame))
-            self.pending[id(frame)] = (core.now(), o.line if o is not None else
-                                       info.line(lasti) or code.co_firstlineno)
+            self.pending[id(frame)] = (
+                core.now(),
+                o.line if o is not None else info.line(lasti) or code.co_firstlineno,
+            )

@@ -1,4 +1,5 @@
 """Start and stop a recording; one at a time; always leave the interpreter as found."""
+
 from __future__ import annotations
 
 import datetime
@@ -22,9 +23,15 @@ class TraceError(RuntimeError):
 
 
 class Recorder:
-    def __init__(self, include=(), exclude=(), max_events: int = 1_000_000,
-                 values: bool = True, backend: str | None = None,
-                 root_label: str | None = None):
+    def __init__(
+        self,
+        include=(),
+        exclude=(),
+        max_events: int = 1_000_000,
+        values: bool = True,
+        backend: str | None = None,
+        root_label: str | None = None,
+    ):
         if int(max_events) < 0:
             raise ValueError(f"max_events must be 0 or more, not {max_events}")
         self.scope = Scope(include, exclude)
@@ -45,7 +52,8 @@ class Recorder:
             if _current is not None:
                 raise TraceError(
                     "a trace is already recording (asyncviz records one at a time); "
-                    "this one was not started — the outer trace goes on")
+                    "this one was not started — the outer trace goes on"
+                )
             _current = self
         try:
             self._start()
@@ -65,11 +73,13 @@ class Recorder:
         watch = None
         if "asyncio" in sys.modules:
             from .tasks import AsyncioWatch, special_codes
+
             watch = AsyncioWatch(registry)
             registry.watch_asyncio(watch, special_codes())
         try:
-            self.core = self.backend.start(registry, threading.get_ident(), self.max_events,
-                                           self.values)
+            self.core = self.backend.start(
+                registry, threading.get_ident(), self.max_events, self.values
+            )
         except BackendUnavailable as exc:
             raise TraceError(str(exc)) from None
         self.core.on_spent = self._spent
@@ -77,9 +87,11 @@ class Recorder:
             self.notes.append(self.backend.note)
         if watch is not None:
             from asyncio import events
+
             loop = events._get_running_loop()
             if loop is not None:
                 import asyncio
+
                 task = asyncio.current_task(loop)
                 if task is not None:
                     watch.register(task, late=False, label=self.root_label)
@@ -111,10 +123,15 @@ class Recorder:
         core.finish()
         idle = registry.asyncio.idle if registry.asyncio is not None else []
         return Trace(
-            buffer=core.records(), strings=registry.strings.strings,
-            numbers=registry.numbers, objects=registry.objects,
+            buffer=core.records(),
+            strings=registry.strings.strings,
+            numbers=registry.numbers,
+            objects=registry.objects,
             idle=[(core.to_ns(a), core.to_ns(b)) for a, b in idle],
-            dropped=core.dropped, meta=self._meta(core), sources=self._sources(registry))
+            dropped=core.dropped,
+            meta=self._meta(core),
+            sources=self._sources(registry),
+        )
 
     def _meta(self, core) -> dict:
         meta = {
@@ -136,7 +153,8 @@ class Recorder:
             meta["notes"].append(
                 f"the record reached max_events={self.max_events:,} (events, objects and "
                 f"strings together); recording stopped there, at least {core.dropped:,} "
-                "events were not recorded")
+                "events were not recorded"
+            )
         if self.registry is not None and self.registry.never_awaited:
             meta["never_awaited"] = list(self.registry.never_awaited)
         return meta
@@ -159,9 +177,16 @@ def recording() -> Recorder | None:
 class trace:
     """The context manager behind `asyncviz.trace()` (documented there)."""
 
-    def __init__(self, include=(), exclude=(), max_events: int = 1_000_000,
-                 values: bool = True, *, backend: str | None = None,
-                 label: str | None = None):
+    def __init__(
+        self,
+        include=(),
+        exclude=(),
+        max_events: int = 1_000_000,
+        values: bool = True,
+        *,
+        backend: str | None = None,
+        label: str | None = None,
+    ):
         if isinstance(include, str):
             include = [include]
         if isinstance(exclude, str):

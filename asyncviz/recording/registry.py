@@ -6,6 +6,7 @@ object (who is it, who made it, which task runs it?), a value it cannot describe
 itself, an awaited thing it does not know.  The registry owns the answers: the `Traced`
 list, labels, the string table, the scope, and the asyncio watch (`tasks.py`).
 """
+
 from __future__ import annotations
 
 import types
@@ -31,7 +32,7 @@ class Registry:
         self.labels: dict[str, int] = {}
         # the recording core (protocol.Core): attach() sets it before its hooks go on
         self.core: Any = None
-        self.asyncio = None     # tasks.AsyncioWatch, when asyncio is in play
+        self.asyncio = None  # tasks.AsyncioWatch, when asyncio is in play
         self.special: dict = {}  # code -> decision, for the stdlib code watched for asyncio
         self.special_ids: set[int] = set()  # their ids (the dict keeps the codes alive)
         self._decisions: dict[int, tuple] = {}  # id(code) -> (code, decision)
@@ -68,8 +69,17 @@ class Registry:
 
     # -- objects ------------------------------------------------------------------------
 
-    def new_object(self, kind: int, name: str, parent: int | None, state: int, *,
-                   label: str | None = None, obj=None, initial: int | None = None) -> int:
+    def new_object(
+        self,
+        kind: int,
+        name: str,
+        parent: int | None,
+        state: int,
+        *,
+        label: str | None = None,
+        obj=None,
+        initial: int | None = None,
+    ) -> int:
         """An object that is not code running in a frame: a task or a future."""
         if label is None:
             label = self._label(name)
@@ -79,29 +89,58 @@ class Registry:
         self._traced(oid, kind, name, label, None, None, state, parent, initial)
         return oid
 
-    def object_of_code(self, code, parent: int | None, initial: int | None, state: int,
-                       task: int, line: int, obj, watch: bool, frame) -> int:
+    def object_of_code(
+        self,
+        code,
+        parent: int | None,
+        initial: int | None,
+        state: int,
+        task: int,
+        line: int,
+        obj,
+        watch: bool,
+        frame,
+    ) -> int:
         """A generator, coroutine or async generator running `code` (first sight)."""
         kind = object_kind(code.co_flags)
         name = code.co_qualname
         oid = self.core.add(kind, state, task, line, code, obj, watch, frame)
         if oid < 0:
             return -1  # the record's budget is spent
-        self._traced(oid, kind, name, self._label(name), code.co_filename,
-                     code.co_firstlineno, state, parent, initial)
+        self._traced(
+            oid,
+            kind,
+            name,
+            self._label(name),
+            code.co_filename,
+            code.co_firstlineno,
+            state,
+            parent,
+            initial,
+        )
         return oid
 
     def _label(self, name: str) -> str:
-        short = name[name.rfind(".") + 1:]
+        short = name[name.rfind(".") + 1 :]
         n = self.labels[short] = self.labels.get(short, 0) + 1
         return f"{short}#{n}"
 
     def _traced(self, oid, kind, name, label, filename, firstlineno, state, parent, initial):
         if oid != len(self.objects):
             raise AssertionError(f"object ids out of step: {oid} != {len(self.objects)}")
-        self.objects.append(Traced(oid, OBJECT_KINDS[kind], name, label, filename, firstlineno,
-                                   STATES[state], parent,
-                                   None if initial is None else STATES[initial]))
+        self.objects.append(
+            Traced(
+                oid,
+                OBJECT_KINDS[kind],
+                name,
+                label,
+                filename,
+                firstlineno,
+                STATES[state],
+                parent,
+                None if initial is None else STATES[initial],
+            )
+        )
 
     def driver(self) -> tuple[int | None, int]:
         """(parent, task) for an object first seen now: what runs, or the running task."""
@@ -125,8 +164,7 @@ class Registry:
             parent = task = starting  # an eager task's first step, inside create_task
         else:
             parent, task = self.driver()
-        oid = self.object_of_code(code, parent, initial, initial, task, 0, gen, not dying,
-                                  frame)
+        oid = self.object_of_code(code, parent, initial, initial, task, 0, gen, not dying, frame)
         if oid >= 0 and aio is not None and task >= 0 and parent == task:
             aio.adopt(task, oid, gen, eager=starting >= 0)
         return oid
@@ -151,8 +189,9 @@ class Registry:
         if code is None or frame is None or self.decide(code, frame) != RECORD:
             return -1
         state = _state_of(coro, CREATED)
-        return self.object_of_code(code, task_oid, state, state, task_oid, code.co_firstlineno,
-                                   coro, True, frame)
+        return self.object_of_code(
+            code, task_oid, state, state, task_oid, code.co_firstlineno, coro, True, frame
+        )
 
     # -- values and awaited things --------------------------------------------------------
 
@@ -217,8 +256,11 @@ class Registry:
             traced.state = STATES[state]
 
 
-_STATE_PREFIX = {types.GeneratorType: "gi", types.CoroutineType: "cr",
-                 types.AsyncGeneratorType: "ag"}
+_STATE_PREFIX = {
+    types.GeneratorType: "gi",
+    types.CoroutineType: "cr",
+    types.AsyncGeneratorType: "ag",
+}
 
 
 def _state_of(obj, recorded: int) -> int:
@@ -243,9 +285,11 @@ def _done(future) -> bool:
         return True
 
 
-_PARTS = {types.GeneratorType: ("gi_code", "gi_frame"),
-          types.CoroutineType: ("cr_code", "cr_frame"),
-          types.AsyncGeneratorType: ("ag_code", "ag_frame")}
+_PARTS = {
+    types.GeneratorType: ("gi_code", "gi_frame"),
+    types.CoroutineType: ("cr_code", "cr_frame"),
+    types.AsyncGeneratorType: ("ag_code", "ag_frame"),
+}
 
 
 def _code_and_frame(obj):

@@ -275,8 +275,9 @@ class _Transformer(ast.NodeTransformer):
         done = _starts_with_record(node.body)
         self.generic_visit(node)
         if not done:
-            node.body[:0] = self._record_targets([i.optional_vars for i in node.items
-                                                  if i.optional_vars is not None])
+            node.body[:0] = self._record_targets(
+                [i.optional_vars for i in node.items if i.optional_vars is not None]
+            )
         return node
 
     # -- annotations are left alone ------------------------------------------------------

@@ -2,6 +2,7 @@
 
 A decision is made once per code object and cached by the backends.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -13,7 +14,6 @@ from .protocol import CO_GENERATOR_FLAGS
 
 # Code that runs the cell, not code the cell runs: never recorded, even with --include '*'.
 _ALWAYS_OUT_TOP = frozenset({"asyncviz", "ipykernel", "nest_asyncio2", "nest_asyncio"})
-
 
 
 def _library_roots() -> tuple[str, ...]:
@@ -51,8 +51,12 @@ class Scope:
     @staticmethod
     def _matches(patterns, module: str, filename: str) -> bool:
         base = os.path.basename(filename)
-        return any(fnmatch.fnmatchcase(module, p) or fnmatch.fnmatchcase(filename, p)
-                   or fnmatch.fnmatchcase(base, p) for p in patterns)
+        return any(
+            fnmatch.fnmatchcase(module, p)
+            or fnmatch.fnmatchcase(filename, p)
+            or fnmatch.fnmatchcase(base, p)
+            for p in patterns
+        )
 
     def wants(self, code, module: str | None) -> bool:
         """Record objects running `code` (from a module named `module`)?"""

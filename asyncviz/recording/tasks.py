@@ -20,6 +20,7 @@ only).  Tasks made another way are adopted when first awaited or running.  Names
 read late: asyncio names a task after it is made.  Results are read through the
 private fields (`_result`, `_exception`): `exception()` would mark it retrieved.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,17 @@ from asyncio import base_events
 from asyncio import events as _events
 
 from ..trace import NO_VALUE
-from .protocol import (CLOSED, CREATE_TASK, CREATED, RECORD, SELECT, SUSPENDED, TASK, TASK_NAME,
-                       UNAWAITED)
+from .protocol import (
+    CLOSED,
+    CREATE_TASK,
+    CREATED,
+    RECORD,
+    SELECT,
+    SUSPENDED,
+    TASK,
+    TASK_NAME,
+    UNAWAITED,
+)
 from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
@@ -69,12 +79,12 @@ class AsyncioWatch:
         self.registry = registry
         # the recording core: attach() sets it before any hook can run
         self.core: Any = None
-        self.tasks: list[int] = []               # every task object, in order
-        self.creating: list[tuple] = []          # (coro, task oid or -1) while create_task runs
+        self.tasks: list[int] = []  # every task object, in order
+        self.creating: list[tuple] = []  # (coro, task oid or -1) while create_task runs
         self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
-        self.idle: list[tuple[int, int]] = []    # core ticks
-        self.names: dict[int, str] = {}          # oid -> label given by the recorder's caller
-        self.cancels: dict[int, int] = {}        # oid -> cancellation requests recorded
+        self.idle: list[tuple[int, int]] = []  # core ticks
+        self.names: dict[int, str] = {}  # oid -> label given by the recorder's caller
+        self.cancels: dict[int, int] = {}  # oid -> cancellation requests recorded
 
     def attach(self, core) -> None:
         self.core = core
@@ -120,8 +130,9 @@ class AsyncioWatch:
             # (asyncio.run's shutdown helpers, for one)
             self.creating.append((coro, -1))
             return
-        oid = self.registry.new_object(TASK, "Task", parent if parent >= 0 else None, CREATED,
-                                       label="")
+        oid = self.registry.new_object(
+            TASK, "Task", parent if parent >= 0 else None, CREATED, label=""
+        )
         if oid >= 0:
             core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
         self.creating.append((coro, oid))
@@ -147,8 +158,9 @@ class AsyncioWatch:
     def _wanted(self, coro) -> bool:
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        return (code is not None and frame is not None
-                and self.registry.decide(code, frame) == RECORD)
+        return (
+            code is not None and frame is not None and self.registry.decide(code, frame) == RECORD
+        )
 
     def _unawaited(self, coro) -> None:
         if coro is None:
@@ -158,8 +170,9 @@ class AsyncioWatch:
             code = getattr(coro, "cr_code", None)
             if code is None or self.registry.decide(code) != RECORD:
                 return
-            oid = self.registry.object_of_code(code, None, CREATED, CREATED, -1,
-                                               code.co_firstlineno, coro, False, None)
+            oid = self.registry.object_of_code(
+                code, None, CREATED, CREATED, -1, code.co_firstlineno, coro, False, None
+            )
             if oid < 0:
                 return
         if self.core.state(oid) != CLOSED:
@@ -203,8 +216,7 @@ class AsyncioWatch:
             return oid
         if late and _finished(task):
             return -1
-        oid = self.registry.new_object(TASK, "Task", None, SUSPENDED, label="",
-                                       initial=SUSPENDED)
+        oid = self.registry.new_object(TASK, "Task", None, SUSPENDED, label="", initial=SUSPENDED)
         if oid < 0:
             return -1
         if label:
@@ -258,8 +270,9 @@ class AsyncioWatch:
         if requests <= self.cancels.get(task_oid, 0):
             return
         self.cancels[task_oid] = requests
-        self.core.emit(t, task_oid, K_CANCEL,
-                       self.core.value(exc.args[0]) if exc.args else NO_VALUE, 0)
+        self.core.emit(
+            t, task_oid, K_CANCEL, self.core.value(exc.args[0]) if exc.args else NO_VALUE, 0
+        )
 
     def ended(self, oid: int) -> None:
         """Its coroutine ended it: read the name now, the task may not outlive the trace."""
@@ -283,8 +296,11 @@ class AsyncioWatch:
                 kind, value = K_RAISE, core.intern("CancelledError()") if core.values else NO_VALUE
             else:
                 exc = task._exception
-                kind, value = (K_RAISE, core.value(exc)) if exc is not None else (
-                    K_RETURN, core.value(task._result))
+                kind, value = (
+                    (K_RAISE, core.value(exc))
+                    if exc is not None
+                    else (K_RETURN, core.value(task._result))
+                )
         except Exception:
             kind, value = K_RETURN, NO_VALUE
         core.end_task(oid, core.now(), kind, value)
@@ -307,8 +323,7 @@ class AsyncioWatch:
             if core.state(oid) != CLOSED:
                 coro = traced.coro
                 started = coro is not None and core.state(coro) != CREATED
-                core.set_state(oid, SUSPENDED if started or core.state(oid) != CREATED
-                               else CREATED)
+                core.set_state(oid, SUSPENDED if started or core.state(oid) != CREATED else CREATED)
 
 
 def _finished(task) -> bool:

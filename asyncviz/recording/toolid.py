@@ -1,4 +1,5 @@
 """sys.monitoring tool ids: take a free one, never one someone holds."""
+
 from __future__ import annotations
 
 import sys
@@ -20,14 +21,17 @@ def claim_tool_id() -> tuple[int, str]:
             mon.use_tool_id(tool, NAME)
             note = ""
             if tool != CANDIDATES[0]:
-                note = (f"sys.monitoring tool id {CANDIDATES[0]} is held by "
-                        f"{held[CANDIDATES[0]]!r}; asyncviz used id {tool}")
+                note = (
+                    f"sys.monitoring tool id {CANDIDATES[0]} is held by "
+                    f"{held[CANDIDATES[0]]!r}; asyncviz used id {tool}"
+                )
             return tool, note
         held[tool] = owner
     owners = ", ".join(f"{t}: {o!r}" for t, o in held.items())
     raise BackendUnavailable(
         f"every sys.monitoring tool id asyncviz may use is taken ({owners}); "
-        "stop the profiler or tracer holding them, then trace again")
+        "stop the profiler or tracer holding them, then trace again"
+    )
 
 
 def release_tool_id(tool: int) -> None:

@@ -1,5 +1,6 @@
 """Summary: one row per traced object, from real recordings and from hand-made traces
 whose every number is known."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,18 @@ FRAME_KINDS = ("generator", "coroutine", "async_generator")
 
 
 def counts(row: Row) -> tuple:
-    return (row.label, row.kind, row.state, row.end, row.parent, row.starts, row.resumes,
-            row.yields, row.awaits, row.waited_on)
+    return (
+        row.label,
+        row.kind,
+        row.state,
+        row.end,
+        row.parent,
+        row.starts,
+        row.resumes,
+        row.yields,
+        row.awaits,
+        row.waited_on,
+    )
 
 
 def check_times(trace: Trace, summary: Summary) -> None:
@@ -42,6 +53,7 @@ def check_times(trace: Trace, summary: Summary) -> None:
 
 
 # -- a generator driven by next / send / close / throw ------------------------------------
+
 
 def gen():
     x = yield 1
@@ -86,6 +98,7 @@ def test_generator_times():
 
 # -- a coroutine awaiting tasks -------------------------------------------------------------
 
+
 async def child():
     await asyncio.sleep(0.001)
     return 5
@@ -123,21 +136,26 @@ def test_asyncio_rows():
         ("main-task", "task", "CLOSED", "returned 5", None, 1, 2, 0, 2, waits),
         ("main#1", "coroutine", "CLOSED", "returned 5", "main-task", 1, 2, 0, 2, waits),
         ("kid", "task", "CLOSED", "returned 5", "main-task", 1, 1, 0, 1, (("Future#1", 1),)),
-        ("child#1", "coroutine", "CLOSED", "returned 5", "kid", 1, 1, 0, 1,
-         (("Future#1", 1),)),
-        ("sleeper", "task", "CLOSED", cancelled, "main-task", 1, 1, 0, 1,
-         (("Future#2", 1),)),
-        ("sleeper#1", "coroutine", "CLOSED", cancelled, "sleeper", 1, 1, 0, 1,
-         (("Future#2", 1),)),
+        ("child#1", "coroutine", "CLOSED", "returned 5", "kid", 1, 1, 0, 1, (("Future#1", 1),)),
+        ("sleeper", "task", "CLOSED", cancelled, "main-task", 1, 1, 0, 1, (("Future#2", 1),)),
+        ("sleeper#1", "coroutine", "CLOSED", cancelled, "sleeper", 1, 1, 0, 1, (("Future#2", 1),)),
     ]
     assert s.futures == 2 and all(r.kind != "future" for r in s.rows)
     assert s.rows[4].state_text == "CLOSED (raised CancelledError())"
     check_times(t, s)
     # a task's row is its coroutine's steps
     for task_row, coro_row in zip(s.rows[0::2], s.rows[1::2]):
-        assert (task_row.running_ns, task_row.suspended_ns, task_row.longest_ns,
-                task_row.longest_line) == (coro_row.running_ns, coro_row.suspended_ns,
-                                           coro_row.longest_ns, coro_row.longest_line)
+        assert (
+            task_row.running_ns,
+            task_row.suspended_ns,
+            task_row.longest_ns,
+            task_row.longest_line,
+        ) == (
+            coro_row.running_ns,
+            coro_row.suspended_ns,
+            coro_row.longest_ns,
+            coro_row.longest_line,
+        )
     # child slept ≥ 1 ms between its await and its resume
     assert s.rows[3].suspended_ns >= 1_000_000
     lines = inspect.getsourcelines(child)
@@ -150,6 +168,7 @@ def test_asyncio_rows():
 
 # -- a hand-made trace: every number known --------------------------------------------------
 
+
 def handmade(label="g#1", value="ValueError('x')", meta=None) -> Trace:
     b = TraceBuilder()
     b.obj("generator", label, "g", filename="<cell>", firstlineno=10, state="CLOSED")
@@ -160,18 +179,31 @@ def handmade(label="g#1", value="ValueError('x')", meta=None) -> Trace:
     b.obj("generator", "r#1", "r", filename="<cell>", firstlineno=40, state="SUSPENDED")
     b.obj("task", "T2", state="SUSPENDED", parent=2)
     cancelled = "CancelledError()"
-    (b.ev(100, 0, "start", line=10).ev(130, 0, "yield", "1", 11)
-     .ev(200, 1, "start", line=20).ev(250, 1, "await", line=21, target=3)
-     .ev(300, 0, "resume", line=11).ev(400, 0, "yield", "1", 12)
-     .ev(450, 1, "resume", line=21).ev(460, 1, "await", line=21, target=3)
-     .ev(500, 0, "throw", value, 12).ev(520, 0, "raise", value, 12)
-     .ev(600, 2, "cancel").ev(650, 1, "throw", cancelled, 21).ev(700, 1, "raise", cancelled, 21)
-     .ev(710, 2, "raise", cancelled)
-     .ev(800, 4, "start", line=30).ev(850, 4, "yield", "1", 31)  # still suspended at the end
-     .ev(900, 5, "start", line=40)                                 # still running at the end
-     .ev(950, 6, "cancel"))                                        # cancelled, not yet done
-    info = meta if meta is not None else {"duration_ns": 1000, "backend": "test",
-                                          "python": "3.x", "max_events": 1000}
+    (
+        b.ev(100, 0, "start", line=10)
+        .ev(130, 0, "yield", "1", 11)
+        .ev(200, 1, "start", line=20)
+        .ev(250, 1, "await", line=21, target=3)
+        .ev(300, 0, "resume", line=11)
+        .ev(400, 0, "yield", "1", 12)
+        .ev(450, 1, "resume", line=21)
+        .ev(460, 1, "await", line=21, target=3)
+        .ev(500, 0, "throw", value, 12)
+        .ev(520, 0, "raise", value, 12)
+        .ev(600, 2, "cancel")
+        .ev(650, 1, "throw", cancelled, 21)
+        .ev(700, 1, "raise", cancelled, 21)
+        .ev(710, 2, "raise", cancelled)
+        .ev(800, 4, "start", line=30)
+        .ev(850, 4, "yield", "1", 31)  # still suspended at the end
+        .ev(900, 5, "start", line=40)  # still running at the end
+        .ev(950, 6, "cancel")
+    )  # cancelled, not yet done
+    info = (
+        meta
+        if meta is not None
+        else {"duration_ns": 1000, "backend": "test", "python": "3.x", "max_events": 1000}
+    )
     trace = b.build(idle=[(260, 290), (720, 790)])
     trace.meta = info
     assert trace.check() is None
@@ -192,19 +224,23 @@ T2      task       SUSPENDED (cancel requested)      T            0        0    
 
 def test_handmade_rows_exactly():
     s = Summary.of(handmade())
-    times = [(r.label, r.running_ns, r.suspended_ns, r.longest_ns, r.longest_line)
-             for r in s.rows]
+    times = [(r.label, r.running_ns, r.suspended_ns, r.longest_ns, r.longest_line) for r in s.rows]
     assert times == [
         ("g#1", 30 + 100 + 20, 170 + 100, 100, 11),
-        ("c#1", 50 + 10 + 50, 200 + 190, 50, 20),   # a tie keeps the first step
+        ("c#1", 50 + 10 + 50, 200 + 190, 50, 20),  # a tie keeps the first step
         ("T", 110, 390, 50, 20),
-        ("s#1", 50, 150, 50, 30),                   # suspended until the trace stopped
-        ("r#1", 100, 0, 100, 40),                   # running until the trace stopped
+        ("s#1", 50, 150, 50, 30),  # suspended until the trace stopped
+        ("r#1", 100, 0, 100, 40),  # running until the trace stopped
         ("T2", 0, 0, 0, None),
     ]
-    assert [r.end for r in s.rows] == ["raised ValueError('x')", "raised CancelledError()",
-                                       "raised CancelledError()", None, None,
-                                       "cancel requested"]
+    assert [r.end for r in s.rows] == [
+        "raised ValueError('x')",
+        "raised CancelledError()",
+        "raised CancelledError()",
+        None,
+        None,
+        "cancel requested",
+    ]
     assert (s.events, len(s.rows), s.futures, s.idle_ns) == (18, 6, 1, 100)
 
 
@@ -220,10 +256,22 @@ def test_to_dict_is_json_and_matches_rows():
     assert d["duration_ns"] == 1000 and d["idle_ns"] == 100
     assert d["truncated"] is False and d["dropped"] == 0
     assert d["rows"][1] == {
-        "id": 1, "label": "c#1", "kind": "coroutine", "state": "CLOSED",
-        "end": "raised CancelledError()", "parent": "T", "starts": 1, "resumes": 2,
-        "yields": 0, "awaits": 2, "running_ns": 110, "suspended_ns": 390, "longest_ns": 50,
-        "longest_line": 20, "waited_on": [["Future#1", 2]]}
+        "id": 1,
+        "label": "c#1",
+        "kind": "coroutine",
+        "state": "CLOSED",
+        "end": "raised CancelledError()",
+        "parent": "T",
+        "starts": 1,
+        "resumes": 2,
+        "yields": 0,
+        "awaits": 2,
+        "running_ns": 110,
+        "suspended_ns": 390,
+        "longest_ns": 50,
+        "longest_line": 20,
+        "waited_on": [["Future#1", 2]],
+    }
 
 
 def test_summary_is_a_pure_function_of_the_trace():
@@ -261,6 +309,7 @@ def test_waited_on_is_most_frequent_first():
 
 # -- escaping, empty, truncated -------------------------------------------------------------
 
+
 def evil():
     yield 1
     return SCRIPT
@@ -290,8 +339,9 @@ def test_html_escapes_recorded_names_and_values():
 
 
 def test_html_escapes_every_string_of_a_loaded_trace():
-    trace = handmade(label=SCRIPT, value=SCRIPT,
-                     meta={"duration_ns": 1000, "backend": SCRIPT, "python": SCRIPT})
+    trace = handmade(
+        label=SCRIPT, value=SCRIPT, meta={"duration_ns": 1000, "backend": SCRIPT, "python": SCRIPT}
+    )
     trace.objects[3].label = SCRIPT  # a future, named as what c#1 waited on
     trace.objects[2].label = SCRIPT + "&"
     page = Summary.of(trace)._repr_html_()
@@ -344,9 +394,11 @@ def test_truncation_notice():
     # come off: the rest (10 more) is not even counted
     assert len(t.events) <= 12 and t.dropped >= 1
     s = t.summary()
-    notice = ("truncated: recording stopped at max_events=20 (events, objects and strings "
-              f"together); at least {t.dropped:,} more events were not recorded — raise "
-              "--max-events to keep them")
+    notice = (
+        "truncated: recording stopped at max_events=20 (events, objects and strings "
+        f"together); at least {t.dropped:,} more events were not recorded — raise "
+        "--max-events to keep them"
+    )
     assert s.truncation == notice == t.truncation
     assert str(s).splitlines()[1] == notice
     assert html.escape(notice) in s._repr_html_()
@@ -361,10 +413,21 @@ def test_no_truncation_notice_when_nothing_was_dropped():
     assert "truncated" not in str(s) and "truncated" not in s._repr_html_()
 
 
-@pytest.mark.parametrize("ns, text", [
-    (0, "0 ns"), (812, "812 ns"), (999, "999 ns"), (1000, "1.0 µs"), (3200, "3.2 µs"),
-    (999_940, "999.9 µs"), (999_960, "1.0 ms"), (4_100_000, "4.1 ms"),
-    (999_960_000, "1.00 s"), (1_250_000_000, "1.25 s"), (3_725_000_000_000, "3725.00 s"),
-])
+@pytest.mark.parametrize(
+    "ns, text",
+    [
+        (0, "0 ns"),
+        (812, "812 ns"),
+        (999, "999 ns"),
+        (1000, "1.0 µs"),
+        (3200, "3.2 µs"),
+        (999_940, "999.9 µs"),
+        (999_960, "1.0 ms"),
+        (4_100_000, "4.1 ms"),
+        (999_960_000, "1.00 s"),
+        (1_250_000_000, "1.25 s"),
+        (3_725_000_000_000, "3725.00 s"),
+    ],
+)
 def test_format_ns(ns, text):
     assert format_ns(ns) == text

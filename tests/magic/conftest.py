@@ -5,6 +5,7 @@ kernel, whichever test modules ask for them (a kernel is the expensive part).
 notebooks.INTERRUPTS and sends real SIGINTs (each after its cell has printed that it is
 looping; a missed interrupt times out in 20 s).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,15 @@ def main_nb(tmp_path_factory):
 def interrupts_nb(tmp_path_factory):
     _need_nbclient()
     work = tmp_path_factory.mktemp("kernel-interrupts")
-    ran = run_notebook(INTERRUPTS, work, timeout=20, interrupt={
-        "await_loop": "spinning", "sync_loop": "ticking", "thread_loop": "thread spinning"})
+    ran = run_notebook(
+        INTERRUPTS,
+        work,
+        timeout=20,
+        interrupt={
+            "await_loop": "spinning",
+            "sync_loop": "ticking",
+            "thread_loop": "thread spinning",
+        },
+    )
     print(f"\ninterrupts notebook: {len(INTERRUPTS)} cells in {ran.seconds:.1f} s")
     return ran

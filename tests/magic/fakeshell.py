@@ -3,6 +3,7 @@
 does (the transformers, then the top-level statements one by one, an exception handed
 to showtraceback, then post_run_cell) — without a kernel, for sync cells.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,6 +23,7 @@ def transformed(source: str, interactivity: str = "last_expr"):
     """The module the transformers make of `source`, and the plans they left (no shell,
     no extension loaded)."""
     from asyncviz.magic.transform import CellTransformer, Plans, transform_lines
+
     plans = Plans()
     transformer = CellTransformer(plans, lambda: interactivity)
     tree = transformer.visit(ast.parse("".join(transform_lines(lines(source)))))

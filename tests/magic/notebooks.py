@@ -5,13 +5,14 @@ right after the magic) and looked up by name, so that a failure names its cell; 
 comments say which test module reads them.  Order matters where a comment says so.
 `INTERRUPTS`: cells that loop until they are interrupted by a real SIGINT.
 """
+
 from __future__ import annotations
 
-TRACE_PROBE = '''print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
+TRACE_PROBE = """print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
                   "n": len(_asynctrace.events)}))
-'''
+"""
 
-HOOKS_PROBE = r'''
+HOOKS_PROBE = r"""
 import asyncio, builtins, json, sys
 _loop = asyncio.get_running_loop()
 print(json.dumps({
@@ -21,37 +22,37 @@ print(json.dumps({
     "create_task_patched": "create_task" in vars(_loop),
     "avz_on": getattr(builtins, "__avz_on__", False),
 }))
-'''
+"""
 
 MAIN = [
     # -- setup; hooks_before: test_extension.py --------------------------------------------
-    '''# case: setup
+    """# case: setup
 %load_ext asyncviz
 import asyncio, json, sys, asyncviz
 kernel_loop = id(asyncio.get_running_loop())
 side = []
 await asyncio.sleep(0)
-''',
+""",
     "# case: hooks_before" + HOOKS_PROBE,
-    '''# case: gen_def
+    """# case: gen_def
 def echo():
     received = yield 'ready'
     while True:
         received = yield received
-''',
+""",
     # -- test_cell.py: a sync cell ---------------------------------------------------------
-    '''%%asynctrace --view summary
+    """%%asynctrace --view summary
 # case: sync
 g = echo()
 first = next(g)
 g.send('A')
-''',
-    '''# case: sync_probe
+""",
+    """# case: sync_probe
 print(json.dumps({"events": [[e.kind, e.value] for e in _asynctrace.events],
                   "labels": [o.label for o in _asynctrace.objects], "first": first}))
-''',
+""",
     # -- test_cell.py: top-level await; semicolon: test_transform.py -----------------------
-    '''%%asynctrace
+    """%%asynctrace
 # case: await
 async def double(x):
     await asyncio.sleep(0)
@@ -61,19 +62,19 @@ await asyncio.sleep(0)
 cell_loop = id(asyncio.get_running_loop())
 answer = await double(21)
 answer
-''',
-    '''# case: await_probe
+""",
+    """# case: await_probe
 t = _asynctrace
 print(json.dumps({"same_loop": cell_loop == kernel_loop, "answer": answer,
                   "double": callable(double),
                   "events": [[e.kind, t.objects[e.obj].label] for e in t.events]}))
-''',
-    '''%%asynctrace --view none
+""",
+    """%%asynctrace --view none
 # case: semicolon
 await double(5);
-''',
+""",
     # -- test_thread.py, before any cell applies nest_asyncio2 -----------------------------
-    '''%%asynctrace --thread
+    """%%asynctrace --thread
 # case: thread_run
 async def tmain():
     await asyncio.sleep(0)
@@ -81,13 +82,13 @@ async def tmain():
 
 thread_loop = asyncio.run(tmain())
 print("thread loop is kernel loop:", thread_loop == kernel_loop)
-''',
-    '''# case: thread_run_probe
+""",
+    """# case: thread_run_probe
 print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
                   "kinds": [e.kind for e in _asynctrace.events],
                   "patched": bool(getattr(asyncio.get_running_loop(), "_nest_patched", False))}))
-''',
-    '''%%asynctrace --thread
+""",
+    """%%asynctrace --thread
 # case: thread_await
 async def twice(x):
     await asyncio.sleep(0)
@@ -95,39 +96,39 @@ async def twice(x):
 
 thread_loop2 = id(asyncio.get_running_loop())
 await twice(4)
-''',
-    '''# case: thread_await_probe
+""",
+    """# case: thread_await_probe
 print(json.dumps({"labels": [o.label for o in _asynctrace.objects],
                   "kinds": [e.kind for e in _asynctrace.events],
                   "other_loop": thread_loop2 != kernel_loop,
                   "patched": bool(getattr(asyncio.get_running_loop(), "_nest_patched", False))}))
-''',
-    '''%%asynctrace --thread
+""",
+    """%%asynctrace --thread
 # case: thread_error
 def thread_fails():
     raise KeyError('in the worker')
 thread_fails()
-''',
+""",
     # -- test_cell.py: an error; plain_error: test_extension.py ----------------------------
-    '''%%asynctrace
+    """%%asynctrace
 # case: error
 async def fails():
     await asyncio.sleep(0)
     raise ValueError('broken on purpose')
 await fails()
-''',
-    '''# case: error_probe
+""",
+    """# case: error_probe
 t = _asynctrace
 print(json.dumps({"events": [[e.kind, t.objects[e.obj].label, e.value] for e in t.events]}))
-''',
-    '''# case: plain_error
+""",
+    """# case: plain_error
 def plain_gen():
     yield 1
     raise ValueError('untraced, in a generator')
 list(plain_gen())
-''',
+""",
     # -- test_cell.py: KeyboardInterrupt raised by the cell --------------------------------
-    '''%%asynctrace
+    """%%asynctrace
 # case: kbint
 def counter():
     n = 0
@@ -137,22 +138,22 @@ def counter():
 c = counter()
 next(c); next(c)
 raise KeyboardInterrupt
-''',
-    '''# case: kbint_probe
+""",
+    """# case: kbint_probe
 print(json.dumps({"kinds": [e.kind for e in _asynctrace.events],
                   "labels": [o.label for o in _asynctrace.objects]}))
-''',
+""",
     # -- test_options.py: bad options ------------------------------------------------------
     "%%asynctrace --view nope\n# case: bad_view\nside.append('view')\n",
     "%%asynctrace --max-events -3\n# case: bad_max\nside.append('max')\n",
     "%%asynctrace --bogus\n# case: bad_flag\nside.append('bogus')\n",
     "%%asynctrace --save trace.xyz\n# case: bad_save\nside.append('save')\n",
     "%%asynctrace --out 1abc\n# case: bad_out\nside.append('out')\n",
-    '''# case: bad_probe
+    """# case: bad_probe
 print(json.dumps({"side": side}))
-''',
+""",
     # -- test_cell.py: a trace inside a traced cell ----------------------------------------
-    '''%%asynctrace
+    """%%asynctrace
 # case: nested
 def gen3():
     yield 1
@@ -161,12 +162,12 @@ it3 = gen3()
 next(it3)
 with asyncviz.trace():
     next(it3)
-''',
-    '''# case: nested_probe
+""",
+    """# case: nested_probe
 print(json.dumps({"kinds": [e.kind for e in _asynctrace.events],
                   "labels": [o.label for o in _asynctrace.objects]}))
-''',
-    '''%%asynctrace
+""",
+    """%%asynctrace
 # case: nested_caught
 it4 = gen3()
 next(it4)
@@ -177,20 +178,20 @@ except asyncviz.TraceError as e:
     nested_message = str(e)
 get_ipython().run_cell("%%asynctrace\\nside.append('inner')")
 next(it4)
-''',
-    '''# case: nested_caught_probe
+""",
+    """# case: nested_caught_probe
 print(json.dumps({"kinds": [e.kind for e in _asynctrace.events],
                   "values": [e.value for e in _asynctrace.events],
                   "message": nested_message, "side": side}))
-''',
+""",
     # -- test_display.py: --out, --save, views; test_options.py: --max-events, --exclude ---
-    '''%%asynctrace --out mytrace --save saved.avz --save "saved copy.txt" --no-values --view none
+    """%%asynctrace --out mytrace --save saved.avz --save "saved copy.txt" --no-values --view none
 # case: options
 it5 = echo()
 next(it5)
 it5.send('secret')
-''',
-    '''# case: options_probe
+""",
+    """# case: options_probe
 loaded = asyncviz.load('saved.avz')
 import os
 print(json.dumps({"same": mytrace is _asynctrace, "n": len(mytrace.events),
@@ -198,101 +199,101 @@ print(json.dumps({"same": mytrace is _asynctrace, "n": len(mytrace.events),
                   "loaded_kinds": [e.kind for e in loaded.events],
                   "values": [e.value for e in mytrace.events],
                   "txt": os.path.exists('saved copy.txt')}))
-''',
-    '''%%asynctrace --max-events 30 --view summary
+""",
+    """%%asynctrace --max-events 30 --view summary
 # case: max_events
 def many():
     for i in range(50):
         yield i
 total = sum(many())
-''',
-    '''# case: max_events_probe
+""",
+    """# case: max_events_probe
 print(json.dumps({"truncated": _asynctrace.truncated, "n": len(_asynctrace.events),
                   "objects": len(_asynctrace.objects), "total": total}))
-''',
-    '''%%asynctrace --exclude "*ipykernel_*" --view none
+""",
+    """%%asynctrace --exclude "*ipykernel_*" --view none
 # case: exclude
 list(gen3())
-''',
-    '''# case: exclude_probe
+""",
+    """# case: exclude_probe
 print(json.dumps({"kinds": sorted({o.kind for o in _asynctrace.objects})}))
-''',
-    '''%%asynctrace --view states
+""",
+    """%%asynctrace --view states
 # case: view_states
 list(gen3())
-''',
-    '''%%asynctrace --view all
+""",
+    """%%asynctrace --view all
 # case: view_all
 list(gen3())
-''',
+""",
     # the links a widget made in the browser: both ends share the link's id as link_id
-    '''# case: view_all_probe
+    """# case: view_all_probe
 from ipywidgets.widgets.widget import _instances
 print(json.dumps(sorted([l.source[1], l.source[0].model_id, l.target[0].model_id]
                         for w in list(_instances.values()) for l in getattr(w, "links", ())
                         if l.source[0].link_id == l.target[0].link_id == l.id != "")))
-''',
+""",
     # -- test_options.py: help -------------------------------------------------------------
     ("help", "%asynctrace?"),
     # -- test_nest.py: asyncio.run(), nest_asyncio2 said once; the export directory --------
-    '''%%asynctrace
+    """%%asynctrace
 # case: run1
 async def main():
     await asyncio.sleep(0)
     return 'done'
 
 asyncio.run(main())
-''',
-    '''# case: run1_probe
+""",
+    """# case: run1_probe
 t = _asynctrace
 print(json.dumps({"files": sorted({o.filename for o in t.objects if o.filename}),
                   "cell_file": main.__code__.co_filename,
                   "objects": [[o.kind, o.name, o.label] for o in t.objects],
                   "events": [[e.kind, t.objects[e.obj].label] for e in t.events]}))
-''',
-    '''%%asynctrace
+""",
+    """%%asynctrace
 # case: run2
 async def main2():
     await asyncio.sleep(0.001)
     return 'done again'
 
 asyncio.get_event_loop().run_until_complete(main2())
-''',
-    '''# case: run2_probe
+""",
+    """# case: run2_probe
 t = _asynctrace
 print(json.dumps({"files": sorted({o.filename for o in t.objects if o.filename}),
                   "cell_file": main2.__code__.co_filename,
                   "objects": [[o.kind, o.name, o.label] for o in t.objects]}))
-''',
+""",
     # -- test_extension.py: %reset, then the kernel as found (last) ------------------------
     "# case: reset\n%reset -f\n",
-    '''%%asynctrace --view none
+    """%%asynctrace --view none
 # case: after_reset
 def gen5():
     yield 5
 list(gen5())
-''',
+""",
     "# case: hooks_after" + HOOKS_PROBE,
 ]
 
 
 # test_interrupts.py
 INTERRUPTS = [
-    '''# case: setup
+    """# case: setup
 %load_ext asyncviz
 import asyncio, json, sys, time, asyncviz
-''',
+""",
     "# case: hooks_before" + HOOKS_PROBE,
-    '''%%asynctrace
+    """%%asynctrace
 # case: await_loop
 async def spin():
     while True:
         await asyncio.sleep(0.01)
 print("spinning", flush=True)
 await spin()
-''',
+""",
     "# case: await_loop_probe\n" + TRACE_PROBE,
-    '''%%asynctrace
+    """%%asynctrace
 # case: sync_loop
 def ticks():
     while True:
@@ -302,16 +303,16 @@ print("ticking", flush=True)
 while True:
     next(t)
     time.sleep(0.005)
-''',
+""",
     "# case: sync_loop_probe\n" + TRACE_PROBE,
-    '''%%asynctrace --thread
+    """%%asynctrace --thread
 # case: thread_loop
 async def tspin():
     while True:
         await asyncio.sleep(0.01)
 print("thread spinning", flush=True)
 await tspin()
-''',
+""",
     "# case: thread_loop_probe\n" + TRACE_PROBE,
     "# case: hooks_after" + HOOKS_PROBE,
 ]

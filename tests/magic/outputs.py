@@ -1,5 +1,6 @@
 """Reading an executed cell's outputs: streams, errors, displays, the probes' JSON, and
 the bundles a traced cell shows."""
+
 from __future__ import annotations
 
 import base64
@@ -10,13 +11,18 @@ import shutil
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WIDGET = "application/vnd.jupyter.widget-view+json"
 # the words users read: kept here as written, not imported from the magic
-NEST_NOTE = ("asyncviz: enabled nest_asyncio2 so asyncio.run() works inside the kernel's "
-             "running loop (use --thread to avoid patching)")
+NEST_NOTE = (
+    "asyncviz: enabled nest_asyncio2 so asyncio.run() works inside the kernel's "
+    "running loop (use --thread to avoid patching)"
+)
 
 
 def _stream(cell, name="stdout") -> str:
-    return "".join(o.get("text", "") for o in cell.get("outputs", [])
-                   if o.get("output_type") == "stream" and o.get("name") == name)
+    return "".join(
+        o.get("text", "")
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == name
+    )
 
 
 def stdout(cell) -> str:

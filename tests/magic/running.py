@@ -3,6 +3,7 @@
 The kernel is this interpreter (sys.executable), as scripts/run_workshop.py does it,
 whatever kernel specs are installed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _runner_module():
     spec = importlib.util.spec_from_file_location(
-        "asyncviz_run_workshop", REPO / "scripts" / "run_workshop.py")
+        "asyncviz_run_workshop", REPO / "scripts" / "run_workshop.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -62,6 +64,7 @@ def run_notebook(sources, workdir: Path, *, env=None, interrupt=None, timeout=60
     that cell runs, once `text` has appeared in its stdout, wait 0.5 s and interrupt."""
     import nbclient
     import nbformat
+
     runner = _runner_module()
     nb = nbformat.v4.new_notebook()
     for source in sources:
@@ -72,9 +75,13 @@ def run_notebook(sources, workdir: Path, *, env=None, interrupt=None, timeout=60
         nb.cells.append(cell)
     replies = {}
     client = nbclient.NotebookClient(
-        nb, kernel_manager_class=runner.ThisPythonKernelManager,
-        kernel_name=runner.KERNEL_NAME, timeout=timeout, allow_errors=True,
-        resources={"metadata": {"path": str(workdir)}})
+        nb,
+        kernel_manager_class=runner.ThisPythonKernelManager,
+        kernel_name=runner.KERNEL_NAME,
+        timeout=timeout,
+        allow_errors=True,
+        resources={"metadata": {"path": str(workdir)}},
+    )
 
     def on_cell_executed(cell, cell_index, execute_reply, **_):
         replies[cell_index] = execute_reply

@@ -3,6 +3,7 @@ exception), one trace at a time, and post_run_cell as the safety net.
 
 First in a stand-in shell (fakeshell: sync cells, no kernel), then in a real kernel.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,16 @@ from asyncviz.magic import load_ipython_extension, unload_ipython_extension
 from asyncviz.magic.transform import Plans
 
 from .fakeshell import FakeShell
-from .outputs import (describe, errors, probe, result, stderr, summary_shown,
-                      table_shown, traceback_text)
+from .outputs import (
+    describe,
+    errors,
+    probe,
+    result,
+    stderr,
+    summary_shown,
+    table_shown,
+    traceback_text,
+)
 
 GEN = "def gen():\n    yield 1\n    yield 2\n"
 
@@ -45,8 +54,15 @@ def test_a_cell_gives_its_value_and_binds_its_trace(shell):
     assert value == [1, 2] and shell.shown == []
     trace = shell.user_ns["_asynctrace"]
     assert shell.user_ns["t"] is trace
-    assert kinds(trace, "gen#1") == ["create", "start", "yield", "resume", "yield", "resume",
-                                     "return"]
+    assert kinds(trace, "gen#1") == [
+        "create",
+        "start",
+        "yield",
+        "resume",
+        "yield",
+        "resume",
+        "return",
+    ]
     assert "__avz_last__" not in shell.user_ns and callable(shell.user_ns["gen"])
 
 
@@ -59,8 +75,7 @@ def test_a_failing_cell_binds_its_partial_trace_before_the_traceback(shell):
 
 
 def test_a_trace_inside_a_traced_cell_is_shown_as_one_usage_error(shell):
-    shell.run_cell("%%asynctrace --view none\nimport asyncviz\nwith asyncviz.trace():\n"
-                   "    pass\n")
+    shell.run_cell("%%asynctrace --view none\nimport asyncviz\nwith asyncviz.trace():\n    pass\n")
     (shown,) = shell.shown
     assert isinstance(shown, UsageError) and "already recording" in str(shown)
     assert shell.bound_then is not None
@@ -68,9 +83,11 @@ def test_a_trace_inside_a_traced_cell_is_shown_as_one_usage_error(shell):
 
 def test_a_traced_cell_run_from_a_traced_cell_is_refused_and_the_outer_goes_on(shell):
     shell.user_ns.update(shell=shell, side=[])
-    value = shell.run_cell("%%asynctrace --view none\n"
-                           "shell.run_cell('%%asynctrace\\nside.append(1)')\n"
-                           f"{GEN}list(gen())\n")
+    value = shell.run_cell(
+        "%%asynctrace --view none\n"
+        "shell.run_cell('%%asynctrace\\nside.append(1)')\n"
+        f"{GEN}list(gen())\n"
+    )
     (shown,) = shell.shown  # the inner cell's
     assert isinstance(shown, UsageError) and "already recording" in str(shown)
     assert shell.user_ns["side"] == [] and value == [1, 2]
@@ -124,8 +141,13 @@ def test_sync_cell_generator_driven_by_send(main_nb):
     got = probe(main_nb.cell("sync_probe"))
     # echo() was defined in an earlier, untraced cell: the rewrite still tells the
     # recorder what send() passed in
-    assert got["events"] == [["create", None], ["start", None], ["yield", "'ready'"],
-                             ["resume", "'A'"], ["yield", "'A'"]], got
+    assert got["events"] == [
+        ["create", None],
+        ["start", None],
+        ["yield", "'ready'"],
+        ["resume", "'A'"],
+        ["yield", "'A'"],
+    ], got
     assert got["labels"] == ["cell", "echo#1"] and got["first"] == "ready", got
 
 

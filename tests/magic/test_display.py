@@ -1,6 +1,7 @@
 """What a finished trace becomes below its cell: the view (with its fallbacks), the
 --save files, the export directory; with a stand-in trace, then in a kernel.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,18 @@ import pytest
 
 from asyncviz.magic import display
 
-from .outputs import (WIDGET, describe, displays, errors, probe, result, states_shown,
-                      stderr, stdout, summary_shown)
+from .outputs import (
+    WIDGET,
+    describe,
+    displays,
+    errors,
+    probe,
+    result,
+    states_shown,
+    stderr,
+    stdout,
+    summary_shown,
+)
 
 
 class Shown:
@@ -62,6 +73,7 @@ class StubTrace:
 def shown(monkeypatch):
     """What display() was given, in order."""
     import IPython.display
+
     got = []
     monkeypatch.setattr(IPython.display, "display", got.append)
     return got
@@ -71,12 +83,15 @@ def names(objects) -> list[str]:
     return [repr(o) for o in objects]
 
 
-@pytest.mark.parametrize("view, expected", [
-    ("timeline", ["<timeline>"]),
-    ("states", ["<states>"]),
-    ("summary", ["<summary>"]),
-    ("all", ["<timeline>", "<states>", "<summary>"]),
-])
+@pytest.mark.parametrize(
+    "view, expected",
+    [
+        ("timeline", ["<timeline>"]),
+        ("states", ["<states>"]),
+        ("summary", ["<summary>"]),
+        ("all", ["<timeline>", "<states>", "<summary>"]),
+    ],
+)
 def test_each_view(shown, capsys, view, expected):
     display.show(StubTrace(), view)
     assert names(shown) == expected
@@ -89,13 +104,15 @@ def test_all_links_the_state_machines_to_the_timeline(shown):
     assert states.linked is timeline
 
 
-@pytest.mark.parametrize("view, broken, expected, said", [
-    ("timeline", ["timeline"], ["<summary>"], "cannot show the timeline (no timeline)"),
-    ("states", ["states"], ["<summary>"], "cannot show the state machines (no states)"),
-    ("all", ["states"], ["<timeline>", "<summary>"], "cannot show the state machines"),
-])
-def test_a_view_that_fails_falls_back_to_the_summary(shown, capsys, view, broken, expected,
-                                                     said):
+@pytest.mark.parametrize(
+    "view, broken, expected, said",
+    [
+        ("timeline", ["timeline"], ["<summary>"], "cannot show the timeline (no timeline)"),
+        ("states", ["states"], ["<summary>"], "cannot show the state machines (no states)"),
+        ("all", ["states"], ["<timeline>", "<summary>"], "cannot show the state machines"),
+    ],
+)
+def test_a_view_that_fails_falls_back_to_the_summary(shown, capsys, view, broken, expected, said):
     display.show(StubTrace(*broken), view)
     assert names(shown) == expected
     err = capsys.readouterr().err
@@ -132,21 +149,25 @@ def test_state_machine_pictures_are_exported_only_with_dot(monkeypatch, tmp_path
     monkeypatch.setattr(display, "_has_dot", lambda: has_dot)
     trace = StubTrace()
     display.export(trace, str(tmp_path), 0)
-    suffixes = [os.path.basename(p)[len("cell0"):] for p in trace.saved]
+    suffixes = [os.path.basename(p)[len("cell0") :] for p in trace.saved]
     assert suffixes == list(display.EXPORTS) + (list(display.DOT_EXPORTS) if has_dot else [])
 
 
 @pytest.mark.parametrize("found, expected", [("/usr/bin/dot", True), (None, False)])
 def test_dot_is_asked_of_the_one_probe(monkeypatch, found, expected):
     from asyncviz.render import dot_run
+
     monkeypatch.setattr(dot_run, "dot_program", lambda: found)
     assert display._has_dot() is expected
 
 
-@pytest.mark.parametrize("broken, said", [
-    ("save", "asyncviz: cannot save x.png: not here\n"),
-    ("disk", "asyncviz: could not save x.png: disk full\n"),
-])
+@pytest.mark.parametrize(
+    "broken, said",
+    [
+        ("save", "asyncviz: cannot save x.png: not here\n"),
+        ("disk", "asyncviz: could not save x.png: disk full\n"),
+    ],
+)
 def test_a_file_that_cannot_be_written_is_one_line(capsys, broken, said):
     display.save(StubTrace(broken), "x.png")
     assert capsys.readouterr() == ("", said)

@@ -2,6 +2,7 @@
 first in a stand-in shell, then in a real kernel (left as found, %reset survived, every
 cell rewritten).
 """
+
 from __future__ import annotations
 
 import builtins
@@ -30,13 +31,22 @@ def installed(shell) -> dict:
     }
 
 
-AS_FOUND = {"cleanup": [other_transformer], "ast": [], "helpers": [],
-            "own showtraceback": False, "post_run_cell": 0,
-            "magics": {"cell": [], "line": []}}
-LOADED = {"cleanup": [transform_lines, other_transformer],
-          "ast": [CellRewriter, CellTransformer], "helpers": list(HELPERS),
-          "own showtraceback": True, "post_run_cell": 1,
-          "magics": {"cell": ["asynctrace"], "line": ["asynctrace"]}}
+AS_FOUND = {
+    "cleanup": [other_transformer],
+    "ast": [],
+    "helpers": [],
+    "own showtraceback": False,
+    "post_run_cell": 0,
+    "magics": {"cell": [], "line": []},
+}
+LOADED = {
+    "cleanup": [transform_lines, other_transformer],
+    "ast": [CellRewriter, CellTransformer],
+    "helpers": list(HELPERS),
+    "own showtraceback": True,
+    "post_run_cell": 1,
+    "magics": {"cell": ["asynctrace"], "line": ["asynctrace"]},
+}
 
 
 def test_load_installs_and_unload_takes_out():
@@ -84,6 +94,7 @@ def test_unload_stops_a_cell_stopped_between_its_statements():
     shell.events.callbacks.clear()  # no post_run_cell either
     shell.run(filename, tree)
     from asyncviz.recording.recorder import recording
+
     assert recording() is not None
     unload_ipython_extension(shell)
     assert recording() is None

@@ -1,6 +1,7 @@
 """asyncio.run() in a cell: nest_asyncio2 on the kernel's loop, applied and said once,
 and its pure-Python Task and Future kept out of the trace.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,18 +3,32 @@
 Unit tests of the parser, then the same options in a kernel: a bad one fails in one
 line before the cell runs, good ones shape the record.
 """
+
 from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
 
-from asyncviz.magic.options import (DEFAULT_MAX_EVENTS, VIEWS, AsyncTraceMagics,
-                                    parse_options, save_formats)
+from asyncviz.magic.options import (
+    DEFAULT_MAX_EVENTS,
+    VIEWS,
+    AsyncTraceMagics,
+    parse_options,
+    save_formats,
+)
 
 from .outputs import ANSI, describe, errors, one_usage_error, probe, result, table_shown
 
-OPTIONS = ("--view", "--save", "--out", "--max-events", "--no-values", "--thread",
-           "--include", "--exclude")
+OPTIONS = (
+    "--view",
+    "--save",
+    "--out",
+    "--max-events",
+    "--no-values",
+    "--thread",
+    "--include",
+    "--exclude",
+)
 
 
 def test_defaults():
@@ -30,8 +44,10 @@ def test_every_view_is_accepted():
 
 def test_quotes_are_taken_off():
     # IPython splits a magic's arguments without removing quotes
-    args = parse_options("""--out 't' --save "saved copy.txt" --save x.avz """
-                         """--include 'mylib.*' --exclude "*ipykernel_*" """)
+    args = parse_options(
+        """--out 't' --save "saved copy.txt" --save x.avz """
+        """--include 'mylib.*' --exclude "*ipykernel_*" """
+    )
     assert args.out == "t"
     assert args.save == ["saved copy.txt", "x.avz"]
     assert args.include == ["mylib.*"] and args.exclude == ["*ipykernel_*"]
@@ -44,15 +60,18 @@ def test_save_takes_every_format_the_exports_write():
         assert parse_options(f"--save {path}").save == [path]
 
 
-@pytest.mark.parametrize("line, words", [
-    ("--view nope", ["--view", "nope"]),
-    ("--max-events -3", ["--max-events", "-3"]),
-    ("--bogus", ["--bogus"]),
-    ("--save trace.xyz", ["--save trace.xyz", ".xyz is not a format", ".avz"]),
-    ("--save trace", ["'trace' has no suffix", ".avz"]),
-    ("--out 1abc", ["--out", "'1abc'"]),
-    ("--out class", ["--out", "'class'"]),
-])
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("--view nope", ["--view", "nope"]),
+        ("--max-events -3", ["--max-events", "-3"]),
+        ("--bogus", ["--bogus"]),
+        ("--save trace.xyz", ["--save trace.xyz", ".xyz is not a format", ".avz"]),
+        ("--save trace", ["'trace' has no suffix", ".avz"]),
+        ("--out 1abc", ["--out", "'1abc'"]),
+        ("--out class", ["--out", "'class'"]),
+    ],
+)
 def test_a_bad_option_is_one_line(line, words):
     with pytest.raises(UsageError) as info:
         parse_options(line)
@@ -78,13 +97,16 @@ def test_help_names_every_option():
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("name, words", [
-    ("bad_view", ["--view", "nope"]),
-    ("bad_max", ["--max-events", "-3"]),
-    ("bad_flag", ["--bogus"]),
-    ("bad_save", ["trace.xyz", ".avz"]),
-    ("bad_out", ["--out", "1abc"]),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("bad_view", ["--view", "nope"]),
+        ("bad_max", ["--max-events", "-3"]),
+        ("bad_flag", ["--bogus"]),
+        ("bad_save", ["trace.xyz", ".avz"]),
+        ("bad_out", ["--out", "1abc"]),
+    ],
+)
 def test_bad_options_fail_before_the_cell_runs(main_nb, name, words):
     cell = main_nb.cell(name)
     one_usage_error(cell, *words)
@@ -103,9 +125,21 @@ def test_help_documents_every_option(main_nb):
     pages = [p["data"]["text/plain"] for p in reply.get("payload", []) if p.get("source") == "page"]
     assert pages, reply
     text = ANSI.sub("", pages[0])
-    for option in ("--view", "--save", "--out", "--max-events", "--no-values", "--thread",
-                   "--include", "--exclude", "_asynctrace", "timeline", "states", "summary",
-                   "none"):
+    for option in (
+        "--view",
+        "--save",
+        "--out",
+        "--max-events",
+        "--no-values",
+        "--thread",
+        "--include",
+        "--exclude",
+        "_asynctrace",
+        "timeline",
+        "states",
+        "summary",
+        "none",
+    ):
         assert option in text, f"{option} not in the help:\n{text}"
 
 

@@ -1,6 +1,7 @@
 """--thread: the body on a fresh event loop in a worker thread, its value or exception
 brought back; in this process, then in a kernel.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,16 @@ from asyncviz.magic.thread import run_in_thread
 from asyncviz.recording.recorder import Recorder
 
 from .fakeshell import transformed
-from .outputs import (NEST_NOTE, describe, errors, probe, result, stdout, summary_shown,
-                      traceback_text)
+from .outputs import (
+    NEST_NOTE,
+    describe,
+    errors,
+    probe,
+    result,
+    stdout,
+    summary_shown,
+    traceback_text,
+)
 
 CELL_FILE = "<asynctrace-cell-3>"  # the name the worker compiles a cell without source under
 
@@ -26,8 +35,14 @@ def in_thread(body: str, ns: dict):
     run = Run("1", plans.pop("1"), Recorder(root_label="cell"), 3, "<no source>")
     bound = []
     try:
-        return run_in_thread(run, "<no source>", ns, ns, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-                             bind=lambda run, trace: bound.append(trace))
+        return run_in_thread(
+            run,
+            "<no source>",
+            ns,
+            ns,
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            bind=lambda run, trace: bound.append(trace),
+        )
     finally:
         assert bound == []  # only a worker abandoned by an interrupt binds its own trace
         ns["run"] = run
@@ -49,9 +64,12 @@ def test_a_sync_body_gives_its_value_and_its_trace():
 
 def test_an_awaiting_body_runs_on_a_fresh_loop_in_the_worker():
     ns = {}
-    value = in_thread("import asyncio\n"
-                      "async def twice(x):\n    await asyncio.sleep(0)\n    return 2 * x\n"
-                      "await twice(4)\n", ns)
+    value = in_thread(
+        "import asyncio\n"
+        "async def twice(x):\n    await asyncio.sleep(0)\n    return 2 * x\n"
+        "await twice(4)\n",
+        ns,
+    )
     assert value == 8 and "twice#1" in labels(ns["run"])
 
 
@@ -59,11 +77,13 @@ def test_an_exception_comes_back_with_the_cells_own_frames():
     ns = {}
     with pytest.raises(KeyError) as info:
         in_thread("def fails():\n    raise KeyError('in the worker')\nfails()\n", ns)
-    frames = [(t.tb_frame.f_code.co_filename, t.tb_frame.f_code.co_name)
-              for t in _walk(info.value.__traceback__)]
+    frames = [
+        (t.tb_frame.f_code.co_filename, t.tb_frame.f_code.co_name)
+        for t in _walk(info.value.__traceback__)
+    ]
     # the re-raise, then the cell's code only: none of the worker's machinery
     assert frames[-2:] == [(CELL_FILE, "<module>"), (CELL_FILE, "fails")], frames
-    assert all(f == CELL_FILE for f, _ in frames[frames.index((CELL_FILE, "<module>")):])
+    assert all(f == CELL_FILE for f, _ in frames[frames.index((CELL_FILE, "<module>")) :])
     assert ns["run"].trace is not None
 
 

@@ -2,6 +2,7 @@
 becomes a call, nothing else moves) and the AST transformer (begin, the body untouched,
 the last value kept, end), without a kernel; then in one.
 """
+
 from __future__ import annotations
 
 import ast
@@ -9,8 +10,15 @@ import linecache
 
 import pytest
 
-from asyncviz.magic.transform import (CELL, KEEP_PLANS, CellTransformer, Plan, Plans,
-                                      show_magic_line, transform_lines)
+from asyncviz.magic.transform import (
+    CELL,
+    KEEP_PLANS,
+    CellTransformer,
+    Plan,
+    Plans,
+    show_magic_line,
+    transform_lines,
+)
 
 from .fakeshell import lines, transformed
 from .outputs import describe
@@ -22,15 +30,17 @@ from .outputs import describe
 def test_the_first_line_becomes_one_call_and_nothing_else_moves():
     source = "%%asynctrace --view none  \nx = 1\n%%asynctrace in the body\nx\n"
     out = transform_lines(lines(source))
-    assert out == [f"{CELL}('--view none')\n", "x = 1\n", "%%asynctrace in the body\n",
-                   "x\n"]
+    assert out == [f"{CELL}('--view none')\n", "x = 1\n", "%%asynctrace in the body\n", "x\n"]
 
 
-@pytest.mark.parametrize("first, expected", [
-    ("%%asynctrace", f"{CELL}('')"),
-    ("%%asynctrace\r\n", f"{CELL}('')\r\n"),
-    ("  %%asynctrace --out 't'\n", f"  {CELL}(\"--out 't'\")\n"),
-])
+@pytest.mark.parametrize(
+    "first, expected",
+    [
+        ("%%asynctrace", f"{CELL}('')"),
+        ("%%asynctrace\r\n", f"{CELL}('')\r\n"),
+        ("  %%asynctrace --out 't'\n", f"  {CELL}(\"--out 't'\")\n"),
+    ],
+)
 def test_indent_newline_and_quotes_are_kept(first, expected):
     assert transform_lines([first]) == [expected]
 
@@ -39,9 +49,16 @@ def test_blank_lines_before_the_magic_are_kept():
     assert transform_lines(["\n", "%%asynctrace\n", "1\n"]) == ["\n", f"{CELL}('')\n", "1\n"]
 
 
-@pytest.mark.parametrize("source", [
-    "", "\n\n", "x = 1\n%%asynctrace\n", "%%asynctracer\n", "# %%asynctrace\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "",
+        "\n\n",
+        "x = 1\n%%asynctrace\n",
+        "%%asynctracer\n",
+        "# %%asynctrace\n",
+    ],
+)
 def test_other_cells_are_left_alone(source):
     assert transform_lines(lines(source)) == lines(source)
 
@@ -67,7 +84,10 @@ def test_a_cell_becomes_begin_body_last_value_end():
 def test_a_cell_without_a_last_expression_ends_with_end():
     tree, _ = transformed("%%asynctrace\nx = 1\n")
     assert ast.unparse(tree).splitlines() == [
-        "__asyncviz_begin__('1', '')", "x = 1", "__asyncviz_end__('1')"]
+        "__asyncviz_begin__('1', '')",
+        "x = 1",
+        "__asyncviz_end__('1')",
+    ]
 
 
 def test_last_expr_or_assign_shows_the_assigned_name():
@@ -94,14 +114,17 @@ def test_bad_options_are_kept_for_begin_to_raise():
     assert ast.unparse(tree).splitlines()[0] == "__asyncviz_begin__('1', '--view nope')"
 
 
-@pytest.mark.parametrize("call, nest", [
-    ("asyncio.run(main())", True),
-    ("asyncio.get_event_loop().run_until_complete(main())", True),
-    ("run_until_complete(main())", True),
-    ("print(asyncio.run)", False),
-    ("run(main())", False),
-    ("trio.run(main)", False),
-])
+@pytest.mark.parametrize(
+    "call, nest",
+    [
+        ("asyncio.run(main())", True),
+        ("asyncio.get_event_loop().run_until_complete(main())", True),
+        ("run_until_complete(main())", True),
+        ("print(asyncio.run)", False),
+        ("run(main())", False),
+        ("trio.run(main)", False),
+    ],
+)
 def test_a_cell_that_runs_a_loop_itself_is_noticed(call, nest):
     _, plans = transformed(f"%%asynctrace\nif True:\n    {call}\n")
     assert plans.pop("1").nest is nest

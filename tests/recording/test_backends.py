@@ -1,5 +1,6 @@
 """The backends: chosen as documented, and the native and Python cores record the same
 thing for the same program (kind, object, value, line, target — not times)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,6 +24,7 @@ def _run(source: str, name: str):
     ns = load(source)
     fn = ns["main"]
     if asyncio.iscoroutinefunction(fn):
+
         async def runner():
             async with asyncviz.trace(backend=name, exclude=[__file__]) as t:
                 try:
@@ -52,12 +54,15 @@ def _record(trace) -> tuple:
     def same(text):
         if text is None:
             return None
-        return re.sub(r"Task-\d+", lambda m: names.setdefault(m.group(0), f"Task@{len(names)}"),
-                      text)
+        return re.sub(
+            r"Task-\d+", lambda m: names.setdefault(m.group(0), f"Task@{len(names)}"), text
+        )
 
     events = [(e.kind, e.obj, same(e.value), e.line, e.target) for e in trace.events]
-    objects = [(o.kind, same(o.name), same(o.label), o.state, o.parent, o.initial, o.coro,
-                o.task) for o in trace.objects]
+    objects = [
+        (o.kind, same(o.name), same(o.label), o.state, o.parent, o.initial, o.coro, o.task)
+        for o in trace.objects
+    ]
     return events, objects
 
 
@@ -75,19 +80,46 @@ def test_native_and_python_record_the_same(name):
 def test_native_constants_are_the_python_ones():
     c = native.module().CONSTANTS
     assert (c["CREATED"], c["RUNNING"], c["SUSPENDED"], c["CLOSED"]) == (
-        protocol.CREATED, protocol.RUNNING, protocol.SUSPENDED, protocol.CLOSED)
+        protocol.CREATED,
+        protocol.RUNNING,
+        protocol.SUSPENDED,
+        protocol.CLOSED,
+    )
     assert (c["GENERATOR"], c["COROUTINE"], c["ASYNC_GENERATOR"], c["TASK"], c["FUTURE"]) == (
-        protocol.GENERATOR, protocol.COROUTINE, protocol.ASYNC_GENERATOR, protocol.TASK,
-        protocol.FUTURE)
-    assert (c["OUT"], c["RECORD"], c["CREATE_TASK"], c["SELECT"], c["UNAWAITED"],
-            c["TASK_NAME"]) == (protocol.OUT, protocol.RECORD, protocol.CREATE_TASK,
-                                protocol.SELECT, protocol.UNAWAITED, protocol.TASK_NAME)
+        protocol.GENERATOR,
+        protocol.COROUTINE,
+        protocol.ASYNC_GENERATOR,
+        protocol.TASK,
+        protocol.FUTURE,
+    )
+    assert (
+        c["OUT"],
+        c["RECORD"],
+        c["CREATE_TASK"],
+        c["SELECT"],
+        c["UNAWAITED"],
+        c["TASK_NAME"],
+    ) == (
+        protocol.OUT,
+        protocol.RECORD,
+        protocol.CREATE_TASK,
+        protocol.SELECT,
+        protocol.UNAWAITED,
+        protocol.TASK_NAME,
+    )
     from asyncviz.recording.tasks import RAISE, RETURN, START
+
     assert (c["START"], c["RETURN"], c["RAISE"]) == (START, RETURN, RAISE)
     assert (c["NO_VALUE"], c["INLINE_INT"], c["INLINE_BIAS"], c["RECORD_SIZE"]) == (
-        NO_VALUE, INLINE_INT, INLINE_BIAS, RECORD_SIZE)
-    assert (c["OBJECT_COST"], c["STRING_COST_BYTES"]) == (protocol.OBJECT_COST,
-                                                          protocol.STRING_COST_BYTES)
+        NO_VALUE,
+        INLINE_INT,
+        INLINE_BIAS,
+        RECORD_SIZE,
+    )
+    assert (c["OBJECT_COST"], c["STRING_COST_BYTES"]) == (
+        protocol.OBJECT_COST,
+        protocol.STRING_COST_BYTES,
+    )
     assert NUMBER_BASE == 0x40000000
 
 

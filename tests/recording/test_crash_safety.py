@@ -3,6 +3,7 @@ they are recorded, under include=['*'].
 
 Each case runs in a fresh interpreter, so a crash fails the test instead of ending the run.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -16,7 +17,7 @@ from asyncviz.recording import frames
 # the recording suite runs against every backend (native and python)
 pytestmark = pytest.mark.usefixtures("each_backend")
 
-HARNESS = '''
+HARNESS = """
 import asyncio, faulthandler, gc, sys
 faulthandler.enable()
 import asyncviz
@@ -28,11 +29,11 @@ with asyncviz.trace(include=["*"]{options}) as t:
 for _ in range(3):
     gc.collect()
 print("OK", len(t.events), result)
-'''
+"""
 
 CASES = {
     # a frame whose function finished, asked for its generator while it is recorded
-    "finished_function_frames": '''
+    "finished_function_frames": """
 import sys
 def plain():
     return sys._getframe()
@@ -45,10 +46,10 @@ def main():
         for f in gen(frames):
             frames.append(f)
     return len(frames)
-''',
+""",
     # suspended generators dropped on the floor: finalised inside their deallocation,
     # their close is the first thing the recorder sees of them
-    "generators_finalised": '''
+    "generators_finalised": """
 def g(n):
     try:
         yield n
@@ -68,9 +69,9 @@ def main():
         next(it)
         del it
     return total
-''',
+""",
     # generators created before the trace and finalised inside it
-    "finalised_before_seen": '''
+    "finalised_before_seen": """
 def g():
     try:
         yield 1
@@ -82,8 +83,8 @@ for it in EARLY:
 def main():
     EARLY.clear()
     return 0
-''',
-    "async_generators_and_coroutines_closed_by_gc": '''
+""",
+    "async_generators_and_coroutines_closed_by_gc": """
 import asyncio, gc
 async def agen():
     try:
@@ -113,15 +114,14 @@ def main():
     import warnings
     warnings.simplefilter("ignore")
     return asyncio.run(body())
-''',
+""",
 }
 
 
 def _run(body: str, options: str = "") -> subprocess.CompletedProcess:
     # the backend comes from the environment the each_backend fixture set
     code = HARNESS.format(body=textwrap.dedent(body), options=options)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=240)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -151,6 +151,7 @@ def test_generator_of_is_safe_for_any_frame():
 
 def test_async_yield_unwrapped_without_layout_guesses():
     import asyncio
+
     seen = []
 
     def tracer(frame, event, arg):

@@ -1,6 +1,7 @@
 """Tracing leaves nothing the program can see, and keeps nothing alive after it: no
 done-callback, task factory, loop attribute, patched selector or helper thread; a record
 is freed with its Trace even when tasks outlive it; the budget bounds memory."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,14 +24,14 @@ from programs import load
 # the recording suite runs against every backend (native and python)
 pytestmark = pytest.mark.usefixtures("each_backend")
 
-TASKS = '''
+TASKS = """
 import asyncio
 async def child(n):
     await asyncio.sleep(0)
     return n
 async def unscoped_like():
     await asyncio.sleep(0)
-'''
+"""
 
 
 _TASKS = load(TASKS)
@@ -45,8 +46,7 @@ def _reprs_and_state(trace: bool):
         loop_before = dict(vars(loop))
         selector = loop._selector
         selector_before = dict(vars(selector))
-        scope = (asyncviz.trace(exclude=[__file__]) if trace
-                 else contextlib.AsyncExitStack())
+        scope = asyncviz.trace(exclude=[__file__]) if trace else contextlib.AsyncExitStack()
         async with scope:
             # tasks whose coroutine is recorded, and one whose coroutine is not (asyncio's)
             tasks = [asyncio.create_task(ns["child"](i)) for i in range(3)]
@@ -109,8 +109,11 @@ def test_a_loop_with_a_mock_selector_works_traced():
 def _recording_objects() -> list:
     """Objects of the recorder's own types still alive (a core, its registry, its watch)."""
     gc.collect()
-    return [type(o).__qualname__ for o in gc.get_objects()
-            if str(vars(type(o)).get("__module__", "")).startswith("asyncviz.recording")]
+    return [
+        type(o).__qualname__
+        for o in gc.get_objects()
+        if str(vars(type(o)).get("__module__", "")).startswith("asyncviz.recording")
+    ]
 
 
 def test_a_record_is_freed_with_its_trace_even_when_tasks_outlive_it():
@@ -143,11 +146,11 @@ def test_a_record_is_freed_with_its_trace_even_when_tasks_outlive_it():
 def test_code_that_saves_and_restores_the_trace_hook_keeps_working():
     """test.support.no_tracing and debuggers do `old = sys.gettrace(); sys.settrace(None);
     ...; sys.settrace(old)`: the hook they restore must still record, and come off."""
-    ns = load('''
+    ns = load("""
 def g():
     yield 1
     yield 2
-''')
+""")
     with asyncviz.trace() as t:
         saved = sys.gettrace()
         assert saved is not None
@@ -157,11 +160,10 @@ def g():
         list(ns["g"]())
     assert sys.gettrace() is None
     assert [o.label for o in t.objects] == ["g#1"]
-    assert [e.kind for e in t.events] == ["start", "yield", "resume", "yield", "resume",
-                                          "return"]
+    assert [e.kind for e in t.events] == ["start", "yield", "resume", "yield", "resume", "return"]
 
 
-MANY = '''
+MANY = """
 import gc, json, sys, time
 def yield_once():
     yield 1
@@ -178,7 +180,7 @@ grown = peak_kib() - base
 print(json.dumps({{"total": total, "grown_kib": grown, "events": len(t.events),
                   "objects": len(t.objects), "strings": len(t.strings),
                   "numbers": len(t.numbers), "truncated": t.truncated}}))
-'''
+"""
 
 # the documented bound: a million short-lived generators past a spent budget of 1,000
 PEAK_GROWTH_BOUND_KIB = 32 * 1024
@@ -186,8 +188,12 @@ PEAK_GROWTH_BOUND_KIB = 32 * 1024
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 def test_a_million_generators_past_the_budget_stay_small():
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(MANY.format(max_events=1000))],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(MANY.format(max_events=1000))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
     assert got["total"] == 1_000_000 and got["truncated"]

@@ -1,5 +1,6 @@
 """The recorder's promises: one trace at a time, nobody's hook stolen, other threads
 ignored, values described without harm, limits honoured, scope as documented."""
+
 from __future__ import annotations
 
 import gc
@@ -14,13 +15,13 @@ import asyncviz
 from asyncviz.recording.recorder import TraceError
 from programs import load, normal, record
 
-SIMPLE = '''
+SIMPLE = """
 def g():
     yield 1
     yield 2
 def main():
     return list(g())
-'''
+"""
 
 # the recording suite runs against every backend (native and python)
 pytestmark = pytest.mark.usefixtures("each_backend")
@@ -105,7 +106,7 @@ def test_other_threads_stay_out():
     assert [o.label for o in t.objects] == ["g#1"]
 
 
-EVIL = '''
+EVIL = """
 import time
 class Raises:
     def __repr__(self):
@@ -135,13 +136,22 @@ def g():
     yield Hangs()
 def main():
     return [type(v).__name__ for v in g()]
-'''
+"""
 
 
 def test_values_described_without_harm():
     t, ns = record(EVIL)
-    assert ns["result"] == ["Raises", "Huge", "Slow", "Slow", "str", "Plain", "int", "list",
-                            "Hangs"]
+    assert ns["result"] == [
+        "Raises",
+        "Huge",
+        "Slow",
+        "Slow",
+        "str",
+        "Plain",
+        "int",
+        "list",
+        "Hangs",
+    ]
     yields = [e.value for e in t.events if e.kind == "yield"]
     assert yields[0] == "<Raises>"
     assert len(yields[1]) <= 80 and yields[1].startswith("xxx")
@@ -155,13 +165,13 @@ def test_values_described_without_harm():
 
 
 def test_no_strong_reference_to_values():
-    ns = load('''
+    ns = load("""
 class Box:
     pass
 def g():
     yield Box()
     yield 2
-''')
+""")
     with asyncviz.trace() as t:
         it = ns["g"]()
         ref = weakref.ref(next(it))
@@ -177,13 +187,13 @@ def test_no_values():
 
 
 def test_max_events_truncates_and_counts():
-    ns = load('''
+    ns = load("""
 def g(n):
     for i in range(n):
         yield i
 def main():
     return sum(g(1000))
-''')
+""")
     with asyncviz.trace(max_events=50) as t:
         assert ns["main"]() == sum(range(1000))
     # the budget holds events, objects and strings together: one object weighs 8 events
@@ -195,19 +205,23 @@ def main():
 
 
 def test_budget_spent_switches_every_hook_off():
-    ns = load('''
+    ns = load("""
 def g(n):
     for i in range(n):
         yield i
-''')
+""")
     seen = {}
     with asyncviz.trace(max_events=100) as t:
         sum(ns["g"](10_000))
         seen["gettrace"] = sys.gettrace()
         if hasattr(sys, "monitoring"):
-            seen["events"] = [sys.monitoring.get_events(i) for i in range(6)
-                              if sys.monitoring.get_tool(i) == "asyncviz"]
+            seen["events"] = [
+                sys.monitoring.get_events(i)
+                for i in range(6)
+                if sys.monitoring.get_tool(i) == "asyncviz"
+            ]
         import builtins
+
         seen["rewrite helpers on"] = getattr(builtins, "__avz_on__", False)
     assert t.truncated
     assert seen["gettrace"] is None
@@ -215,12 +229,12 @@ def g(n):
     assert seen["rewrite helpers on"] is False
 
 
-ASYNC = '''
+ASYNC = """
 import asyncio
 async def main():
     await asyncio.sleep(0.05)
     return 1
-'''
+"""
 
 
 def test_scope_default_include_exclude():
@@ -241,10 +255,10 @@ def test_loop_idle_time_recorded():
 
 
 def test_ordinary_code_is_not_recorded():
-    ns = load('''
+    ns = load("""
 def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
-''')
+""")
     with asyncviz.trace() as t:
         assert ns["fib"](15) == 610
     assert len(t.events) == 0 and t.objects == []
@@ -258,13 +272,13 @@ def test_events_in_time_order_and_file_checks():
 
 
 def test_task_parent_and_coroutine():
-    t, _ = record('''
+    t, _ = record("""
 import asyncio
 async def child():
     await asyncio.sleep(0)
 async def main():
     await asyncio.create_task(child(), name="kid")
-''')
+""")
     by_label = {o.label: o for o in t.objects}
     kid = by_label["kid"]
     assert kid.kind == "task"
@@ -275,13 +289,13 @@ async def main():
 
 def test_eager_and_unnamed_task_names_untouched():
     # CPython 3.13.0 renames unnamed tasks to 'None' under any task factory; we install none
-    t, ns = record('''
+    t, ns = record("""
 import asyncio
 async def child():
     return asyncio.current_task().get_name()
 async def main():
     return await asyncio.create_task(child())
-''')
+""")
     assert ns["result"].startswith("Task-")
 
 
@@ -318,8 +332,9 @@ def test_user_repr_not_called_without_a_deadline():
             return "mine"
 
     out = {}
-    worker = threading.Thread(target=lambda: out.update(
-        mine=describe(Mine()), frac=describe(fractions.Fraction(1, 3))))
+    worker = threading.Thread(
+        target=lambda: out.update(mine=describe(Mine()), frac=describe(fractions.Fraction(1, 3)))
+    )
     worker.start()
     worker.join()
     assert out == {"mine": "<Mine>", "frac": "Fraction(1, 3)"}

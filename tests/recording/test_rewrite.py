@@ -523,9 +523,7 @@ def _run(code, filename: str):
 
 def _caret_lines(formatted: str) -> list[str]:
     return [
-        line
-        for line in formatted.splitlines()
-        if line.strip() and set(line.strip()) <= set("^~")
+        line for line in formatted.splitlines() if line.strip() and set(line.strip()) <= set("^~")
     ]
 
 
@@ -717,9 +715,7 @@ def test_new_objects_recorded(avz):
     c.close()
     assert d == "not a generator"
     # the names persist on the shared rewriter
-    assert {"earlier_gen_zq", "early_call_zq", "meth_zq"} <= (
-        rw._shared.known_generator_functions
-    )
+    assert {"earlier_gen_zq", "early_call_zq", "meth_zq"} <= (rw._shared.known_generator_functions)
     assert "plain_zq" not in rw._shared.known_generator_functions
 
 
@@ -891,7 +887,9 @@ def test_shapes():
 
 
 def test_not_generator_when_yield_only_in_nested_scope():
-    names = rw.generator_function_names(ast.parse(_prepare("""
+    names = rw.generator_function_names(
+        ast.parse(
+            _prepare("""
         def outer():
             def inner():
                 yield 1
@@ -905,7 +903,9 @@ def test_not_generator_when_yield_only_in_nested_scope():
         class C:
             def __m(self):
                 yield
-    """)))
+    """)
+        )
+    )
     assert names == {"inner", "via_default", "via_comprehension_iter", "__m", "_C__m"}
 
 
@@ -1054,6 +1054,7 @@ def _close_events(code) -> list:
             mon.register_callback(tool, E.PY_THROW, None)
             mon.free_tool_id(tool)
     else:
+
         def tracer(frame, event, arg):
             if frame.f_code.co_name == "closable_zq" and event == "exception":
                 events.append(("exception", arg[0]))

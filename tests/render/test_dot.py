@@ -4,6 +4,7 @@ The real `dot` is used where it is installed (it is on the development machine);
 missing `dot` is simulated.  User text is attacked with markup, quotes, backslashes and
 entities: it must come out of `dot -Tsvg` as text, never as markup.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from asyncviz.analysis.states import (
-    Edge, Machine, Node, functions, lifecycle, suspension_points,
+    Edge,
+    Machine,
+    Node,
+    functions,
+    lifecycle,
+    suspension_points,
 )
 from asyncviz.render import dot, dot_looks, dot_run
 from asyncviz.trace import Trace
@@ -25,8 +31,9 @@ from corpus import POLL
 from tracebuilder import TraceBuilder
 
 graphviz = pytest.importorskip("graphviz")
-needs_dot = pytest.mark.skipif(dot_run.dot_program() is None,
-                               reason="Graphviz's dot is not installed")
+needs_dot = pytest.mark.skipif(
+    dot_run.dot_program() is None, reason="Graphviz's dot is not installed"
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
@@ -37,6 +44,7 @@ INSTALL = ("apt-get install graphviz", "brew install graphviz", "conda install g
 
 
 # -- helpers --------------------------------------------------------------------------------
+
 
 def svg_texts(svg: str) -> tuple[list[str], list[str]]:
     """(the text drawn, the tooltips) of an SVG document written by dot."""
@@ -58,20 +66,34 @@ def svg_element(svg: str, ident: str):
 
 
 def strokes(element) -> set[str]:
-    return {el.get("stroke").lower() for el in element.iter()
-            if el.get("stroke") not in (None, "transparent", "none")}
+    return {
+        el.get("stroke").lower()
+        for el in element.iter()
+        if el.get("stroke") not in (None, "transparent", "none")
+    }
 
 
 def hostile_trace() -> Trace:
     """A generator whose name, source line and values are markup and escape soup."""
     source = f"def f():\n{EVIL}\n{NASTY}\n"
     b = TraceBuilder()
-    g = b.obj("generator", EVIL + "#1", name=EVIL + " -->", filename="<evil>",
-              firstlineno=1, state="CLOSED")
-    (b.ev(0, g, "create", line=1).ev(1, g, "start", line=1)
-      .ev(2, g, "yield", EVIL, line=2).ev(3, g, "resume", NASTY, line=2)
-      .ev(4, g, "yield", NASTY, line=3).ev(5, g, "throw", EVIL, line=3)
-      .ev(6, g, "raise", EVIL, line=3))
+    g = b.obj(
+        "generator",
+        EVIL + "#1",
+        name=EVIL + " -->",
+        filename="<evil>",
+        firstlineno=1,
+        state="CLOSED",
+    )
+    (
+        b.ev(0, g, "create", line=1)
+        .ev(1, g, "start", line=1)
+        .ev(2, g, "yield", EVIL, line=2)
+        .ev(3, g, "resume", NASTY, line=2)
+        .ev(4, g, "yield", NASTY, line=3)
+        .ev(5, g, "throw", EVIL, line=3)
+        .ev(6, g, "raise", EVIL, line=3)
+    )
     trace = b.build(duration=10, sources={"<evil>": source})
     assert trace.check() is None
     return trace
@@ -82,10 +104,12 @@ EMPTY = TraceBuilder().build(duration=0)
 
 @pytest.fixture(scope="module")
 def traces() -> dict[str, Trace]:
-    return {"round_robin": record(PROGRAMS["round_robin"])[0],
-            "yield_from_chain": record(PROGRAMS["yield_from_chain"])[0],
-            "cancel": record(PROGRAMS["cancel"])[0],
-            "poll": record(POLL)[0]}
+    return {
+        "round_robin": record(PROGRAMS["round_robin"])[0],
+        "yield_from_chain": record(PROGRAMS["yield_from_chain"])[0],
+        "cancel": record(PROGRAMS["cancel"])[0],
+        "poll": record(POLL)[0],
+    }
 
 
 def worker(traces) -> tuple[Machine, Machine]:
@@ -95,6 +119,7 @@ def worker(traces) -> tuple[Machine, Machine]:
 
 
 # -- DOT -------------------------------------------------------------------------------------
+
 
 def test_dot_has_every_node_and_edge_with_its_id_label_and_tooltip(traces):
     for machine in worker(traces):
@@ -123,13 +148,15 @@ def test_the_picture_says_what_the_machine_says(traces):
     # hover: counts and samples
     edge = svg_element(svg, "edge-2")
     tip = next(el.get(XLINK_TITLE) for el in edge.iter() if el.get(XLINK_TITLE))
-    assert tip.splitlines() == ["yield · line 5 → return · line 6: send/next ×2 (2 times)",
-                                "samples:",
-                                "• sent 10 → return 'a'", "• sent 0 → return 'b'"]
+    assert tip.splitlines() == [
+        "yield · line 5 → return · line 6: send/next ×2 (2 times)",
+        "samples:",
+        "• sent 10 → return 'a'",
+        "• sent 0 → return 'b'",
+    ]
     node = svg_element(svg, "node-yield:5")
     tip = next(el.get(XLINK_TITLE) for el in node.iter() if el.get(XLINK_TITLE))
-    assert tip.splitlines() == ["yield · line 5", "got = yield (name, i, got)",
-                                "entered 3 times"]
+    assert tip.splitlines() == ["yield · line 5", "got = yield (name, i, got)", "entered 3 times"]
 
     svg = dot.machine_svg(life)
     drawn, _ = svg_texts(svg)
@@ -137,7 +164,7 @@ def test_the_picture_says_what_the_machine_says(traces):
     assert {e.label for e in life.edges} <= {t.strip() for t in drawn}
     closed = svg_element(svg, "node-CLOSED")
     assert len([e for e in closed.iter() if e.tag.endswith("ellipse")]) == 2  # double circle
-    begin = svg_element(svg, "edge-begin")   # the start arrow from a point into CREATED
+    begin = svg_element(svg, "edge-begin")  # the start arrow from a point into CREATED
     assert begin is not None and svg_element(svg, "node-begin") is not None
 
 
@@ -161,12 +188,15 @@ def test_layout_directions_and_shapes(traces):
 @needs_dot
 def test_highlight_marks_one_node_and_one_edge(traces):
     points, life = worker(traces)
-    orange = dot.HIGHLIGHT.lower()   # (the states widget's "current" colour, from the theme)
+    orange = dot.HIGHLIGHT.lower()  # (the states widget's "current" colour, from the theme)
     svg = dot.machine_svg(points, highlight_node="yield:5", highlight_edge=2)
     assert orange in strokes(svg_element(svg, "node-yield:5"))
     assert orange in strokes(svg_element(svg, "edge-2"))
-    marked = [i for i in svg_ids(svg) if orange in strokes(svg_element(svg, i))
-              and i.startswith(("node-", "edge-"))]
+    marked = [
+        i
+        for i in svg_ids(svg)
+        if orange in strokes(svg_element(svg, i)) and i.startswith(("node-", "edge-"))
+    ]
     assert sorted(marked) == ["edge-2", "node-yield:5"]
     plain = dot.machine_svg(points)
     assert orange not in plain.lower()
@@ -178,11 +208,15 @@ def test_highlight_marks_one_node_and_one_edge(traces):
 
 # -- user text is text ------------------------------------------------------------------------
 
+
 def hostile_machines():
     trace = hostile_trace()
     f = functions(trace)[0]
-    return trace, [suspension_points(trace, f), lifecycle(trace, function=f),
-                   lifecycle(trace, obj=0)]
+    return trace, [
+        suspension_points(trace, f),
+        lifecycle(trace, function=f),
+        lifecycle(trace, obj=0),
+    ]
 
 
 def test_hostile_text_never_becomes_dot_syntax():
@@ -192,7 +226,7 @@ def test_hostile_text_never_becomes_dot_syntax():
     assert EVIL in points.title
     for m in machines:
         text = dot.machine_dot(m)
-        assert EVIL not in text          # only ever as &lt;img ... &gt;
+        assert EVIL not in text  # only ever as &lt;img ... &gt;
         # the graphviz package still reads it: every statement closed
         assert text.rstrip().endswith("}")
     assert EVIL not in dot.trace_dot(trace)
@@ -203,7 +237,7 @@ def test_hostile_text_comes_out_of_dot_as_text():
     trace, machines = hostile_machines()
     svgs = [dot.machine_svg(m) for m in machines] + [dot.trace_svg(trace)]
     for svg in svgs:
-        root = ET.fromstring(svg)        # well-formed
+        root = ET.fromstring(svg)  # well-formed
         assert not [el for el in root.iter() if el.tag.split("}")[-1] in ("img", "script")]
         assert "<img" not in svg and "onerror=alert(1)>" not in svg.replace("&gt;", "")
         drawn, tips = svg_texts(svg)
@@ -211,13 +245,13 @@ def test_hostile_text_comes_out_of_dot_as_text():
         assert any(EVIL in t for t in shown), shown
     points_svg = svgs[0]
     drawn, tips = svg_texts(points_svg)
-    assert EVIL in drawn                         # the source line, on the box
+    assert EVIL in drawn  # the source line, on the box
     assert NASTY.strip().replace("\t", "\\t") in drawn
     assert f"yielded {EVIL}" in "\n".join(tips)  # the value, in a tooltip
     assert f"sent {NASTY.replace(chr(9), chr(92) + 't')} → yielded" in "\n".join(tips)
     assert any(t.startswith(EVIL) for t in drawn)  # the title: the function's name
     life_svg = svgs[2]
-    assert f"{EVIL}#1" in svg_texts(life_svg)[0]   # one object's lifecycle: its label
+    assert f"{EVIL}#1" in svg_texts(life_svg)[0]  # one object's lifecycle: its label
     for m in machines:
         assert dot.machine_png(m).startswith(PNG_SIGNATURE)
 
@@ -225,12 +259,13 @@ def test_hostile_text_comes_out_of_dot_as_text():
 def test_hostile_text_in_html_and_plain_helpers():
     assert dot_looks.html_text(EVIL) == "&lt;img src=x onerror=alert(1)&gt;"
     plain = dot_looks.plain(EVIL, "x\\")
-    assert isinstance(plain, graphviz.quoting.NoHtml)   # never taken as an HTML label
+    assert isinstance(plain, graphviz.quoting.NoHtml)  # never taken as an HTML label
     assert graphviz.quoting.quote(plain) == '"&lt;img src=x onerror=alert(1)&gt;\\nx\\\\"'
-    assert dot_looks.plain("a\nb") == "a\\\\nb"   # a newline in user text is shown, not obeyed
+    assert dot_looks.plain("a\nb") == "a\\\\nb"  # a newline in user text is shown, not obeyed
 
 
 # -- without `dot` ---------------------------------------------------------------------------
+
 
 def check_missing(message: str) -> None:
     assert "\n" not in message
@@ -250,7 +285,7 @@ def test_missing_dot_binary_says_how_to_install(traces, monkeypatch):
         check_missing(str(info.value))
     with pytest.raises(dot_run.GraphvizNotFound):
         dot.trace_png(traces["round_robin"])
-    assert dot.machine_dot(points).startswith("digraph")   # DOT needs no binary
+    assert dot.machine_dot(points).startswith("digraph")  # DOT needs no binary
 
 
 def test_missing_dot_found_by_graphviz_itself(traces, monkeypatch):
@@ -267,7 +302,7 @@ def test_missing_dot_found_by_graphviz_itself(traces, monkeypatch):
 
 
 def test_no_dot_on_path_for_real(traces, monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))   # an empty directory: no dot anywhere
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no dot anywhere
     with pytest.raises(dot_run.GraphvizNotFound) as info:
         dot.machine_png(worker(traces)[0])
     check_missing(str(info.value))
@@ -294,6 +329,7 @@ def test_saving_states_without_dot_leaves_nothing(traces, monkeypatch, tmp_path)
 
 # -- a whole trace ----------------------------------------------------------------------------
 
+
 @needs_dot
 def test_trace_dot_has_a_cluster_per_function_and_parses(traces):
     for name in ("yield_from_chain", "poll", "cancel"):
@@ -317,13 +353,20 @@ def test_trace_dot_has_a_cluster_per_function_and_parses(traces):
 @needs_dot
 def test_many_functions_stack_in_rows():
     src = "import asyncio\n" + "".join(
-        f"async def f{i}():\n    await asyncio.sleep(0)\n    return {i}\n" for i in range(7))
-    src += ("async def main():\n    return await asyncio.gather("
-            + ", ".join(f"f{i}()" for i in range(7)) + ")\n")
+        f"async def f{i}():\n    await asyncio.sleep(0)\n    return {i}\n" for i in range(7)
+    )
+    src += (
+        "async def main():\n    return await asyncio.gather("
+        + ", ".join(f"f{i}()" for i in range(7))
+        + ")\n"
+    )
     trace = record(src)[0]
     assert len(functions(trace)) == 8
-    out = json.loads(subprocess.run(["dot", "-Tjson"], input=dot.trace_dot(trace).encode(),
-                                    capture_output=True, check=True).stdout)
+    out = json.loads(
+        subprocess.run(
+            ["dot", "-Tjson"], input=dot.trace_dot(trace).encode(), capture_output=True, check=True
+        ).stdout
+    )
     clusters = [o for o in out["objects"] if o.get("name", "").startswith("cluster_")]
     assert len(clusters) == 8
     tops = sorted({round(float(c["bb"].split(",")[3])) for c in clusters})
@@ -340,10 +383,13 @@ def test_empty_trace_is_a_note():
 
 # -- big machines -----------------------------------------------------------------------------
 
+
 def big_machine(sites: int = 250) -> Machine:
     nodes = [Node("start", "start", "start", 1)]
-    nodes += [Node(f"yield:{10 + i}", f"yield · line {10 + i}", "site", 10 + i,
-                   f"yield {i}", count=i + 1) for i in range(sites)]
+    nodes += [
+        Node(f"yield:{10 + i}", f"yield · line {10 + i}", "site", 10 + i, f"yield {i}", count=i + 1)
+        for i in range(sites)
+    ]
     nodes.append(Node("return", "return", "exit", 9999, "return", count=1))
     edges = [Edge("start", "yield:10", events=[0])]
     edges[0].kinds["start"] += 1
@@ -368,7 +414,7 @@ def test_a_huge_machine_keeps_the_most_visited_nodes():
     assert [n.count for n in kept[1:-1]] == list(range(53, 251))
     assert "+52 more sites" in text
     drawn = [i for i in range(len(m.edges)) if f'id="edge-{i}"' in text]
-    assert drawn == list(range(53, 251))   # the edges between kept nodes, original indices
+    assert drawn == list(range(53, 251))  # the edges between kept nodes, original indices
     svg = dot.machine_svg(m)
     assert "+52 more sites" in svg_texts(svg)[0]
     small = dot.machine_dot(big_machine(10))
@@ -376,6 +422,7 @@ def test_a_huge_machine_keeps_the_most_visited_nodes():
 
 
 # -- saving -----------------------------------------------------------------------------------
+
 
 @needs_dot
 def test_save_dot_and_state_images(traces, tmp_path):
@@ -397,8 +444,12 @@ def test_save_dot_and_state_images(traces, tmp_path):
     # plain .svg / .png stay the timeline
     timeline = trace.save(tmp_path / "m.svg").read_text(encoding="utf-8")
     assert "asyncviz timeline" in timeline and "f1-node-await:9" not in timeline
-    assert sorted(os.listdir(tmp_path)) == ["m.STATES.PNG", "m.dot", "m.states.svg",
-                                            "m.svg"]   # no temporary files left
+    assert sorted(os.listdir(tmp_path)) == [
+        "m.STATES.PNG",
+        "m.dot",
+        "m.states.svg",
+        "m.svg",
+    ]  # no temporary files left
 
 
 def test_save_dot_of_an_empty_trace(tmp_path):
@@ -414,9 +465,10 @@ def test_saving_an_unknown_suffix_lists_the_state_formats(traces, tmp_path):
 
 # -- house rules -----------------------------------------------------------------------------
 
+
 def test_graphviz_is_imported_only_when_drawing():
-    code = ("import sys, asyncviz.render.dot, asyncviz.exports; "
-            "print('graphviz' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = "import sys, asyncviz.render.dot, asyncviz.exports; print('graphviz' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"

@@ -1,6 +1,7 @@
 """Static timeline images (render/static*.py): they decode, they have ink where the slices
 are and none where there are none, and they say what they must (nothing ran, truncated),
 with every user string escaped; Trace.save writes them by suffix."""
+
 from __future__ import annotations
 
 import io
@@ -14,7 +15,12 @@ import pytest
 
 import asyncviz
 from asyncviz.render.static import (
-    EMPTY_MESSAGE, PALETTE, layout, timeline_pdf, timeline_png, timeline_svg,
+    EMPTY_MESSAGE,
+    PALETTE,
+    layout,
+    timeline_pdf,
+    timeline_png,
+    timeline_svg,
 )
 from asyncviz.render.static_primitives import ALERT, BAR_H, IDLE, MARKER_LIMIT
 from asyncviz.render.static_scale import merge
@@ -30,6 +36,7 @@ MS = 1_000_000
 
 # -- traces -------------------------------------------------------------------------------
 
+
 def handmade(label="gen#1", task="T", dropped=0, idle=()) -> Trace:
     """A generator in its own lane, a task whose coroutine awaits a future; times known:
 
@@ -37,25 +44,26 @@ def handmade(label="gen#1", task="T", dropped=0, idle=()) -> Trace:
     coro#1 (task T) runs 4.2-5.8 ms, awaits Future#1 until 9.2 ms, runs to 9.5 ms
     """
     b = TraceBuilder()
-    gen = b.obj("generator", label, name="gen", filename="<cell>", firstlineno=1,
-                state="CLOSED")
+    gen = b.obj("generator", label, name="gen", filename="<cell>", firstlineno=1, state="CLOSED")
     t = b.obj("task", task, name=task, state="CLOSED", coro=2)
-    coro = b.obj("coroutine", "coro#1", filename="<cell>", firstlineno=5, state="CLOSED",
-                 task=1)
+    coro = b.obj("coroutine", "coro#1", filename="<cell>", firstlineno=5, state="CLOSED", task=1)
     fut = b.obj("future", "Future#1", name="Future", state="CLOSED")
-    (b.ev(0, gen, "create")
-      .ev(1 * MS, gen, "start")
-      .ev(2 * MS, t, "create")
-      .ev(4 * MS, gen, "yield", "1")
-      .ev(4_200_000, coro, "start")
-      .ev(5_800_000, coro, "await", target=fut)
-      .ev(6 * MS, gen, "resume", "1")
-      .ev(9 * MS, gen, "return", "1")
-      .ev(9_200_000, coro, "resume")
-      .ev(9_500_000, coro, "return")
-      .ev(9_500_000, t, "return"))
-    trace = b.build(duration=10 * MS, dropped=dropped, idle=idle,
-                    meta={"backend": "test", "max_events": 11})
+    (
+        b.ev(0, gen, "create")
+        .ev(1 * MS, gen, "start")
+        .ev(2 * MS, t, "create")
+        .ev(4 * MS, gen, "yield", "1")
+        .ev(4_200_000, coro, "start")
+        .ev(5_800_000, coro, "await", target=fut)
+        .ev(6 * MS, gen, "resume", "1")
+        .ev(9 * MS, gen, "return", "1")
+        .ev(9_200_000, coro, "resume")
+        .ev(9_500_000, coro, "return")
+        .ev(9_500_000, t, "return")
+    )
+    trace = b.build(
+        duration=10 * MS, dropped=dropped, idle=idle, meta={"backend": "test", "max_events": 11}
+    )
     assert trace.check() is None
     return trace
 
@@ -65,7 +73,7 @@ EMPTY = TraceBuilder().build(duration=0)
 
 @pytest.fixture(scope="module")
 def programs() -> dict[str, Trace]:
-    gather = '''
+    gather = """
 import asyncio
 async def fetch(n):
     await asyncio.sleep(0.002 * n)
@@ -73,15 +81,18 @@ async def fetch(n):
 async def main():
     tasks = [asyncio.create_task(fetch(n), name=f"job-{n}") for n in (1, 2, 3)]
     return await asyncio.gather(*tasks)
-'''
-    return {"round_robin": record(PROGRAMS["round_robin"])[0],
-            "yield_from_chain": record(PROGRAMS["yield_from_chain"])[0],
-            "gather": record(gather)[0]}
+"""
+    return {
+        "round_robin": record(PROGRAMS["round_robin"])[0],
+        "yield_from_chain": record(PROGRAMS["yield_from_chain"])[0],
+        "gather": record(gather)[0],
+    }
 
 
 @pytest.fixture(scope="module")
 def pipeline() -> Trace:
     """About 20,000 events: bars only, slices merged."""
+
     def numbers(n):
         yield from range(n)
 
@@ -96,8 +107,10 @@ def pipeline() -> Trace:
 
 # -- decoding -----------------------------------------------------------------------------
 
+
 def decode_png(data: bytes):
     from matplotlib.image import imread
+
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     return imread(io.BytesIO(data), format="png")
 
@@ -107,7 +120,7 @@ def pixel(img, x: float, y: float):
 
 
 def rgb(colour: str):
-    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def close(a, b, tol=12) -> bool:
@@ -120,6 +133,7 @@ def svg_texts(svg: str) -> list[str]:
 
 
 # -- the three formats decode -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["round_robin", "yield_from_chain", "gather"])
 def test_png_decodes_at_the_layout_size(programs, name):
@@ -147,7 +161,8 @@ def test_svg_parses_with_one_path_per_row_and_colour(programs, name):
         d = p.get("d")
         assert d.startswith("M") and d.endswith("z") and d.count("M") == d.count("z")
     assert sum(p.get("d").count("M") for p in bars) == sum(
-        len(r.boxes) for r in out.rects if r.role == "bar")
+        len(r.boxes) for r in out.rects if r.role == "bar"
+    )
     texts = svg_texts(svg)
     assert any(t.startswith("asyncviz timeline") for t in texts)
     for lane in out.lanes:
@@ -162,6 +177,7 @@ def test_pdf_is_a_matplotlib_pdf(programs):
 
 # -- ink where the slices are ------------------------------------------------------------
 
+
 def test_layout_geometry_of_a_known_trace():
     trace = handmade()
     out = layout(trace)
@@ -174,9 +190,15 @@ def test_layout_geometry_of_a_known_trace():
     assert x0 < out.x_of(0) < out.x_of(1 * MS) < out.x_of(9_500_000) < x1
     assert out.n_slices == 4
     bars = np.concatenate([r.boxes for r in out.rects if r.role == "bar"])
-    want = [(out.x_of(a), y, out.x_of(b)) for a, b, y in (
-        (1 * MS, 4 * MS, gen.bar[0]), (6 * MS, 9 * MS, gen.bar[0]),
-        (4_200_000, 5_800_000, coro.bar[0]), (9_200_000, 9_500_000, coro.bar[0]))]
+    want = [
+        (out.x_of(a), y, out.x_of(b))
+        for a, b, y in (
+            (1 * MS, 4 * MS, gen.bar[0]),
+            (6 * MS, 9 * MS, gen.bar[0]),
+            (4_200_000, 5_800_000, coro.bar[0]),
+            (9_200_000, 9_500_000, coro.bar[0]),
+        )
+    ]
     got = sorted((round(a, 3), round(y, 3), round(b, 3)) for a, y, b, _ in bars)
     assert got == sorted((round(a, 3), round(y, 3), round(b, 3)) for a, y, b in want)
 
@@ -304,6 +326,7 @@ def test_many_lanes_fold_into_one():
 
 # -- what the image must say --------------------------------------------------------------
 
+
 def test_empty_trace_says_nothing_ran():
     out = layout(EMPTY)
     assert out.message == EMPTY_MESSAGE == "nothing ran in scope"
@@ -312,7 +335,7 @@ def test_empty_trace_says_nothing_ran():
     img = decode_png(timeline_png(EMPTY))
     assert img.shape[:2] == (out.height, out.width)
     message = next(t for t in out.texts if t.text == EMPTY_MESSAGE)
-    band = img[int(message.y) - 18:int(message.y) + 2, :, :3]
+    band = img[int(message.y) - 18 : int(message.y) + 2, :, :3]
     assert (band < 0.6).any(), "the message is not drawn"
     assert timeline_pdf(EMPTY).startswith(b"%PDF-")
 
@@ -333,7 +356,7 @@ def test_truncation_is_noted():
     assert any(t.startswith(note) for t in svg_texts(timeline_svg(trace)))
     text = next(t for t in out.texts if t.text.startswith(note))
     img = decode_png(timeline_png(trace))
-    band = (img[int(text.y) - 12:int(text.y) + 2, :, :3] * 255).astype(int)
+    band = (img[int(text.y) - 12 : int(text.y) + 2, :, :3] * 255).astype(int)
     alert = np.array(rgb(ALERT))
     assert (np.abs(band - alert).max(axis=-1) < 40).sum() > 50, "the note is not drawn"
     assert not layout(handmade()).notes
@@ -350,8 +373,17 @@ def test_recorded_truncation_is_noted(programs):
 EVIL = "<script>alert(1)</script>"
 
 
-@pytest.mark.parametrize("label", [EVIL, "a & b \"q\" 'r' ]]>", "$x^2$ $\\nosuchmacro{$",
-                                   "tab\tbell\x07nul\x00esc\x1b[31m", "日本語\n二行", "\ud800"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        EVIL,
+        "a & b \"q\" 'r' ]]>",
+        "$x^2$ $\\nosuchmacro{$",
+        "tab\tbell\x07nul\x00esc\x1b[31m",
+        "日本語\n二行",
+        "\ud800",
+    ],
+)
 def test_labels_are_escaped(label):
     trace = handmade(label=label, task=label)
     svg = timeline_svg(trace)
@@ -375,14 +407,25 @@ def test_values_are_escaped():
 
 # -- matplotlib used privately ------------------------------------------------------------
 
+
 def test_user_matplotlib_state_is_left_alone():
     import matplotlib
+
     trace = handmade()
     plain = decode_png(timeline_png(trace))
-    user = {"text.usetex": True, "savefig.bbox": "tight", "figure.facecolor": "black",
-            "text.color": "red", "font.size": 30, "lines.antialiased": False,
-            "path.sketch": (3.0, 20.0, 2.0), "patch.force_edgecolor": True,
-            "patch.edgecolor": "red", "font.family": "serif", "text.parse_math": True}
+    user = {
+        "text.usetex": True,
+        "savefig.bbox": "tight",
+        "figure.facecolor": "black",
+        "text.color": "red",
+        "font.size": 30,
+        "lines.antialiased": False,
+        "path.sketch": (3.0, 20.0, 2.0),
+        "patch.force_edgecolor": True,
+        "patch.edgecolor": "red",
+        "font.family": "serif",
+        "text.parse_math": True,
+    }
     with matplotlib.rc_context(user):
         theirs = dict(matplotlib.rcParams)
         styled = decode_png(timeline_png(trace))
@@ -402,8 +445,9 @@ def test_no_pyplot_and_no_backend_switch():
     timeline_png(t), timeline_svg(t), timeline_pdf(t)
     print(json.dumps(["matplotlib.pyplot" in sys.modules, matplotlib.get_backend()]))
     """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(out) == [False, "svg"]
 
 
@@ -415,12 +459,14 @@ def test_svg_needs_no_matplotlib():
     from asyncviz.render.static import timeline_svg
     print(len(timeline_svg(Trace(buffer=b"", strings=[], objects=[]))) > 0)
     """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "True"
 
 
 # -- Trace.save --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["t.png", "t.svg", "t.pdf", "deep/er/T.PNG"])
 def test_trace_save_writes_images_by_suffix(programs, tmp_path, name):
@@ -438,17 +484,21 @@ def test_trace_save_writes_images_by_suffix(programs, tmp_path, name):
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
 
 
-@pytest.mark.parametrize("name, says", [
-    ("t.json", ".json files is not available yet"),
-    ("t.xlsx", ".xlsx is not a format asyncviz writes"),
-    ("t.jpg", ".jpg is not a format asyncviz writes"),
-    ("trace", "'trace' has no suffix"),
-])
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("t.json", ".json files is not available yet"),
+        ("t.xlsx", ".xlsx is not a format asyncviz writes"),
+        ("t.jpg", ".jpg is not a format asyncviz writes"),
+        ("trace", "'trace' has no suffix"),
+    ],
+)
 def test_save_still_refuses_other_suffixes(tmp_path, name, says):
     with pytest.raises(ValueError) as info:
         handmade().save(tmp_path / "out" / name)
     message = str(info.value)
     assert says in message and "\n" not in message
-    assert message.endswith("use one of .avz .html .txt .png .svg .pdf .dot .states.svg"
-                            " .states.png")
+    assert message.endswith(
+        "use one of .avz .html .txt .png .svg .pdf .dot .states.svg .states.png"
+    )
     assert not (tmp_path / "out").exists()

@@ -1,4 +1,5 @@
 """theme.json, the one look of the widget and the static pictures, and the one `dot` probe."""
+
 from __future__ import annotations
 
 import json
@@ -26,18 +27,29 @@ def every_kind():
     c = b.obj("coroutine", "c#1", state="CLOSED", task=1)
     f = b.obj("future", "Future#1", name="Future", state="CLOSED")
     h = b.obj("generator", "h#1", state="CLOSED")
-    (b.ev(0, g, "create").ev(10, g, "start").ev(20, g, "yield", 1).ev(30, g, "resume", 2)
-      .ev(40, g, "yield", 3).ev(50, g, "close")
-      .ev(60, t, "create").ev(70, c, "start").ev(80, c, "await", target=f)
-      .ev(90, t, "cancel").ev(100, c, "throw", "CancelledError()")
-      .ev(110, c, "raise", "CancelledError()").ev(110, t, "raise", "CancelledError()")
-      .ev(120, h, "start").ev(130, h, "return", 4))
+    (
+        b.ev(0, g, "create")
+        .ev(10, g, "start")
+        .ev(20, g, "yield", 1)
+        .ev(30, g, "resume", 2)
+        .ev(40, g, "yield", 3)
+        .ev(50, g, "close")
+        .ev(60, t, "create")
+        .ev(70, c, "start")
+        .ev(80, c, "await", target=f)
+        .ev(90, t, "cancel")
+        .ev(100, c, "throw", "CancelledError()")
+        .ev(110, c, "raise", "CancelledError()")
+        .ev(110, t, "raise", "CancelledError()")
+        .ev(120, h, "start")
+        .ev(130, h, "return", 4)
+    )
     return b.build(duration=140)
 
 
 def test_theme_json_is_complete():
     data = json.loads(resources.files("asyncviz").joinpath("theme.json").read_text("utf-8"))
-    assert data == theme.theme() and theme.theme() is theme.theme()   # read once
+    assert data == theme.theme() and theme.theme() is theme.theme()  # read once
     light, dark = data["light"], data["dark"]
     assert light.keys() == dark.keys() and not light["dark"] and dark["dark"]
     for v in (light, dark):
@@ -59,14 +71,17 @@ def test_theme_json_is_complete():
 def test_static_markers_are_the_widgets_glyphs():
     trace = every_kind()
     out = layout(trace)
-    events = {m.kind: m for m in out.marks}   # (the legend's first, then the events')
+    events = {m.kind: m for m in out.marks}  # (the legend's first, then the events')
     assert set(events) == set(KINDS)
     for m in out.marks:
         g = theme.glyph(m.kind)
-        assert (m.shape, m.stroked, m.colour) == (g["shape"], g["stroked"],
-                                                  theme.variant("light")["marker"][m.kind])
-    assert events["resume"].shape != events["start"].shape      # not drawn as a start
-    assert events["close"].shape == "bar" != events["return"].shape   # nor as a square
+        assert (m.shape, m.stroked, m.colour) == (
+            g["shape"],
+            g["stroked"],
+            theme.variant("light")["marker"][m.kind],
+        )
+    assert events["resume"].shape != events["start"].shape  # not drawn as a start
+    assert events["close"].shape == "bar" != events["return"].shape  # nor as a square
     legend = [t.text for t in out.texts]
     for kind in KINDS:
         assert theme.glyph(kind)["legend"] in legend
@@ -76,13 +91,12 @@ def test_svg_draws_the_glyph_paths():
     trace = every_kind()
     out = layout(trace)
     root = ET.fromstring(timeline_svg(trace))
-    drawn = {p.get("data-kind"): p for p in root.iter(f"{SVG}path")
-             if p.get("class") == "marker"}
+    drawn = {p.get("data-kind"): p for p in root.iter(f"{SVG}path") if p.get("class") == "marker"}
     assert set(drawn) == set(KINDS)
     for kind, p in drawn.items():
         g = theme.glyph(kind)
         assert p.get("fill" if not g["stroked"] else "stroke") == MARKER_COLOUR[kind]
-        events = [m for m in out.marks if m.kind == kind][-1]   # (the last path of a kind)
+        events = [m for m in out.marks if m.kind == kind][-1]  # (the last path of a kind)
         # a subpath per closed polygon, open line and circle of the glyph, per marker
         per_glyph = sum(1 for cmd in g["path"] if cmd[0] in "MO")
         assert p.get("d").count("M") == per_glyph * len(events.xy)
@@ -123,18 +137,17 @@ def test_dot_program_is_asked_once_per_path(monkeypatch):
     monkeypatch.setattr(dot_run, "_dot_found", {})
     monkeypatch.setattr(dot_run.shutil, "which", which)
     monkeypatch.setenv("PATH", "/opt/graphviz/bin")
-    assert dot_run.dot_program() is None                      # not there: asked again later
-    assert dot_run.dot_program() == "/opt/graphviz/bin/dot"   # installed meanwhile
+    assert dot_run.dot_program() is None  # not there: asked again later
+    assert dot_run.dot_program() == "/opt/graphviz/bin/dot"  # installed meanwhile
     assert dot_run.dot_program() == "/opt/graphviz/bin/dot"
-    assert calls == ["dot", "dot"]                        # found: remembered
+    assert calls == ["dot", "dot"]  # found: remembered
     monkeypatch.setenv("PATH", "/elsewhere")
     dot_run.dot_program()
-    assert len(calls) == 3                                # another PATH: asked again
+    assert len(calls) == 3  # another PATH: asked again
 
 
 def test_install_hint_is_one_line_with_every_command():
-    for command in ("apt-get install graphviz", "brew install graphviz",
-                    "conda install graphviz"):
+    for command in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
         assert command in dot_run.DOT_INSTALL and command in dot_run.DOT_MISSING
     assert "\n" not in dot_run.DOT_MISSING and dot_run.DOT_INSTALL in dot_run.DOT_MISSING
 

@@ -17,6 +17,7 @@ traced, events, truncated traces, traces that could not start, errors stopping a
 Exit status 0 when every test passed, 1 otherwise; a crash shows as death by a signal
 (faulthandler prints the Python stacks to stderr).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,13 @@ class TracingStats:
         self.stop_errors: dict[str, str] = {}  # test id -> traceback of the failed stop
 
     def as_dict(self) -> dict:
-        return {"cases": self.cases, "events": self.events, "truncated": self.truncated,
-                "not_started": self.not_started, "stop_errors": self.stop_errors}
+        return {
+            "cases": self.cases,
+            "events": self.events,
+            "truncated": self.truncated,
+            "not_started": self.not_started,
+            "stop_errors": self.stop_errors,
+        }
 
 
 def test_cases(suite):
@@ -113,8 +119,14 @@ def trace_each_case(suite, backend: str | None, stats: TracingStats) -> None:
         wrap(case)
 
 
-def outcome(module: str, traced: bool, backend: str | None, result: OutcomeResult,
-            seconds: float, stats: TracingStats | None) -> dict:
+def outcome(
+    module: str,
+    traced: bool,
+    backend: str | None,
+    result: OutcomeResult,
+    seconds: float,
+    stats: TracingStats | None,
+) -> dict:
     def ids(pairs):
         return [test.id() for test, _ in pairs]
 
@@ -130,8 +142,8 @@ def outcome(module: str, traced: bool, backend: str | None, result: OutcomeResul
         "tests_run": result.testsRun,
         # every test started, and those skipped without being started (3.12+ skips a
         # test with a skip decorator before startTest)
-        "ids": result.started + [test.id() for test, _ in result.skipped
-                                 if test.id() not in started],
+        "ids": result.started
+        + [test.id() for test, _ in result.skipped if test.id() not in started],
         "failures": ids(result.failures),
         "errors": ids(result.errors),
         "skipped": {test.id(): reason for test, reason in result.skipped},
@@ -147,14 +159,18 @@ def outcome(module: str, traced: bool, backend: str | None, result: OutcomeResul
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("module", help="e.g. test.test_generators (or one test's id)")
-    parser.add_argument("--traced", action="store_true",
-                        help="run each test case inside asyncviz.trace(include=['*'])")
-    parser.add_argument("--backend", default=None,
-                        help="asyncviz backend for --traced (default: the preferred one)")
-    parser.add_argument("--json", metavar="OUT", default=None,
-                        help="write the outcome here instead of printing it")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no line per test on stderr")
+    parser.add_argument(
+        "--traced",
+        action="store_true",
+        help="run each test case inside asyncviz.trace(include=['*'])",
+    )
+    parser.add_argument(
+        "--backend", default=None, help="asyncviz backend for --traced (default: the preferred one)"
+    )
+    parser.add_argument(
+        "--json", metavar="OUT", default=None, help="write the outcome here instead of printing it"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no line per test on stderr")
     args = parser.parse_args(argv)
     if args.backend and not args.traced:
         parser.error("--backend needs --traced")
@@ -165,8 +181,9 @@ def main(argv=None) -> int:
     if args.traced:
         stats = TracingStats()
         trace_each_case(suite, args.backend, stats)
-    runner = unittest.TextTestRunner(stream=sys.stderr, verbosity=1 if args.quiet else 2,
-                                     resultclass=OutcomeResult)
+    runner = unittest.TextTestRunner(
+        stream=sys.stderr, verbosity=1 if args.quiet else 2, resultclass=OutcomeResult
+    )
     t0 = time.perf_counter()
     result = runner.run(suite)
     seconds = time.perf_counter() - t0

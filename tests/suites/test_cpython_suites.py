@@ -7,6 +7,7 @@ ids run, the same failures and errors (none untraced), skips, expected failures 
 unexpected successes, no trace that could not start or failed to stop, and no death by a
 signal.  A test that differs is the recorder's bug to fix: it fails here with its id.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,8 @@ KNOWN_LIMITS: dict[str, dict[str, tuple[str, str]]] = {
     "python": {
         "test.test_generators.SignalAndYieldFromTest.test_raise_and_yield_from": (
             "AssertionError: <class 'KeyboardInterrupt'> is not <class 'StopIteration'>",
-            "a pending SIGINT is raised in the Python core's callback"),
+            "a pending SIGINT is raised in the Python core's callback",
+        ),
     },
 }
 SHOWN_PER_KIND = 30  # ids listed per kind of difference in a failure message
@@ -69,14 +71,17 @@ def run_module(module: str, *, traced: bool, backend: str | None, workdir: Path)
     t0 = time.perf_counter()
     try:
         # cwd: CPython's tests write their scratch files (TESTFN) into the current directory
-        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
-                              timeout=RUN_TIMEOUT)
+        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
-        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) \
+        stderr = (
+            exc.stderr.decode(errors="replace")
+            if isinstance(exc.stderr, bytes)
             else (exc.stderr or "")
-        pytest.fail(f"{module} ({'traced, ' + str(backend) if traced else 'untraced'}) did "
-                    f"not finish in {RUN_TIMEOUT} s; the last tests it started:\n"
-                    + tail(stderr, 30))
+        )
+        pytest.fail(
+            f"{module} ({'traced, ' + str(backend) if traced else 'untraced'}) did "
+            f"not finish in {RUN_TIMEOUT} s; the last tests it started:\n" + tail(stderr, 30)
+        )
     seconds = time.perf_counter() - t0
     mode = f"traced with {backend}" if traced else "untraced"
     if proc.returncode < 0:
@@ -84,12 +89,15 @@ def run_module(module: str, *, traced: bool, backend: str | None, workdir: Path)
             sig = signal.Signals(-proc.returncode).name
         except ValueError:
             sig = str(-proc.returncode)
-        pytest.fail(f"{module} {mode}: the interpreter died of {sig}; the end of its "
-                    f"stderr (faulthandler's stacks, the tests it ran last):\n"
-                    + tail(proc.stderr, 60))
+        pytest.fail(
+            f"{module} {mode}: the interpreter died of {sig}; the end of its "
+            f"stderr (faulthandler's stacks, the tests it ran last):\n" + tail(proc.stderr, 60)
+        )
     if not out.exists():
-        pytest.fail(f"{module} {mode}: exit status {proc.returncode} and no outcome; "
-                    f"stderr:\n" + tail(proc.stderr, 60))
+        pytest.fail(
+            f"{module} {mode}: exit status {proc.returncode} and no outcome; "
+            f"stderr:\n" + tail(proc.stderr, 60)
+        )
     result = json.loads(out.read_text(encoding="utf-8"))
     result["wall_seconds"] = seconds
     result["returncode"] = proc.returncode
@@ -153,11 +161,13 @@ def differences(plain: dict, traced: dict, flaky=frozenset()) -> tuple[list[str]
             listing(f"{kind} differ", a ^ b)
     tracing = traced.get("tracing") or {}
     if tracing.get("not_started"):
-        listing("traces that could not start (tests ran untraced)",
-                tracing["not_started"].keys(), tracing["not_started"])
+        listing(
+            "traces that could not start (tests ran untraced)",
+            tracing["not_started"].keys(),
+            tracing["not_started"],
+        )
     if tracing.get("stop_errors"):
-        listing("traces that failed to stop", tracing["stop_errors"].keys(),
-                tracing["stop_errors"])
+        listing("traces that failed to stop", tracing["stop_errors"].keys(), tracing["stop_errors"])
     return problems, differing
 
 
@@ -172,20 +182,29 @@ def compare_flaky(module: str, plain: dict, traced: dict, backend, workdir: Path
         for mode, result in (("untraced", plain), ("traced", traced)):
             bad = test_id in set(result["failures"]) | set(result["errors"])
             if test_id not in result["ids"] and not any(
-                    i.startswith(test_id) for i in result["failures"] + result["errors"]):
+                i.startswith(test_id) for i in result["failures"] + result["errors"]
+            ):
                 problems.append(f"known flaky test {test_id} did not run {mode}")
                 continue
             tries = 0
             while bad and tries < FLAKY_RERUNS:
                 tries += 1
-                again = run_module(test_id, traced=mode == "traced", backend=backend,
-                                   workdir=workdir / f"flaky-{mode}-{tries}")
+                again = run_module(
+                    test_id,
+                    traced=mode == "traced",
+                    backend=backend,
+                    workdir=workdir / f"flaky-{mode}-{tries}",
+                )
                 bad = bool(again["failures"] or again["errors"])
-            outcomes.append(f"{mode}: {'passed' if not bad else 'FAILED'}"
-                            + (f" after {tries} reruns" if tries else ""))
+            outcomes.append(
+                f"{mode}: {'passed' if not bad else 'FAILED'}"
+                + (f" after {tries} reruns" if tries else "")
+            )
             if bad:
-                problems.append(f"known flaky test {test_id} failed {mode} in "
-                                f"{FLAKY_RERUNS + 1} runs ({FLAKY[test_id]})")
+                problems.append(
+                    f"known flaky test {test_id} failed {mode} in "
+                    f"{FLAKY_RERUNS + 1} runs ({FLAKY[test_id]})"
+                )
         print(f"  flaky {test_id}: " + ", ".join(outcomes))
     return problems
 
@@ -213,28 +232,39 @@ def test_suite_runs_identically_traced(module, backend, untraced, tmp_path, suit
     assert not broken, (
         f"CPython's {module} fails untraced on this machine ({sys.version.split()[0]}), so "
         f"there is nothing to compare against: {broken}\n"
-        + "\n".join(first_line(plain["details"].get(i, "")) for i in broken[:10]))
+        + "\n".join(first_line(plain["details"].get(i, "")) for i in broken[:10])
+    )
     traced = run_module(module, traced=True, backend=backend, workdir=tmp_path / "traced")
     tracing = traced["tracing"]
-    suite_timings.append({
-        "suite": module, "backend": backend, "tests": len(plain["ids"]),
-        "untraced": plain["wall_seconds"], "traced": traced["wall_seconds"],
-        "events": tracing["events"], "truncated": tracing["truncated"],
-        "differ": None})
-    print(f"{module} [{backend}]: {len(plain['ids'])} tests, untraced "
-          f"{plain['wall_seconds']:.1f} s, traced {traced['wall_seconds']:.1f} s, "
-          f"{tracing['events']:,} events, {tracing['truncated']} traces truncated")
-    limits = {i: v for i, v in KNOWN_LIMITS.get(backend, {}).items()
-              if i.startswith(module + ".")}
+    suite_timings.append(
+        {
+            "suite": module,
+            "backend": backend,
+            "tests": len(plain["ids"]),
+            "untraced": plain["wall_seconds"],
+            "traced": traced["wall_seconds"],
+            "events": tracing["events"],
+            "truncated": tracing["truncated"],
+            "differ": None,
+        }
+    )
+    print(
+        f"{module} [{backend}]: {len(plain['ids'])} tests, untraced "
+        f"{plain['wall_seconds']:.1f} s, traced {traced['wall_seconds']:.1f} s, "
+        f"{tracing['events']:,} events, {tracing['truncated']} traces truncated"
+    )
+    limits = {i: v for i, v in KNOWN_LIMITS.get(backend, {}).items() if i.startswith(module + ".")}
     problems, differing = differences(plain, traced, frozenset(FLAKY) | frozenset(limits))
     problems += compare_flaky(module, plain, traced, backend, tmp_path)
     for test_id, (symptom, why) in limits.items():
         failed = set(traced["failures"]) | set(traced["errors"])
         shown = first_line(traced["details"].get(test_id, ""))
         if test_id not in failed or shown != symptom:
-            problems.append(f"known limit of the {backend} backend ({why}) no longer shows as "
-                            f"documented: {test_id} gave {shown!r}, expected {symptom!r}; "
-                            "update KNOWN_LIMITS and the README")
+            problems.append(
+                f"known limit of the {backend} backend ({why}) no longer shows as "
+                f"documented: {test_id} gave {shown!r}, expected {symptom!r}; "
+                "update KNOWN_LIMITS and the README"
+            )
         else:
             print(f"  known limit, {backend}: {test_id} ({why})")
     failed = set(traced["failures"]) | set(traced["errors"])
@@ -244,6 +274,8 @@ def test_suite_runs_identically_traced(module, backend, untraced, tmp_path, suit
         problems.append(f"nothing was recorded traced: {tracing}")
     suite_timings[-1]["differ"] = len(differing)
     if problems:
-        pytest.fail(f"{module} behaves differently traced ({backend}, Python "
-                    f"{sys.version.split()[0]}) than untraced:\n" + "\n".join(problems),
-                    pytrace=False)
+        pytest.fail(
+            f"{module} behaves differently traced ({backend}, Python "
+            f"{sys.version.split()[0]}) than untraced:\n" + "\n".join(problems),
+            pytrace=False,
+        )

@@ -1,5 +1,6 @@
 """The harness behind the suite comparisons: asyncviz's pytest plugin and the CPython runner,
 each run in a subprocess on small made-up suites (fast; not marked `suites`)."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import pytest
 
 RUNNER = Path(__file__).with_name("cpython_runner.py")
 
-PLUGIN_TESTS = '''
+PLUGIN_TESTS = """
 import asyncio
 import sys
 import pytest
@@ -42,14 +43,25 @@ async def test_tasks_on_the_loop():
 
 def test_fails():
     assert sum(gen()) == 4
-'''
+"""
 
 
 def pytest_in(tmp_path: Path, *args: str, files: dict[str, str]) -> subprocess.CompletedProcess:
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text))
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
-           f"--rootdir={tmp_path}", "-c", str(tmp_path / "pytest.ini"), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        f"--rootdir={tmp_path}",
+        "-c",
+        str(tmp_path / "pytest.ini"),
+        *args,
+    ]
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
@@ -69,14 +81,18 @@ def summary_line(output: str) -> str:
 
 def test_plugin_is_off_unless_asked(tmp_path):
     # loaded but off: no header, no summary, and the recorder is never imported
-    conftest = '''
+    conftest = """
     import sys
     def pytest_sessionfinish(session):
         loaded = sorted(m for m in sys.modules if m.startswith("asyncviz.recording"))
         open("loaded.txt", "w").write(repr(loaded))
-    '''
-    proc = pytest_in(tmp_path, "-p", "asyncviz.pytest_plugin",
-                     files={"test_x.py": PLUGIN_TESTS, "conftest.py": conftest})
+    """
+    proc = pytest_in(
+        tmp_path,
+        "-p",
+        "asyncviz.pytest_plugin",
+        files={"test_x.py": PLUGIN_TESTS, "conftest.py": conftest},
+    )
     assert proc.returncode == 1, proc.stdout  # test_fails fails, the rest pass
     assert "1 failed, 2 passed" in proc.stdout
     assert not [ln for ln in proc.stdout.splitlines() if ln.startswith("asyncviz")]
@@ -84,16 +100,25 @@ def test_plugin_is_off_unless_asked(tmp_path):
 
 
 def test_import_is_cheap():
-    code = ("import sys, asyncviz.pytest_plugin; "
-            "print([m for m in sys.modules if m.startswith('asyncviz.recording')])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, asyncviz.pytest_plugin; "
+        "print([m for m in sys.modules if m.startswith('asyncviz.recording')])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
 def test_plugin_traces_each_test_call(tmp_path):
-    proc = pytest_in(tmp_path, "-p", "asyncviz.pytest_plugin", "--asyncviz-trace",
-                     "--junitxml=junit.xml", files={"test_x.py": PLUGIN_TESTS})
+    proc = pytest_in(
+        tmp_path,
+        "-p",
+        "asyncviz.pytest_plugin",
+        "--asyncviz-trace",
+        "--junitxml=junit.xml",
+        files={"test_x.py": PLUGIN_TESTS},
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 failed, 2 passed" in proc.stdout
     assert "asyncviz: tracing each test (include=['*']" in proc.stdout  # the header
@@ -111,22 +136,39 @@ def test_plugin_traces_each_test_call(tmp_path):
 
 
 def test_plugin_options(tmp_path):
-    proc = pytest_in(tmp_path, "-p", "asyncviz.pytest_plugin", "--asyncviz-trace",
-                     "--asyncviz-include", "test_*", "--asyncviz-include", "other.*",
-                     "--asyncviz-max-events", "5", "--junitxml=junit.xml",
-                     files={"test_x.py": PLUGIN_TESTS})
+    proc = pytest_in(
+        tmp_path,
+        "-p",
+        "asyncviz.pytest_plugin",
+        "--asyncviz-trace",
+        "--asyncviz-include",
+        "test_*",
+        "--asyncviz-include",
+        "other.*",
+        "--asyncviz-max-events",
+        "5",
+        "--junitxml=junit.xml",
+        files={"test_x.py": PLUGIN_TESTS},
+    )
     assert "include=['test_*', 'other.*']" in proc.stdout and "max 5 events" in proc.stdout
     line = summary_line(proc.stdout)
     assert "3 traces truncated" in line, line
     props = junit_properties(tmp_path / "junit.xml")
-    assert all(int(p["asyncviz_events"]) <= 5 and "asyncviz_truncated" in p
-               for p in props.values()), props
+    assert all(
+        int(p["asyncviz_events"]) <= 5 and "asyncviz_truncated" in p for p in props.values()
+    ), props
 
 
 def test_unknown_backend_is_a_usage_error(tmp_path):
-    proc = pytest_in(tmp_path, "-p", "asyncviz.pytest_plugin", "--asyncviz-trace",
-                     "--asyncviz-backend", "no-such-backend",
-                     files={"test_x.py": PLUGIN_TESTS})
+    proc = pytest_in(
+        tmp_path,
+        "-p",
+        "asyncviz.pytest_plugin",
+        "--asyncviz-trace",
+        "--asyncviz-backend",
+        "no-such-backend",
+        files={"test_x.py": PLUGIN_TESTS},
+    )
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "--asyncviz-backend 'no-such-backend': this Python can run" in proc.stderr
 
@@ -134,26 +176,33 @@ def test_unknown_backend_is_a_usage_error(tmp_path):
 def test_a_trace_that_cannot_start_does_not_fail_the_test(tmp_path):
     # a trace already recording around every test (as a debugger or coverage holding the
     # hook would): asyncviz refuses to start a second one; the tests run untraced and pass
-    conftest = '''
+    conftest = """
     import asyncviz, pytest
     @pytest.fixture(autouse=True)
     def someone_else_traces():
         with asyncviz.trace():
             yield
-    '''
-    tests = '''
+    """
+    tests = """
     def test_one():
         assert True
     def test_two():
         assert [x for x in (1, 2)] == [1, 2]
-    '''
-    proc = pytest_in(tmp_path, "-p", "asyncviz.pytest_plugin", "--asyncviz-trace",
-                     "--junitxml=junit.xml", files={"test_x.py": tests, "conftest.py": conftest})
+    """
+    proc = pytest_in(
+        tmp_path,
+        "-p",
+        "asyncviz.pytest_plugin",
+        "--asyncviz-trace",
+        "--junitxml=junit.xml",
+        files={"test_x.py": tests, "conftest.py": conftest},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     line = summary_line(proc.stdout)
     assert line.startswith("asyncviz: 0 tests traced, 0 events, 0 traces truncated"), line
-    assert "2 traces could not start (tests ran untraced): a trace is already recording" \
-        in line, line
+    assert "2 traces could not start (tests ran untraced): a trace is already recording" in line, (
+        line
+    )
     props = junit_properties(tmp_path / "junit.xml")
     assert all("asyncviz_not_started" in p for p in props.values()), props
 
@@ -234,8 +283,14 @@ def test_cpython_runner_outcome(tmp_path, traced):
     if traced:
         cmd.append("--traced")
     path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
-    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=path))
+    proc = subprocess.run(
+        cmd,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=path),
+    )
     assert proc.returncode == 1, proc.stderr  # a failure and an error
     result = json.loads(out.read_text())
     p = "made_up_suite.Plain."
@@ -243,10 +298,20 @@ def test_cpython_runner_outcome(tmp_path, traced):
     # do); the runner lists its id all the same
     assert result["tests_run"] in (8, 9)
     assert sorted(result["ids"]) == sorted(
-        [p + n for n in ("test_passes", "test_fails", "test_errors", "test_skipped",
-                         "test_expected_failure", "test_unexpected_success",
-                         "test_traced_here")]
-        + ["made_up_suite.Async.test_tasks", "made_up_suite.doctested"])
+        [
+            p + n
+            for n in (
+                "test_passes",
+                "test_fails",
+                "test_errors",
+                "test_skipped",
+                "test_expected_failure",
+                "test_unexpected_success",
+                "test_traced_here",
+            )
+        ]
+        + ["made_up_suite.Async.test_tasks", "made_up_suite.doctested"]
+    )
     assert result["failures"] == [p + "test_fails"]
     assert result["errors"] == [p + "test_errors"]
     assert result["skipped"] == {p + "test_skipped": "not today"}
@@ -264,47 +329,76 @@ def test_cpython_runner_outcome(tmp_path, traced):
 
 def test_cpython_comparison_lists_the_differing_ids():
     from test_cpython_suites import differences, first_line
-    plain = {"ids": ["m.A.a", "m.A.b", "m.A.c"], "failures": [], "errors": [],
-             "skipped": {"m.A.c": "why"}, "expected_failures": [],
-             "unexpected_successes": [], "details": {}, "tracing": None}
-    diff_tb = ("Traceback (most recent call last):\n  File \"x.py\", line 1, in a\n"
-               "AssertionError: {'n': 2} != {'n': 1}\n- {'n': 2}\n?       ^\n")
-    traced = dict(plain, ids=["m.A.a", "m.A.b", "m.A.c", "m.A.d"], failures=["m.A.a"],
-                  details={"m.A.a": diff_tb},
-                  tracing={"not_started": {}, "stop_errors": {"m.A.b": "Traceback\nX: y"}})
+
+    plain = {
+        "ids": ["m.A.a", "m.A.b", "m.A.c"],
+        "failures": [],
+        "errors": [],
+        "skipped": {"m.A.c": "why"},
+        "expected_failures": [],
+        "unexpected_successes": [],
+        "details": {},
+        "tracing": None,
+    }
+    diff_tb = (
+        'Traceback (most recent call last):\n  File "x.py", line 1, in a\n'
+        "AssertionError: {'n': 2} != {'n': 1}\n- {'n': 2}\n?       ^\n"
+    )
+    traced = dict(
+        plain,
+        ids=["m.A.a", "m.A.b", "m.A.c", "m.A.d"],
+        failures=["m.A.a"],
+        details={"m.A.a": diff_tb},
+        tracing={"not_started": {}, "stop_errors": {"m.A.b": "Traceback\nX: y"}},
+    )
     problems, differing = differences(plain, traced)
     text = "\n".join(problems)
     assert differing == {"m.A.a", "m.A.b", "m.A.d"}
     assert "run traced, not untraced (1):\n    m.A.d" in text
-    assert "failures traced only (1):\n    m.A.a  -- AssertionError: {'n': 2} != {'n': 1}" \
-        in text
+    assert "failures traced only (1):\n    m.A.a  -- AssertionError: {'n': 2} != {'n': 1}" in text
     assert "traces that failed to stop (1):\n    m.A.b  -- X: y" in text
     assert first_line(diff_tb) == "AssertionError: {'n': 2} != {'n': 1}"
     assert differences(plain, dict(plain, tracing={})) == ([], set())
     # a known flaky test is left to its own comparison
-    assert differences(plain, dict(traced, ids=plain["ids"], tracing={}),
-                       flaky=frozenset({"m.A.a"})) == ([], set())
+    assert differences(
+        plain, dict(traced, ids=plain["ids"], tracing={}), flaky=frozenset({"m.A.a"})
+    ) == ([], set())
 
 
 def test_library_comparison_groups_by_what_changed():
     from test_library_suites import differences
+
     passed = [(("passed",),)]
-    plain = {"outcomes": {f"t::{i}": passed for i in "abcd"}, "details": {}, "events": 0,
-             "truncated": 0, "not_started": {}, "traced_ids": set(), "returncode": 0}
+    plain = {
+        "outcomes": {f"t::{i}": passed for i in "abcd"},
+        "details": {},
+        "events": 0,
+        "truncated": 0,
+        "not_started": {},
+        "traced_ids": set(),
+        "returncode": 0,
+    }
     broken = [(("error",),)]
-    traced = dict(plain, outcomes={**plain["outcomes"], "t::a": broken, "t::b": broken},
-                  details={"t::a": "AttributeError: select", "t::b": "AttributeError: select"},
-                  traced_ids={"t::a", "t::b", "t::c"}, returncode=1)
+    traced = dict(
+        plain,
+        outcomes={**plain["outcomes"], "t::a": broken, "t::b": broken},
+        details={"t::a": "AttributeError: select", "t::b": "AttributeError: select"},
+        traced_ids={"t::a", "t::b", "t::c"},
+        returncode=1,
+    )
     problems, differing = differences(plain, traced)
     assert differing == {"t::a", "t::b", "t::d"}
-    assert problems[0] == ("outcome differs: untraced passed, traced error: "
-                           "AttributeError: select (2):\n    t::a\n    t::b")
+    assert problems[0] == (
+        "outcome differs: untraced passed, traced error: "
+        "AttributeError: select (2):\n    t::a\n    t::b"
+    )
     assert "passed traced, but no trace was recorded for them (1):\n    t::d" in problems
     assert "pytest exit status: untraced 0, traced 1" in problems
 
 
 def test_a_known_flaky_test_is_rerun_alone(monkeypatch, tmp_path):
     import test_cpython_suites as suites
+
     monkeypatch.setattr(suites, "FLAKY", {"m.A.x": "timing on a loaded machine"})
     calls = []
 
@@ -320,9 +414,10 @@ def test_a_known_flaky_test_is_rerun_alone(monkeypatch, tmp_path):
     assert calls == [("m.A.x", True), ("m.A.x", True)]
     calls.clear()
     always = {"ids": ["m.A.x"], "failures": ["m.A.x"], "errors": []}
-    monkeypatch.setattr(suites, "run_module",
-                        lambda test_id, **kw: calls.append(test_id) or always)
+    monkeypatch.setattr(suites, "run_module", lambda test_id, **kw: calls.append(test_id) or always)
     problems = suites.compare_flaky("m", plain, traced, "b", tmp_path)
-    assert problems == [f"known flaky test m.A.x failed traced in {suites.FLAKY_RERUNS + 1} "
-                        "runs (timing on a loaded machine)"]
+    assert problems == [
+        f"known flaky test m.A.x failed traced in {suites.FLAKY_RERUNS + 1} "
+        "runs (timing on a loaded machine)"
+    ]
     assert len(calls) == suites.FLAKY_RERUNS

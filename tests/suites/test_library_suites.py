@@ -13,6 +13,7 @@ Each suite runs in a subprocess — once plainly (cached for the session) and on
 per backend — with the plugin loaded both times (so "loaded but off" is exercised too),
 and the outcome of every test id in the --junitxml reports must match.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -57,29 +58,45 @@ class Library:
         return f"{self.name}-{self.version}"
 
 
-PYTEST_ASYNCIO = ("pytest-asyncio==1.5.0 --hash=sha256:"
-                  "557f255ee03cc84f84a8d5f438bc9c6e0f714bf86970ae743c7ecb5a38d7e07d")
+PYTEST_ASYNCIO = (
+    "pytest-asyncio==1.5.0 --hash=sha256:"
+    "557f255ee03cc84f84a8d5f438bc9c6e0f714bf86970ae743c7ecb5a38d7e07d"
+)
 
 LIBRARIES = [
     # async generators as stream operators, run by pytest-asyncio on its own event loop
     # class (virtual time, a Mock for a selector); tasks for every merge/switch/timeout
-    Library("aiostream", "0.8.1", "aiostream-0.8.1.tar.gz",
-            "32d180b4ab01ebb2fc59eda7fa59f496895a4d07b32fc57537d1dade2514a8a1",
-            tests="tests", deps=(PYTEST_ASYNCIO,), addopts="--strict-markers",
-            why="async generators and many tasks, a custom loop with a Mock selector"),
+    Library(
+        "aiostream",
+        "0.8.1",
+        "aiostream-0.8.1.tar.gz",
+        "32d180b4ab01ebb2fc59eda7fa59f496895a4d07b32fc57537d1dade2514a8a1",
+        tests="tests",
+        deps=(PYTEST_ASYNCIO,),
+        addopts="--strict-markers",
+        why="async generators and many tasks, a custom loop with a Mock selector",
+    ),
     # async generators and coroutines driven by hand with send()/throw() by its own tiny
     # scheduler (no asyncio), plus async itertools/functools/contextlib
-    Library("asyncstdlib", "3.14.0", "asyncstdlib-3.14.0.tar.gz",
-            "f99396992a3bba7495d8cf6c832bfe8c8727f61213233d3569a5a9cbd1c04385",
-            tests="unittests",
-            why="coroutines and async generators driven by send/throw/close, no event loop"),
+    Library(
+        "asyncstdlib",
+        "3.14.0",
+        "asyncstdlib-3.14.0.tar.gz",
+        "f99396992a3bba7495d8cf6c832bfe8c8727f61213233d3569a5a9cbd1c04385",
+        tests="unittests",
+        why="coroutines and async generators driven by send/throw/close, no event loop",
+    ),
     # plain generators and iterator pipelines, unittest-style with subtests
-    Library("more-itertools", "11.2.1", "more_itertools-11.2.1.tar.gz",
-            "cbf08fd0af284dc69718b9b76a8e6203df624d70209ea511e4219d350c856f63",
-            # its prime-sieve tests record millions of events: they fill the 1,000,000-event
-            # budget, after which the recorder switches its hooks off (traced ≈ untraced)
-            tests="tests",
-            why="generators: 765 tests, ~21,000 subtests"),
+    Library(
+        "more-itertools",
+        "11.2.1",
+        "more_itertools-11.2.1.tar.gz",
+        "cbf08fd0af284dc69718b9b76a8e6203df624d70209ea511e4219d350c856f63",
+        # its prime-sieve tests record millions of events: they fill the 1,000,000-event
+        # budget, after which the recorder switches its hooks off (traced ≈ untraced)
+        tests="tests",
+        why="generators: 765 tests, ~21,000 subtests",
+    ),
 ]
 
 
@@ -92,12 +109,18 @@ def sha256(path: Path) -> str:
 
 
 def pip(*args: str, what: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True,
-                          text=True, timeout=300,
-                          env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"),
+    )
     if proc.returncode:
-        pytest.fail(f"could not {what} (pip exit {proc.returncode}):\n"
-                    + "\n".join((proc.stdout + proc.stderr).splitlines()[-20:]))
+        pytest.fail(
+            f"could not {what} (pip exit {proc.returncode}):\n"
+            + "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
+        )
 
 
 def download_sdist(lib: Library) -> Path:
@@ -109,8 +132,18 @@ def download_sdist(lib: Library) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     req = folder / f"{lib.key}.txt"
     req.write_text(f"{lib.name}=={lib.version} --hash=sha256:{lib.sha256}\n")
-    pip("download", "--no-binary", ":all:", "--no-deps", "--require-hashes",
-        "-r", str(req), "-d", str(folder), what=f"download {lib.key}")
+    pip(
+        "download",
+        "--no-binary",
+        ":all:",
+        "--no-deps",
+        "--require-hashes",
+        "-r",
+        str(req),
+        "-d",
+        str(folder),
+        what=f"download {lib.key}",
+    )
     assert path.exists(), f"pip downloaded no {lib.sdist} into {folder}"
     return path
 
@@ -127,9 +160,18 @@ def install_deps(lib: Library) -> Path | None:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     (target / "requirements.txt").write_text(text)
-    pip("install", "--no-deps", "--only-binary", ":all:", "--require-hashes",
-        "--target", str(target), "-r", str(target / "requirements.txt"),
-        what=f"install {', '.join(d.split()[0] for d in lib.deps)}")
+    pip(
+        "install",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--require-hashes",
+        "--target",
+        str(target),
+        "-r",
+        str(target / "requirements.txt"),
+        what=f"install {', '.join(d.split()[0] for d in lib.deps)}",
+    )
     (target / ".complete").write_text(text)
     return target
 
@@ -169,7 +211,11 @@ def prepared(tmp_path_factory):
             module = lib.name.replace("-", "_")
             where = subprocess.run(
                 [sys.executable, "-c", f"import {module}; print({module}.__file__)"],
-                cwd=src, env=env, capture_output=True, text=True).stdout.strip()
+                cwd=src,
+                env=env,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
             assert where.startswith(str(src)), f"{module} imports from {where!r}, not {src}"
             cache[lib.key] = Prepared(lib, src, env)
         return cache[lib.key]
@@ -180,10 +226,28 @@ def prepared(tmp_path_factory):
 def run_suite(prep: Prepared, *, traced: bool, backend: str | None, out: Path) -> dict:
     """Run the library's tests with pytest in a subprocess; the outcome per test id."""
     lib = prep.lib
-    cmd = [sys.executable, "-m", "pytest", lib.tests, "-p", "asyncviz.pytest_plugin",
-           "-p", "no:cacheprovider", "--rootdir", str(prep.src), "-o", f"addopts={lib.addopts}",
-           "-o", "junit_family=xunit1", "-o", "faulthandler_timeout=120",
-           f"--junitxml={out}", "-v", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        lib.tests,
+        "-p",
+        "asyncviz.pytest_plugin",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(prep.src),
+        "-o",
+        f"addopts={lib.addopts}",
+        "-o",
+        "junit_family=xunit1",
+        "-o",
+        "faulthandler_timeout=120",
+        f"--junitxml={out}",
+        "-v",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+    ]
     for node in lib.deselect:
         cmd += ["--deselect", node]
     if traced:
@@ -193,28 +257,44 @@ def run_suite(prep: Prepared, *, traced: bool, backend: str | None, out: Path) -
     t0 = time.perf_counter()
     mode = f"traced with {backend}" if traced else "untraced"
     try:
-        proc = subprocess.run(cmd, cwd=prep.src, env=prep.env, capture_output=True,
-                              text=True, timeout=RUN_TIMEOUT)
+        proc = subprocess.run(
+            cmd, cwd=prep.src, env=prep.env, capture_output=True, text=True, timeout=RUN_TIMEOUT
+        )
     except subprocess.TimeoutExpired as exc:
-        output = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) \
+        output = (
+            exc.stdout.decode(errors="replace")
+            if isinstance(exc.stdout, bytes)
             else (exc.stdout or "")
-        pytest.fail(f"{lib.key} {mode} did not finish in {RUN_TIMEOUT} s; its last lines:\n"
-                    + "\n".join(output.splitlines()[-30:]))
+        )
+        pytest.fail(
+            f"{lib.key} {mode} did not finish in {RUN_TIMEOUT} s; its last lines:\n"
+            + "\n".join(output.splitlines()[-30:])
+        )
     seconds = time.perf_counter() - t0
     if proc.returncode < 0:
         try:
             sig = signal.Signals(-proc.returncode).name
         except ValueError:
             sig = str(-proc.returncode)
-        pytest.fail(f"{lib.key} {mode}: the interpreter died of {sig}; its last lines:\n"
-                    + "\n".join((proc.stdout + proc.stderr).splitlines()[-60:]))
+        pytest.fail(
+            f"{lib.key} {mode}: the interpreter died of {sig}; its last lines:\n"
+            + "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
+        )
     if not out.exists():
-        pytest.fail(f"{lib.key} {mode}: pytest exit {proc.returncode} and no report:\n"
-                    + "\n".join((proc.stdout + proc.stderr).splitlines()[-40:]))
+        pytest.fail(
+            f"{lib.key} {mode}: pytest exit {proc.returncode} and no report:\n"
+            + "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        )
     result = parse_junit(out)
-    result.update(seconds=seconds, returncode=proc.returncode,
-                  summary=[ln for ln in proc.stdout.splitlines()
-                           if ln.startswith("asyncviz:") and "tests traced" in ln])
+    result.update(
+        seconds=seconds,
+        returncode=proc.returncode,
+        summary=[
+            ln
+            for ln in proc.stdout.splitlines()
+            if ln.startswith("asyncviz:") and "tests traced" in ln
+        ],
+    )
     return result
 
 
@@ -232,8 +312,9 @@ def parse_junit(path: Path) -> dict:
         kinds = []
         for child in case:
             if child.tag == "skipped":  # skips and xfails (type pytest.xfail)
-                kinds.append(("skipped", child.get("type") or "",
-                              (child.get("message") or "")[:200]))
+                kinds.append(
+                    ("skipped", child.get("type") or "", (child.get("message") or "")[:200])
+                )
             elif child.tag in ("failure", "error"):
                 kinds.append((child.tag,))
                 details.setdefault(test_id, (child.get("message") or "")[:300])
@@ -247,8 +328,14 @@ def parse_junit(path: Path) -> dict:
                 truncated += 1
             elif prop.get("name") == "asyncviz_not_started":
                 not_started[test_id] = prop.get("value")
-    return {"outcomes": outcomes, "details": details, "events": events,
-            "truncated": truncated, "not_started": not_started, "traced_ids": traced_ids}
+    return {
+        "outcomes": outcomes,
+        "details": details,
+        "events": events,
+        "truncated": truncated,
+        "not_started": not_started,
+        "traced_ids": traced_ids,
+    }
 
 
 def describe(outcomes: list[tuple]) -> str:
@@ -280,20 +367,25 @@ def differences(plain: dict, traced: dict) -> tuple[list[str], set[str]]:
     # grouped by what changed: one library bug often breaks a hundred tests the same way
     groups: dict[str, set[str]] = {}
     for i in changed:
-        how = (f"untraced {describe(a[i])}, traced {describe(b[i])}"
-               + (f": {traced['details'][i]}" if i in traced["details"] else ""))
+        how = f"untraced {describe(a[i])}, traced {describe(b[i])}" + (
+            f": {traced['details'][i]}" if i in traced["details"] else ""
+        )
         groups.setdefault(how, set()).add(i)
     for how, ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         listing(f"outcome differs: {how}", ids)
     if traced["not_started"]:
-        listing("traces that could not start (tests ran untraced)",
-                traced["not_started"].keys(), traced["not_started"].get)
+        listing(
+            "traces that could not start (tests ran untraced)",
+            traced["not_started"].keys(),
+            traced["not_started"].get,
+        )
     untraced_calls = {i for i, o in b.items() if (("passed",),) in o} - traced["traced_ids"]
     if untraced_calls:
         listing("passed traced, but no trace was recorded for them", untraced_calls)
     if plain["returncode"] != traced["returncode"]:
-        problems.append(f"pytest exit status: untraced {plain['returncode']}, "
-                        f"traced {traced['returncode']}")
+        problems.append(
+            f"pytest exit status: untraced {plain['returncode']}, traced {traced['returncode']}"
+        )
     return problems, differing
 
 
@@ -313,27 +405,41 @@ def untraced_run(prepared, tmp_path_factory):
 @pytest.mark.timeout(2 * RUN_TIMEOUT + 300)
 @pytest.mark.parametrize("backend", names())
 @pytest.mark.parametrize("lib", LIBRARIES, ids=lambda lib: lib.key)
-def test_library_suite_runs_identically_traced(lib, backend, prepared, untraced_run,
-                                                 tmp_path, suite_timings):
+def test_library_suite_runs_identically_traced(
+    lib, backend, prepared, untraced_run, tmp_path, suite_timings
+):
     prep = prepared(lib)
     plain = untraced_run(lib)
     broken = sorted(i for i, o in plain["outcomes"].items() if is_bad(o))
     assert plain["returncode"] == 0 and not broken, (
         f"{lib.key}'s own suite does not pass untraced here (pytest exit "
-        f"{plain['returncode']}): {broken[:SHOWN]}")
+        f"{plain['returncode']}): {broken[:SHOWN]}"
+    )
     traced = run_suite(prep, traced=True, backend=backend, out=tmp_path / "junit.xml")
-    suite_timings.append({
-        "suite": lib.key, "backend": backend, "tests": len(plain["outcomes"]),
-        "untraced": plain["seconds"], "traced": traced["seconds"],
-        "events": traced["events"], "truncated": traced["truncated"], "differ": None})
-    print(f"{lib.key} [{backend}]: {len(plain['outcomes'])} tests, untraced "
-          f"{plain['seconds']:.1f} s, traced {traced['seconds']:.1f} s; "
-          + " ".join(traced["summary"]))
+    suite_timings.append(
+        {
+            "suite": lib.key,
+            "backend": backend,
+            "tests": len(plain["outcomes"]),
+            "untraced": plain["seconds"],
+            "traced": traced["seconds"],
+            "events": traced["events"],
+            "truncated": traced["truncated"],
+            "differ": None,
+        }
+    )
+    print(
+        f"{lib.key} [{backend}]: {len(plain['outcomes'])} tests, untraced "
+        f"{plain['seconds']:.1f} s, traced {traced['seconds']:.1f} s; "
+        + " ".join(traced["summary"])
+    )
     problems, differing = differences(plain, traced)
     if not traced["events"]:
         problems.append("the traced run recorded no events")
     suite_timings[-1]["differ"] = len(differing)
     if problems:
-        pytest.fail(f"{lib.key}'s suite behaves differently traced ({backend}, Python "
-                    f"{sys.version.split()[0]}) than untraced:\n" + "\n".join(problems),
-                    pytrace=False)
+        pytest.fail(
+            f"{lib.key}'s suite behaves differently traced ({backend}, Python "
+            f"{sys.version.split()[0]}) than untraced:\n" + "\n".join(problems),
+            pytrace=False,
+        )
