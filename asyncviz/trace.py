@@ -72,7 +72,7 @@ def record_columns(buffer) -> tuple:
 
 
 FILE_MAGIC = b"ASYNCVIZ-TRACE\n\x00"
-FILE_VERSION = 2  # 2: the numbers table; format 1 (no numbers) still loads
+FILE_VERSION = 3  # 3: Traced.deadline and .members; 2: the numbers table; 1 and 2 still load
 
 
 class Event(NamedTuple):
@@ -97,6 +97,10 @@ class Traced:
     initial: str | None = None  # state when first seen, if it existed before the trace
     coro: int | None = None  # a task's coroutine
     task: int | None = None  # the task it ran under, if any
+    # a timer or a timeout: when it was due, ns on the trace's clock (late wakes are diagnosed)
+    deadline: int | None = None
+    # a gather, TaskGroup or wait(): the ids of the tasks it waits for
+    members: list[int] | None = None
 
 
 class StringTable:

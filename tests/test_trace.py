@@ -354,6 +354,10 @@ def random_traces(draw) -> Trace:
             parent=draw(st.none() | st.integers(0, nobj - 1)) if nobj else None,
             initial=draw(st.none() | st.sampled_from(STATES)),
             coro=draw(st.none() | st.integers(0, nobj - 1)) if nobj else None,
+            deadline=draw(st.none() | st.integers(0, 2**62)),
+            members=draw(st.none() | st.lists(st.integers(0, nobj - 1), max_size=4))
+            if nobj
+            else None,
         )
         for i in range(nobj)
     ]
