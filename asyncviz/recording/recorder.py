@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import linecache
 import sys
@@ -209,5 +210,6 @@ class trace:
         return self.__exit__(*exc)
 
     def _fill(self, finished: Trace) -> None:
-        for name in ("buffer", "strings", "objects", "idle", "dropped", "meta", "sources"):
-            setattr(self._trace, name, getattr(finished, name))
+        # every field, so that a field added to Trace is never left behind (numbers once was)
+        for f in dataclasses.fields(Trace):
+            setattr(self._trace, f.name, getattr(finished, f.name))
