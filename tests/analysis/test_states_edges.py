@@ -1,0 +1,139 @@
+"""The state machines' edge cases and invariants: bad arguments, a function that never ran,
+answers once got wrong (asserted right), every machine built from one grouping of the
+events, and the cursor's binary search against a scan.  The scenarios of known programs
+are in test_states.py, whose helpers and traces these tests share."""
+
+from __future__ import annotations
+
+import pytest
+
+from asyncviz.analysis.states import (
+    Function,
+    Machine,
+    functions,
+    lifecycle,
+    machines_all,
+    suspension_points,
+    suspension_points_all,
+)
+from corpus import PROGRAMS
+from programs import load, record
+
+from .machinecheck import machines, nodes, record_traces, samples
+
+
+@pytest.fixture(scope="module")
+def traces() -> dict:
+    return record_traces()
+
+
+def test_machine_arguments(traces):
+    trace = traces["round_robin"]
+    with pytest.raises(ValueError):
+        lifecycle(trace)
+    with pytest.raises(ValueError):
+        suspension_points(trace)
+    with pytest.raises(KeyError):
+        lifecycle(trace, obj="nobody")
+
+
+def test_a_function_that_never_ran_here_gives_the_start_alone(traces):
+    trace = traces["round_robin"]
+    ghost = Function("ghost", "<nowhere>", 1, "generator")
+    m = suspension_points(trace, ghost)
+    assert m.objects == [] and m.table() == [] and [n.id for n in m.nodes] == ["start"]
+    assert m.at(100) == (None, None)
+
+
+# -- known analysis bugs: the right answer, asserted ------------------------------------------
+
+
+def test_yield_from_site_is_labelled_yield_from(traces):
+    points, _ = machines(traces["yield_from_chain"], "outer")
+    site = [n for n in points.nodes if n.kind == "site"]
+    assert [n.label for n in site] == ["yield from · line 10"]
+
+
+def test_exit_nodes_show_the_line_they_were_reached_from():
+    trace, _ = record("""
+def g(n):
+    if n:
+        yield n
+        return "early"
+    yield 0
+    return "late"
+def main():
+    return [list(g(1)), list(g(0))]
+""")
+    points, _ = machines(trace, "g")
+    events = trace.events
+    for event, node_id in points.event_node.items():
+        node = points.node(node_id)
+        if node.kind == "exit" and node.line is not None:
+            assert events[event].line == node.line, (node_id, events[event])
+
+
+def test_an_object_suspended_before_the_trace_does_not_come_from_the_start():
+    import asyncviz
+    from asyncviz.recording import cellhooks
+
+    cellhooks.install()  # the rewritten code reads its switches from builtins
+    ns = load("""
+def g():
+    yield 1
+    yield 2
+    yield 3
+""")
+    it = ns["g"]()
+    next(it)  # suspended at line 3 before the trace begins
+    with asyncviz.trace() as trace:
+        next(it)
+        next(it)
+    assert trace.objects[0].initial == "SUSPENDED"
+    points = suspension_points(trace, obj=0)
+    for edge in points.edges:
+        if edge.source == "start":  # only a start (or a throw/close) can leave the start
+            assert set(edge.kinds) <= {"start", "throw", "close"}, points.table()
+
+
+# -- every machine from one grouping of the events -----------------------------------------
+
+
+def same(a: Machine, b: Machine) -> None:
+    assert (a.kind, a.title, a.objects) == (b.kind, b.title, b.objects)
+    assert nodes(a) == nodes(b) and a.table() == b.table() and samples(a) == samples(b)
+    assert [e.events for e in a.edges] == [e.events for e in b.edges]
+    assert (a.event_node, a.event_edge) == (b.event_node, b.event_edge)
+
+
+@pytest.mark.parametrize("name", sorted(set(PROGRAMS) - {"eager_task"}))
+def test_all_machines_at_once_are_the_machines_one_by_one(name):
+    trace, _ = record(PROGRAMS[name])
+    all_points = suspension_points_all(trace)
+    points, lives, own = machines_all(trace)
+    assert list(all_points) == list(points) == list(lives) == functions(trace)
+    for f in functions(trace):
+        same(all_points[f], suspension_points(trace, f))
+        same(points[f], suspension_points(trace, f))
+        same(lives[f], lifecycle(trace, function=f))
+    assert sorted(own) == [
+        o.id for o in trace.objects if o.kind in ("generator", "coroutine", "async_generator")
+    ]
+    for o, machine in own.items():
+        same(machine, lifecycle(trace, obj=o))
+
+
+def test_at_is_the_latest_step_at_or_before_the_event(traces):
+    """Machine.at (a binary search in Machine.steps()) against a scan of every event."""
+    for trace in traces.values():
+        for f in functions(trace):
+            for machine in machines(trace, f.name):
+                events = sorted(machine.event_node)
+                for cursor in range(-1, len(trace.events) + 1):
+                    before = [e for e in events if e <= cursor]
+                    want = (
+                        (machine.event_node[before[-1]], machine.event_edge.get(before[-1]))
+                        if before
+                        else (None, None)
+                    )
+                    assert machine.at(cursor) == want, (f.key, machine.kind, cursor)
