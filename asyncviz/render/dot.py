@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..analysis.states import Edge, Machine, Node, functions, suspension_points
+from ..analysis.states import Edge, Machine, Node, suspension_points_all
 from ..trace import Trace
 from .dot_looks import (
     FONT,
@@ -415,7 +415,8 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
     `f<N>-`).  A trace where nothing ran gives a single note, "nothing ran in scope"."""
     import graphviz
 
-    fns = functions(trace)
+    machines = suspension_points_all(trace)  # every function's, from one pass over the events
+    fns = list(machines)
     g = graphviz.Digraph(name="asyncviz")
     _graph_defaults(g, "TB")
     n = len(fns)
@@ -444,7 +445,7 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
         g.attr(newrank="true")  # rank=same across clusters: the rows below line up
     drawn: list[list[str]] = []  # per cluster, the DOT names of its nodes
     for i, fn in enumerate(fns):
-        machine = suspension_points(trace, fn)
+        machine = machines[fn]
         with _subgraph(g, f"cluster_{i}") as c:
             objs = len(machine.objects)
             label = fn.key + (f" — {objs} objects" if objs > 1 else "")
