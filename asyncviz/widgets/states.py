@@ -37,7 +37,6 @@ coroutine), keeping the machine kind.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from typing import NamedTuple
 
@@ -45,6 +44,7 @@ import anywidget
 import traitlets
 
 from ..analysis import states
+from ..render import dot_run
 from ..trace import Trace
 from .bundle import INLINE_EVENTS, STATIC, clamp_cursor, esm, valid_selection
 
@@ -82,7 +82,7 @@ def layout_engine() -> bytes | None:
 
 def has_dot() -> bool:
     """Is Graphviz's `dot` binary on PATH (then Python renders the SVG)?"""
-    return shutil.which("dot") is not None
+    return dot_run.dot_program() is not None
 
 
 class StatesWidget(anywidget.AnyWidget):

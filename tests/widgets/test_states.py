@@ -6,7 +6,6 @@ bundles (the browser side is tested in tests/browser/test_states_browser.py)."""
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 
 import pytest
@@ -14,6 +13,7 @@ import traitlets
 
 import asyncviz
 from asyncviz.analysis import states
+from asyncviz.render import dot_run
 from asyncviz.widgets import states as states_widget
 from asyncviz.widgets.states import BUNDLE, LAYOUT_BUNDLE, BrowserLink, StatesWidget, at
 from corpus import TASKS
@@ -21,7 +21,7 @@ from programs import record
 from corpus import PROGRAMS
 
 IMG = "<img src=x onerror=alert(1)>"
-HAS_DOT = shutil.which("dot") is not None
+HAS_DOT = dot_run.dot_program() is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
 
 PROBE = f"""
@@ -361,7 +361,7 @@ def test_python_svg_when_dot_exists():
 
 def test_no_svg_without_dot(monkeypatch):
     trace, _ = record(PROBE)
-    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+    monkeypatch.setattr(dot_run, "dot_program", lambda: None)
     w = StatesWidget.of(trace)
     assert w.svg == "" and w.dot.lstrip().startswith("digraph")
     data, _ = w._repr_mimebundle_()
