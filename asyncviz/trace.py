@@ -13,7 +13,7 @@ import struct
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator, NamedTuple, Sequence
+from typing import Iterator, Literal, NamedTuple, Sequence
 
 from .events import KINDS
 
@@ -58,10 +58,10 @@ def record_columns(buffer) -> tuple:
     buf = memoryview(buffer).cast("B")
     n = len(buf) // RECORD_SIZE
 
-    def column(code: str, view: memoryview, start: int) -> array:
+    def column(code: Literal["q", "I", "i", "B"], start: int) -> array:
         out = array(code)
         if n:
-            out.frombytes(view.cast(code)[start :: RECORD_SIZE // out.itemsize].tobytes())
+            out.frombytes(buf.cast(code)[start :: RECORD_SIZE // out.itemsize].tobytes())
         return out
 
     # (little-endian, as RECORD is and as array reads on the machines CPython runs here)
@@ -73,11 +73,11 @@ def record_columns(buffer) -> tuple:
     line = array("I")
     line.frombytes(raw)
     return (
-        column("q", buf, 0),
-        column("I", buf, 2),
-        column("i", buf, 3),
-        column("I", buf, 4),
-        column("B", buf, RECORD_SIZE - 4),
+        column("q", 0),
+        column("I", 2),
+        column("i", 3),
+        column("I", 4),
+        column("B", RECORD_SIZE - 4),
         line,
     )
 

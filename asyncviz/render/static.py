@@ -17,6 +17,7 @@ The rooms, imports flowing one way (each imports only those above it):
     static_svg.py         SVG, written directly (numpy only)
     static.py             this door: trace in, file contents out
 """
+
 from __future__ import annotations
 
 from ..trace import Trace
@@ -24,8 +25,16 @@ from .static_base import TimelineRenderer
 from .static_layout import Layout, layout
 from .static_primitives import EMPTY_MESSAGE, PALETTE
 
-__all__ = ["timeline_png", "timeline_svg", "timeline_pdf", "layout", "Layout",
-           "TimelineRenderer", "PALETTE", "EMPTY_MESSAGE"]
+__all__ = [
+    "timeline_png",
+    "timeline_svg",
+    "timeline_pdf",
+    "layout",
+    "Layout",
+    "TimelineRenderer",
+    "PALETTE",
+    "EMPTY_MESSAGE",
+]
 
 
 def timeline_png(trace: Trace, width: int = 1200, dpi: int = 100, **options) -> bytes:
@@ -33,16 +42,19 @@ def timeline_png(trace: Trace, width: int = 1200, dpi: int = 100, **options) -> 
     same picture with more pixels (dpi=200: twice as wide, for slides and print).
     Further options as for `layout()` (clock="step", markers=..., timeline=...)."""
     from .static_mpl import PngRenderer
+
     return PngRenderer(dpi=dpi).render(layout(trace, width=width, **options))
 
 
 def timeline_pdf(trace: Trace, width: int = 1200, **options) -> bytes:
     """The timeline as a vector PDF (one unit of the layout is 0.72 pt)."""
     from .static_mpl import PdfRenderer
+
     return PdfRenderer().render(layout(trace, width=width, **options))
 
 
 def timeline_svg(trace: Trace, width: int = 1200, **options) -> str:
     """The timeline as an SVG document (written directly, one path per row and colour)."""
     from .static_svg import SvgRenderer
+
     return SvgRenderer().render(layout(trace, width=width, **options))

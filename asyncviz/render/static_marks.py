@@ -1,12 +1,25 @@
 """The layout's last steps: event markers (the widget's glyph and colour per kind, from the
 theme) and the words on a small trace — object names on their bars, the values that
 crossed each suspension point beside it."""
+
 from __future__ import annotations
 
 from ..events import BEGINS, KIND_CODE, KINDS
 from ..text import one_line
-from .static_primitives import (ALERT, BAR_H, BAR_TEXT, LABEL_PX, MARGIN, MARKER_COLOUR,
-                                CROWD_PX, MUTED, Layout, Marks, Text, text_width)
+from .static_primitives import (
+    ALERT,
+    BAR_H,
+    BAR_TEXT,
+    LABEL_PX,
+    MARGIN,
+    MARKER_COLOUR,
+    CROWD_PX,
+    MUTED,
+    Layout,
+    Marks,
+    Text,
+    text_width,
+)
 from .theme import glyph
 
 # Steps may be thinned where they crowd; every other kind (create, throw, return, raise,
@@ -34,9 +47,9 @@ def uncrowded(rows, xs, kinds):
         return keep
     idx = idx[np.argsort(rows[idx], kind="stable")]  # by row, then in time order
     r, x = rows[idx], xs[idx]
-    near = np.zeros(len(idx), dtype=bool)   # nearer than CROWD_PX to the previous one
+    near = np.zeros(len(idx), dtype=bool)  # nearer than CROWD_PX to the previous one
     near[1:] = (r[1:] == r[:-1]) & (x[1:] - x[:-1] < CROWD_PX)
-    cluster = np.cumsum(~near)              # runs of near markers share a number
+    cluster = np.cumsum(~near)  # runs of near markers share a number
     count = np.bincount(cluster)
     keep[idx[count[cluster] <= 2]] = True
     return keep
@@ -64,12 +77,12 @@ def _value_text(e, objects) -> str | None:
     if e.kind == "yield":
         return "yield" if e.value is None else f"yield {e.value}"
     if incoming(e):
-        return ("throw" if e.value is None else
-                f"{'sent' if e.kind == 'resume' else 'throw'} {e.value}")
+        return (
+            "throw" if e.value is None else f"{'sent' if e.kind == 'resume' else 'throw'} {e.value}"
+        )
     if e.kind == "await" and (e.target is not None or e.value not in (None, "None")):
         # (a bare yield to the loop, as asyncio.sleep(0) makes, is left out)
-        return ("await " + objects[e.target].label if e.target is not None
-                else f"await {e.value}")
+        return "await " + objects[e.target].label if e.target is not None else f"await {e.value}"
     if e.kind in ("return", "raise") and objects[e.obj].kind != "task":
         return e.kind if e.value is None else f"{e.kind} {e.value}"
     return None
@@ -79,8 +92,15 @@ def _name_on_bar(out: Layout, obj, x: float, x1: float, top: float) -> None:
     """The object's name inside its running slice, when it fits."""
     name = one_line(obj.label, 30)
     if x1 - x >= text_width(name, LABEL_PX) + 14:
-        out.texts.append(Text(x + 7, top + BAR_H / 2 + LABEL_PX * 0.36, name, LABEL_PX,
-                              BAR_TEXT.get(obj.kind, "#FFFFFF")))
+        out.texts.append(
+            Text(
+                x + 7,
+                top + BAR_H / 2 + LABEL_PX * 0.36,
+                name,
+                LABEL_PX,
+                BAR_TEXT.get(obj.kind, "#FFFFFF"),
+            )
+        )
 
 
 def write_values(out: Layout, trace, tl, obj_row, xs, x_end, bar_y0) -> None:
