@@ -154,8 +154,6 @@ def main(argv: list[str] | None = None) -> int:
 def _run(run: argparse.ArgumentParser, args) -> int:
     if args.module is None and args.program is None:
         run.error("give the program to run: a script (script.py [args...]) or -m module")
-    if args.module is not None and args.program is not None:
-        run.error(f"give a script or -m module, not both ({args.program!r} and -m {args.module})")
     problem = max_events_problem(args.max_events)
     if problem:
         run.error(problem)

@@ -10,13 +10,14 @@ first, whichever way the program ended.
 
 What differs, and why: asyncio is imported before the program starts, so that the
 recorder can watch its tasks from the start; for ``-m pkg.mod`` the package is imported
-(and found) before the trace starts, so a missing module is said in one line.
+(to find the module) before the trace starts, so a missing module is said in one line.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from .cli import say
 
@@ -29,11 +30,12 @@ class Program:
 
     def __init__(self, script: str | None, module: str | None):
         self.script, self.module = script, module
+        self.spec = None  # a module's, once found
 
     def problem(self) -> str | None:
         """Why it cannot be run (None when it can): checked before the trace starts."""
         if self.module is not None:
-            return self._module_problem()
+            return self._module_problem(self.module)
         assert self.script is not None
         try:
             if not os.path.isdir(self.script):
@@ -46,21 +48,32 @@ class Program:
             )
         return None
 
-    def _module_problem(self) -> str | None:
+    def _module_problem(self, name: str) -> str | None:
+        """Finds the module as python -m does: a package runs its __main__."""
         from importlib.util import find_spec
 
+        why = None
         try:
-            found = find_spec(self.module or "") is not None
-        except Exception as exc:  # a parent package that does not import
-            return f"cannot run -m {self.module}: {type(exc).__name__}: {exc}; check the name"
-        if not found:
-            return f"cannot run -m {self.module}: no module of that name; check the name"
-        return None
+            spec = find_spec(name)
+        except Exception as exc:  # a parent package that does not import, a bad name
+            spec, why = None, f"{type(exc).__name__}: {exc}"
+        if spec is not None and spec.submodule_search_locations is not None:
+            if name.endswith(".__main__"):
+                why = "a package's __main__ is itself a package"
+            else:
+                return self._module_problem(name + ".__main__")
+        elif spec is None and name.endswith(".__main__") and why is None:
+            why = "a package with no __main__ module"
+        elif spec is not None and hasattr(spec.loader, "get_code") and spec.origin:
+            self.spec = spec
+            return None
+        why = why or "no module of that name"
+        return f"cannot run -m {self.module}: {why}; check the name"
 
     def prepare(self, args: list[str]) -> None:
         """sys.argv and sys.path[0] as python would set them for the program."""
-        if self.module is not None:
-            sys.argv = [self.module, *args]  # runpy puts the module's file in argv[0]
+        if self.spec is not None:
+            sys.argv = [self.spec.origin, *args]
             first = os.getcwd()
         else:
             assert self.script is not None
@@ -73,36 +86,49 @@ class Program:
                 sys.path.append(first)
 
     def run(self) -> None:
-        import runpy
-
-        if self.module is not None:
-            runpy.run_module(self.module, run_name="__main__", alter_sys=True)
+        spec = self.spec
+        if spec is not None:
+            loader: Any = spec.loader  # one with get_code: problem() made sure
+            code = loader.get_code(spec.name)
+            if code is None:  # as runpy says it (an extension module, say)
+                raise ImportError(f"No code object available for {spec.name}")
+            _run_as_main(
+                code,
+                __file__=spec.origin,
+                __cached__=spec.cached,
+                __loader__=spec.loader,
+                __package__=spec.parent,
+                __spec__=spec,
+            )
         elif os.path.isfile(self.script or ""):
-            _run_file(os.path.abspath(self.script or ""))
+            path = os.path.abspath(self.script or "")
+            _run_file(path)
         else:  # a directory or zip file with a __main__.py
+            import runpy
+
             runpy.run_path(self.script or "", run_name="__main__")
 
 
 def _run_file(path: str) -> None:
     """The script as python runs it: compiled from its bytes (its coding cookie, no
-    __future__ of ours), in a fresh ``__main__`` module with python's globals."""
-    import builtins
-    import io
-    import types
+    __future__ of ours)."""
     from importlib.machinery import SourceFileLoader
 
-    with io.open_code(path) as f:
+    with open(path, "rb") as f:
         source = f.read()
     code = compile(source, path, "exec", dont_inherit=True)
+    loader = SourceFileLoader("__main__", path)
+    _run_as_main(code, __file__=path, __cached__=None, __loader__=loader, __package__=None)
+
+
+def _run_as_main(code, **names) -> None:
+    """Run `code` as the ``__main__`` module, with the globals python gives it."""
+    import builtins
+    import types
+
     module = types.ModuleType("__main__")
-    module.__dict__.update(
-        __file__=path,
-        __cached__=None,
-        __loader__=SourceFileLoader("__main__", path),
-        __package__=None,
-        __spec__=None,
-        __builtins__=builtins,
-    )
+    module.__dict__.update(__spec__=None, __builtins__=builtins)
+    module.__dict__.update(names)
     if sys.version_info < (3, 14):  # 3.14 made module annotations lazy (PEP 649)
         module.__dict__["__annotations__"] = {}
     sys.modules["__main__"] = module
