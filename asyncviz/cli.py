@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         print(trace.summary().text())
         return 0
-    return 0 if _save_all(trace, args.save) else 1
+    return 0 if save_all(trace, args.save) else 1
 
 
 def _run(run: argparse.ArgumentParser, args) -> int:
@@ -180,7 +180,7 @@ def _load(path: str):
         return None
 
 
-def _save_all(trace, paths) -> bool:
+def save_all(trace, paths) -> bool:
     """Write each path; False if any could not be written (each said in one line)."""
     import os
 

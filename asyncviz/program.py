@@ -166,12 +166,12 @@ def run_traced(args) -> int:
 def _keep(trace, paths: list[str] | None, program: Program) -> bool:
     """Write the trace to each path (without any, its summary to stderr); False if a
     file could not be written."""
-    from .cli import _save_all
+    from .cli import save_all
 
     for note in trace.meta.get("notes", []):
         say(note)
     if paths:
-        return _save_all(trace, paths)
+        return save_all(trace, paths)
     name = program.script or f"-m {program.module}"
     say(f"trace of {name}: {len(trace.events):,} events, {len(trace.objects):,} objects")
     try:

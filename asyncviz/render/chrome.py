@@ -279,10 +279,9 @@ class _Export:
         if not idle:
             return
         tid = idle[0].id + FIRST_TID
-        starts = [int(x) for x in self.t]
         for a, b in self.tl.idle:
             # after the events of its moment, before those that follow
-            order = 4 * bisect_right(starts, a) - 1
+            order = 4 * bisect_right(self.t, a) - 1
             event = {"name": "idle", "cat": "idle", "ph": "X", "ts": _us(a), "dur": _us(b - a)}
             event.update(pid=PID, tid=tid, args={"waiting": "select()"})
             self._emit(a, order, event)
