@@ -272,6 +272,8 @@ class Trace:
         - .avz: the native trace file (asyncviz.load reads it back);
         - .png .svg .pdf: the timeline image;
         - .html: a self-contained page; .txt: the summary table;
+        - .json: a Chrome trace (Trace Event Format) for Perfetto or chrome://tracing:
+          a track per timeline lane, running slices, events and arrows;
         - .dot: the state machines as Graphviz DOT text — the suspension-point machine of
           every function that ran, one cluster each (needs no Graphviz program);
         - .states.svg .states.png: the same state machines drawn by Graphviz's `dot`

@@ -480,7 +480,6 @@ def test_save_suffix_is_case_insensitive(traces, tmp_path):
 @pytest.mark.parametrize(
     "name, says",
     [
-        ("t.json", ".json files is not available yet"),
         ("t.xlsx", ".xlsx is not a format asyncviz writes"),
         ("trace", "'trace' has no suffix"),
     ],
@@ -492,7 +491,7 @@ def test_save_refuses_other_suffixes(traces, tmp_path, name, says):
     assert "\n" not in message
     assert says in message
     assert message.endswith(
-        "use one of .avz .html .txt .png .svg .pdf .dot .states.svg .states.png"
+        "use one of .avz .html .txt .png .svg .pdf .dot .json .states.svg .states.png"
     )
     assert not (tmp_path / "out").exists()
 

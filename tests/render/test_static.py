@@ -487,7 +487,6 @@ def test_trace_save_writes_images_by_suffix(programs, tmp_path, name):
 @pytest.mark.parametrize(
     "name, says",
     [
-        ("t.json", ".json files is not available yet"),
         ("t.xlsx", ".xlsx is not a format asyncviz writes"),
         ("t.jpg", ".jpg is not a format asyncviz writes"),
         ("trace", "'trace' has no suffix"),
@@ -499,6 +498,6 @@ def test_save_still_refuses_other_suffixes(tmp_path, name, says):
     message = str(info.value)
     assert says in message and "\n" not in message
     assert message.endswith(
-        "use one of .avz .html .txt .png .svg .pdf .dot .states.svg .states.png"
+        "use one of .avz .html .txt .png .svg .pdf .dot .json .states.svg .states.png"
     )
     assert not (tmp_path / "out").exists()
