@@ -11,21 +11,23 @@ import os
 import sys
 
 EXPORT_DIR_ENV = "ASYNCVIZ_EXPORT_DIR"
-# what every traced cell leaves in the export directory, as cell<N><suffix>
-EXPORTS = (".txt", ".html", ".avz", ".png", ".svg", ".dot")
+# what every traced cell leaves in the export directory, as <NAME><suffix> for
+# --out NAME (a name the notebook chose survives edits above it), else cell<N><suffix>
+EXPORTS = (".txt", ".html", ".avz", ".json", ".png", ".svg", ".dot")
 DOT_EXPORTS = (".states.svg",)  # drawn by Graphviz's dot: only when it is installed
 
 
 def present(trace, args, count: int | None) -> None:
     """Show the view the options asked for, write each ``--save`` file, then the
-    exports; `count` is the cell's execution count."""
+    exports, named after ``--out`` or else `count`, the cell's execution count."""
     if args.view != "none":
         show(trace, args.view)
     for path in args.save:
         save(trace, path)
     directory = os.environ.get(EXPORT_DIR_ENV)
     if directory:
-        export(trace, directory, count if count is not None else 0)
+        name = args.out or f"cell{count if count is not None else 0}"
+        export(trace, directory, name)
 
 
 def show(trace, view: str) -> None:
@@ -81,12 +83,12 @@ def save(trace, path: str) -> None:
         )
 
 
-def export(trace, directory: str, count: int) -> None:
+def export(trace, directory: str, name: str) -> None:
     suffixes: list[str] = list(EXPORTS)
     if _has_dot():
         suffixes.extend(DOT_EXPORTS)
     for suffix in suffixes:
-        save(trace, os.path.join(directory, f"cell{count}{suffix}"))
+        save(trace, os.path.join(directory, f"{name}{suffix}"))
 
 
 def _has_dot() -> bool:

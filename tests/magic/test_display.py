@@ -130,17 +130,26 @@ def test_present_shows_saves_and_exports(shown, monkeypatch, tmp_path):
     monkeypatch.setenv(display.EXPORT_DIR_ENV, str(tmp_path))
     monkeypatch.setattr(display, "_has_dot", lambda: False)
     trace = StubTrace()
-    args = SimpleNamespace(view="summary", save=["~/run.avz", "run.txt"])
+    args = SimpleNamespace(view="summary", save=["~/run.avz", "run.txt"], out=None)
     display.present(trace, args, 7)
     assert names(shown) == ["<summary>"]
     exported = [os.path.join(str(tmp_path), f"cell7{s}") for s in display.EXPORTS]
     assert trace.saved == [os.path.expanduser("~/run.avz"), "run.txt", *exported]
 
 
+def test_exports_are_named_after_out_when_the_cell_names_its_trace(monkeypatch, tmp_path):
+    # a workshop's files keep their names when a cell is added above
+    monkeypatch.setenv(display.EXPORT_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(display, "_has_dot", lambda: False)
+    trace = StubTrace()
+    display.present(trace, SimpleNamespace(view="none", save=[], out="averager"), 7)
+    assert trace.saved == [os.path.join(str(tmp_path), f"averager{s}") for s in display.EXPORTS]
+
+
 def test_view_none_shows_nothing_and_no_export_dir_exports_nothing(shown, monkeypatch):
     monkeypatch.delenv(display.EXPORT_DIR_ENV, raising=False)
     trace = StubTrace()
-    display.present(trace, SimpleNamespace(view="none", save=["a.avz"]), 3)
+    display.present(trace, SimpleNamespace(view="none", save=["a.avz"], out=None), 3)
     assert shown == [] and trace.saved == ["a.avz"]
 
 
@@ -148,7 +157,7 @@ def test_view_none_shows_nothing_and_no_export_dir_exports_nothing(shown, monkey
 def test_state_machine_pictures_are_exported_only_with_dot(monkeypatch, tmp_path, has_dot):
     monkeypatch.setattr(display, "_has_dot", lambda: has_dot)
     trace = StubTrace()
-    display.export(trace, str(tmp_path), 0)
+    display.export(trace, str(tmp_path), "cell0")
     suffixes = [os.path.basename(p)[len("cell0") :] for p in trace.saved]
     assert suffixes == list(display.EXPORTS) + (list(display.DOT_EXPORTS) if has_dot else [])
 
