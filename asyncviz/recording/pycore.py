@@ -57,6 +57,7 @@ class ObjState:
         "kind",
         "state",
         "resume_at",
+        "began",
         "task",
         "line",
         "key",
@@ -73,6 +74,7 @@ class ObjState:
         self.kind = kind
         self.state = state
         self.resume_at = -1  # record offset of the last start/resume (sent values patch it)
+        self.began = -1  # time of its last start/resume/throw (the watchdog asks)
         self.task = task  # id of the task whose coroutine chain this belongs to
         self.line = line  # line of the last suspension point
         self.key: int | None = None  # id() of its frame, while it is known by it
@@ -203,6 +205,22 @@ class PyCore(PyRecord):
     def running(self) -> int:
         return self.stack[-1].oid if self.stack else -1
 
+    # for the watchdog thread: ints only (nothing a garbage collection would count)
+
+    def running_since(self) -> int:
+        """When the innermost running object last started, resumed or was thrown into."""
+        try:
+            return self.stack[-1].began
+        except IndexError:
+            return -1
+
+    def last_record_at(self) -> int:
+        """The time of the latest record (0 before the first)."""
+        end = len(self.buf)
+        if end < RECORD.size:
+            return 0
+        return int.from_bytes(self.buf[end - RECORD.size : end - RECORD.size + 8], "little")
+
     # -- what the backends report -------------------------------------------------------
 
     def _first_sight(self, frame, code, initial: int, dying: bool = False) -> ObjState:
@@ -214,7 +232,8 @@ class PyCore(PyRecord):
         if o is None or o.state != CREATED:
             o = self._first_sight(frame, code, CREATED)
         line = o.info.line(offset) or code.co_firstlineno
-        o.resume_at = self.emit(self.now(), o.oid, K_START, NO_VALUE, line)
+        o.began = t = self.now()
+        o.resume_at = self.emit(t, o.oid, K_START, NO_VALUE, line)
         o.state = RUNNING
         o.line = line
         self.pending_target = None
@@ -227,9 +246,8 @@ class PyCore(PyRecord):
             o = self._first_sight(frame, code, SUSPENDED)
         elif o.state == RUNNING:  # a resume we missed the suspension of; keep the record legal
             return
-        o.resume_at = self.emit(
-            self.now(), o.oid, K_RESUME, NO_VALUE, o.line or o.info.line(offset)
-        )
+        o.began = t = self.now()
+        o.resume_at = self.emit(t, o.oid, K_RESUME, NO_VALUE, o.line or o.info.line(offset))
         o.state = RUNNING
         self.pending_target = None
         self.just_died = None
@@ -261,6 +279,7 @@ class PyCore(PyRecord):
             # the iterator this frame delegates to finished on the throw path; CPython
             # hands its return value back by throwing StopIteration: a resume, really
             o.resume_at = self.emit(t, o.oid, K_RESUME, self.value(exc.value), line)
+            o.began = t
             o.state = RUNNING
             self.pending_target = None
             self.stack.append(o)
@@ -270,6 +289,7 @@ class PyCore(PyRecord):
             o.state = CLOSED
             return
         o.resume_at = self.emit(t, o.oid, K_THROW, self.value(exc), line)
+        o.began = t
         o.state = RUNNING
         self.pending_target = None
         self.stack.append(o)

@@ -193,6 +193,18 @@ static PyObject *m_running(Core *c, PyObject *unused)
     return PyLong_FromLong(c->n_stack ? c->stack[c->n_stack - 1] : -1);
 }
 
+/* for the watchdog thread: what runs, since when, and when the record last grew (ints
+ * only: it allocates nothing a garbage collection would count) */
+static PyObject *m_running_since(Core *c, PyObject *unused)
+{
+    return PyLong_FromLongLong(c->n_stack ? c->objs[c->stack[c->n_stack - 1]].began : -1);
+}
+
+static PyObject *m_last_record_at(Core *c, PyObject *unused)
+{
+    return PyLong_FromLongLong(c->last_t);
+}
+
 static PyObject *frame_attr(PyObject *obj)
 {
     static const char *names[] = {"gi_frame", "cr_frame", "ag_frame"};
@@ -296,6 +308,8 @@ PyMethodDef avz_core_methods[] = {
     {"link_unrecorded", (PyCFunction)m_link_unrecorded, METH_VARARGS, "(task, coro): its unrecorded coroutine's end ends it."},
     {"end_task", (PyCFunction)m_end_task, METH_VARARGS, "(task, t, kind, value)"},
     {"running", (PyCFunction)m_running, METH_NOARGS, "The innermost running object, or -1."},
+    {"running_since", (PyCFunction)m_running_since, METH_NOARGS, "Ticks of the innermost running object's last start/resume/throw, or -1."},
+    {"last_record_at", (PyCFunction)m_last_record_at, METH_NOARGS, "Ticks of the latest record."},
     {"sync", (PyCFunction)m_sync, METH_O, "Record a close that no event reported."},
     {"alive", (PyCFunction)m_alive, METH_O, "The object of an id, if it is alive."},
     {"finish", (PyCFunction)m_finish, METH_NOARGS, "No more events: times to ns, objects forgotten."},

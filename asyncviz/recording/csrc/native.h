@@ -162,6 +162,7 @@ typedef struct {
     int32_t root_of;       /* the task whose coroutine it is, or -1 */
     int32_t line;          /* line of its last suspension point */
     int64_t resume_at;     /* record of its last start/resume, or -1 */
+    int64_t began;         /* ticks of its last start/resume/throw (the watchdog asks) */
     void *key;             /* the map knows it by its own address... */
     PyObject *frame;       /* ...and by its frame's (borrowed; the frame lives as long) */
     PyObject *ref;         /* weak reference to it (owned), or NULL */
