@@ -25,6 +25,7 @@ from ..events import KIND_CODE
 from ..trace import NO_VALUE
 from ..values import describe
 from . import fault_fields
+from .frames import line_of
 from .protocol import CLOSED, CREATED, EXCEPTION_HANDLER, RECORD
 from .scope import module_of
 
@@ -57,6 +58,10 @@ class Faults:
         if coro is None or code is None:
             return
         oid = core.lookup(coro)
+        if oid < 0:  # its collection may have recorded its end just now
+            oid = core.dying(coro)
+            if oid >= 0 and self.registry.objects[oid].name != code.co_qualname:
+                oid = -1
         if oid < 0:
             if not self._program(coro, code):
                 return
@@ -71,7 +76,7 @@ class Faults:
         registry.never_awaited.append(oid)
         site = self.own_frame(frame.f_back if frame is not None else None)
         if site is not None:
-            self.dropped_at[oid] = [site.f_code.co_filename, site.f_lineno, _name(site)]
+            self.dropped_at[oid] = [site.f_code.co_filename, line_of(site), _name(site)]
 
     def _program(self, coro, code) -> bool:
         """Is a coroutine the program's to be told about (not the machinery's, not
@@ -124,7 +129,7 @@ class Faults:
             task = core.alive(oid)
             if task is None or oid in self.unretrieved:
                 continue
-            if fault_fields.read(task, "Future._log_traceback") is True:
+            if fault_fields.unretrieved(task):
                 exc = fault_fields.read(task, "Future._exception")
                 described = describe(exc) if exc is not None else None
                 self.unretrieved[oid] = [core.now(), "end", described]

@@ -99,6 +99,8 @@ class Core(Protocol):
 
     def last_record_at(self) -> int: ...
 
+    def dying(self, obj: Any) -> int: ...
+
 
 class Backend(Protocol):
     """Installs a core's hooks on the interpreter (for the recording thread) and takes

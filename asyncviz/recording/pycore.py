@@ -97,6 +97,7 @@ class PyCore(PyRecord):
         self.stack: list[ObjState] = []  # running objects on the recording thread
         self.pending_target = None  # (id of delegating frame, oid) after an inner yield
         self.just_died = None  # key of the object whose weak reference just died
+        self.just_died_oid = -1  # ... and its id
         self.active = True
         self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
 
@@ -148,6 +149,7 @@ class PyCore(PyRecord):
             o.state = CLOSED
             # the finaliser may throw GeneratorExit into it next: that is this close
             self.just_died = o.key
+            self.just_died_oid = o.oid
 
     def lookup(self, obj) -> int:
         o = self.by_id.get(id(obj))
@@ -414,6 +416,14 @@ class PyCore(PyRecord):
         o.resume_at = -1
         if at >= 0 and self.buf[at + _KIND_AT] == K_RESUME and self.values:
             struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(value))
+
+    def dying(self, obj) -> int:
+        """The object its collection just closed, if `obj` is it: its finaliser runs next
+        and may report it (a coroutine never awaited)."""
+        frame = frames.frame_of(obj)
+        if frame is not None and self.just_died is not None and id(frame) == self.just_died:
+            return self.just_died_oid
+        return -1
 
     def sync(self, obj) -> None:
         """Bring the record of `obj` in line with its real state (close() without events)."""

@@ -21,10 +21,16 @@ from __future__ import annotations
 import _thread
 import sys
 
+from .frames import line_of
+
 MAX_SAMPLES = 1000  # in one trace
 MAX_PER_STEP = 20  # samples of one long step, unless nothing is recorded meanwhile
 _MIN_POLL_S, _MAX_POLL_S = 0.005, 1.0
 _JOIN_S = 2.0  # a watchdog not done by then is left to end by itself
+# how a thread started with _thread is joined: 3.13 hands out a handle; 3.11 and 3.12
+# give the thread a lock released when its thread state is deleted
+_joinable = getattr(_thread, "start_joinable_thread", None)
+_sentinel = getattr(_thread, "_set_sentinel", None)
 
 
 class Watchdog:
@@ -43,13 +49,18 @@ class Watchdog:
         self._stopping = False
         self._wake = _thread.allocate_lock()  # held until stop(): the watchdog's sleep
         self._done = _thread.allocate_lock()  # held while the watchdog runs
+        self._handle = None  # 3.13+: the thread's handle, to join it by
+        self._sentinel = None  # 3.11, 3.12: released when the thread's state is gone
         self._running = False
 
     def start(self) -> None:
         self._wake.acquire()
         self._done.acquire()
         try:
-            _thread.start_new_thread(self._run, ())
+            if _joinable is not None:
+                self._handle = _joinable(self._run, daemon=True)
+            else:
+                _thread.start_new_thread(self._run, ())
         except BaseException:
             self._done.release()
             raise
@@ -62,8 +73,14 @@ class Watchdog:
         self._running = False
         self._stopping = True
         self._wake.release()
-        if self._done.acquire(timeout=_JOIN_S):
-            self._done.release()
+        if not self._done.acquire(timeout=_JOIN_S):
+            return
+        self._done.release()
+        # its loop is over; wait for the thread itself to be gone too
+        if self._handle is not None:
+            self._handle.join(_JOIN_S)
+        elif self._sentinel is not None and self._sentinel.acquire(timeout=_JOIN_S):
+            self._sentinel.release()
 
     def to_meta(self, to_ns) -> list[list]:
         """The samples, their times in ns on the trace's clock."""
@@ -72,6 +89,8 @@ class Watchdog:
     # -- the thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
+        if _sentinel is not None:
+            self._sentinel = _sentinel()
         try:
             while not self._wake.acquire(timeout=self.poll) and not self._stopping:
                 if len(self.samples) >= MAX_SAMPLES:
@@ -118,4 +137,4 @@ class Watchdog:
 
 def _where(frame) -> list:
     code = frame.f_code
-    return [code.co_filename, frame.f_lineno, getattr(code, "co_qualname", code.co_name)]
+    return [code.co_filename, line_of(frame), getattr(code, "co_qualname", code.co_name)]

@@ -210,6 +210,7 @@ typedef struct {
     int32_t pending_oid;
     void *just_died;   /* the frame of the object whose weak reference just died (its
                         * finaliser is next) */
+    int32_t just_died_oid; /* ... and its id */
     /* 3.11: per-frame notes of the trace hook */
     PtrMap aux;
     struct Aux *auxes;
