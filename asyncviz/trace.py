@@ -64,14 +64,19 @@ def record_columns(buffer) -> tuple:
         return array("q"), array("I"), array("i"), array("I"), array("B"), array("I")
     words = buf.cast("I")
     per = RECORD_SIZE // 4  # the record in 4-byte words: t t obj target value line_kind
-    line_kind = words[5::per]
+    # the line is the upper three bytes of the little-endian line_kind word: moved into
+    # the lower three of a word of its own, byte column by byte column
+    line = bytearray(4 * (len(buf) // RECORD_SIZE))
+    for k in (1, 2, 3):
+        line[k - 1 :: 4] = buf[RECORD_SIZE - 4 + k :: RECORD_SIZE]
+    # (a strided view copied to bytes in C, then taken whole: no int object per value)
     return (
-        array("q", buf.cast("q")[0 :: RECORD_SIZE // 8]),
-        array("I", words[2::per]),
-        array("i", buf.cast("i")[3::per]),
-        array("I", words[4::per]),
-        array("B", buf[RECORD_SIZE - 4 :: RECORD_SIZE]),
-        array("I", (lk >> 8 for lk in line_kind)),
+        array("q", buf.cast("q")[0 :: RECORD_SIZE // 8].tobytes()),
+        array("I", words[2::per].tobytes()),
+        array("i", buf.cast("i")[3::per].tobytes()),
+        array("I", words[4::per].tobytes()),
+        array("B", buf[RECORD_SIZE - 4 :: RECORD_SIZE].tobytes()),
+        array("I", line),
     )
 
 
