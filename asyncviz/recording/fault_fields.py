@@ -3,8 +3,9 @@ per Python version.
 
 asyncio knows whether a future's exception was retrieved only through private state: the
 flag `_log_traceback` (set when the exception is stored, cleared by `exception()`,
-`result()` or `await`) and the exception itself, `_exception` (the public `exception()`
-would clear the flag: the program would then never hear of its own mistake).  A future
+`result()` or `await`; the Python future keeps it as `__log_traceback` behind a property)
+and the exception itself, `_exception` (the public `exception()` would clear the flag:
+the program would then never hear of its own mistake).  A future
 collected with the flag still set is reported through `call_exception_handler(context)`,
 whose argument is read from its frame.  `tests/recording/test_fault_fields.py` checks
 every entry on every Python the project supports, on asyncio's C and Python futures.
@@ -34,7 +35,10 @@ class Code(NamedTuple):
 
 
 _COMMON: dict[str, Field | Code] = {
+    # the C future's flag is a getter; the Python future's (nest_asyncio's tasks) is a
+    # property over a name-mangled attribute: its storage is read instead
     "Future._log_traceback": Field("asyncio.futures", "Future", "_log_traceback"),
+    "_PyFuture.__log_traceback": Field("asyncio.futures", "_PyFuture", "_Future__log_traceback"),
     "Future._exception": Field("asyncio.futures", "Future", "_exception"),
     "call_exception_handler": Code(
         "asyncio.base_events", "BaseEventLoop.call_exception_handler", ("context",)
@@ -89,6 +93,15 @@ def read(obj, key: str, default=None):
     if type(own) is dict and name in own:
         return own[name]
     return default if plain is _ABSENT else plain
+
+
+def unretrieved(future) -> bool:
+    """Does `future` (a task) hold an exception nobody retrieved?  Asked of the flag
+    asyncio itself reports by, without clearing it."""
+    flag = read(future, "Future._log_traceback")
+    if flag is None:
+        flag = read(future, "_PyFuture.__log_traceback")
+    return flag is True
 
 
 def code_of(key: str):
