@@ -83,19 +83,14 @@ def diagnostics(trace: Trace, blocked_ms: float | None = None) -> list[Diagnosti
     return sorted(items, key=lambda d: (d.t0, order[d.kind], d.objects))
 
 
-class _Step:
-    """A step that holds the loop: its base object (the first to run), its task, and
-    where its current stretch began (a loop run inside it pauses the stretch)."""
-
-    __slots__ = ("base", "task", "begin", "cursor")
-
-    def __init__(self, base: int, task: int | None, begin: int, t: int):
-        self.base, self.task, self.begin, self.cursor = base, task, begin, t
-
-
 class _Scan:
     """One pass over the record: the stretches that held the loop longer than the
-    threshold, the await each object was last suspended at, and the late wakes."""
+    threshold, the await each object was last suspended at, and the late wakes.
+
+    A step begins when something runs while nothing does, and ends when that object
+    suspends or ends; a step of another task beginning inside it (a loop run inside it)
+    pauses its stretch until that step ends.  Open steps are kept flat in `steps`, four
+    numbers each: base object, its task (-1: none), begin event, start of its stretch."""
 
     def __init__(self, trace: Trace, threshold: int):
         objects = trace.objects
@@ -104,7 +99,8 @@ class _Scan:
         self.buffer = trace.buffer
         self.t, obj, self.target, _v, kind, self.line = record_columns(trace.buffer)
         self.end = trace.end
-        self.task_of = [o.task for o in objects]
+        self.task_of = [-1 if o.task is None else o.task for o in objects]
+        self.timed = {o.id for o in objects if o.deadline is not None}
         # a step of these holds an event loop (a generator's outside any task holds none)
         self.loopish = [o.kind in _LOOPISH or o.task is not None for o in objects]
         idle = sorted(trace.idle)
@@ -114,56 +110,53 @@ class _Scan:
         self.abandoned = [-1] * n  # the await it was closed at
         self.ended = [-1] * n  # its return, raise or close
         self.running: list[int] = []
-        self.steps: list[_Step] = []
+        self.steps: list[int] = []
         self.pieces: list[tuple[int, int, int, int]] = []  # (t0, t1, base, its begin event)
         self.late: list[tuple[int, int]] = []  # (await event, wake event)
         self._run(obj, kind)
 
     def _run(self, obj, kind) -> None:
-        t, first = self.t, self.first
+        t, first, waiting, running = self.t, self.first, self.waiting, self.running
+        steps, task_of = self.steps, self.task_of
         for i, (o, k) in enumerate(zip(obj, kind)):
             if first[o] < 0:
                 first[o] = i
             if k in BEGIN_CODES:
-                self._begin(i, o, t[i])
+                if waiting[o] >= 0:
+                    self._woke(waiting[o], i)
+                    waiting[o] = -1
+                if not steps or (task_of[o] >= 0 and task_of[o] != steps[-3]):
+                    self._open(o, i)
+                running.append(o)
             elif k == _AWAIT or k == _YIELD:
-                self._suspend(i, o, t[i], k == _AWAIT)
+                waiting[o] = i if k == _AWAIT else -1
+                self._stop(o, t[i])
             elif k in END_CODES:
-                self._end(i, o, t[i], k)
-        if self.steps:  # still running at the end: its stretch lasts to the end
-            step = self.steps[-1]
-            self._stretch(step, step.cursor, self.end)
+                self._end(i, o, k)
+        if steps:  # still running at the end: its stretch lasts to the end
+            self._stretch(steps[-4], steps[-2], steps[-1], self.end)
 
-    def _begin(self, i: int, o: int, t: int) -> None:
-        w = self.waiting[o]
-        if w >= 0:
-            self.waiting[o] = -1
-            tg = self.target[w]
-            due = self.objects[tg].deadline if 0 <= tg < len(self.objects) else None
-            if due is not None and t - due > self.threshold:
+    def _woke(self, w: int, i: int) -> None:
+        tg = self.target[w]
+        if tg in self.timed:
+            due = self.objects[tg].deadline or 0
+            if self.t[i] - due > self.threshold:
                 self.late.append((w, i))
+
+    def _open(self, o: int, i: int) -> None:
         if o in self.running:
             return
-        steps, task = self.steps, self.task_of[o]
-        if not steps:
-            steps.append(_Step(o, task, i, t))
-        elif task is not None and task != steps[-1].task:
-            # another task's step inside this one: a loop runs inside it
-            top = steps[-1]
-            self._stretch(top, top.cursor, t)
-            steps.append(_Step(o, task, i, t))
-        self.running.append(o)
+        steps, t = self.steps, self.t[i]
+        if steps:  # another task's step inside this one: a loop runs inside it
+            self._stretch(steps[-4], steps[-2], steps[-1], t)
+        steps += (o, self.task_of[o], i, t)
 
-    def _suspend(self, i: int, o: int, t: int, awaits: bool) -> None:
-        self.waiting[o] = i if awaits else -1
-        self._stop(o, t)
-
-    def _end(self, i: int, o: int, t: int, k: int) -> None:
+    def _end(self, i: int, o: int, k: int) -> None:
         if k == _CLOSE and self.waiting[o] >= 0:
             self.abandoned[o] = self.waiting[o]
         self.waiting[o] = -1
         self.ended[o] = i
-        self._stop(o, t)
+        self._stop(o, self.t[i])
 
     def _stop(self, o: int, t: int) -> None:
         running = self.running
@@ -172,15 +165,16 @@ class _Scan:
         elif o in running:
             running.remove(o)
         steps = self.steps
-        if steps and steps[-1].base == o:
-            step = steps.pop()
-            self._stretch(step, step.cursor, t)
+        if steps and steps[-4] == o:
+            base, _task, begin, cursor = steps[-4:]
+            del steps[-4:]
+            self._stretch(base, begin, cursor, t)
             if steps:
-                steps[-1].cursor = t
+                steps[-1] = t
 
-    def _stretch(self, step: _Step, a: int, b: int) -> None:
+    def _stretch(self, base: int, begin: int, a: int, b: int) -> None:
         """The loop was held from a to b but while it waited for I/O (idle)."""
-        if b - a <= self.threshold or not self.loopish[step.base]:
+        if b - a <= self.threshold or not self.loopish[base]:
             return
         idle, k = self.idle, max(bisect_right(self.idle_starts, a) - 1, 0)
         cursor = a
@@ -188,13 +182,13 @@ class _Scan:
             if start >= b:
                 break
             if stop > cursor:
-                self._piece(cursor, min(start, b), step)
+                self._piece(cursor, min(start, b), base, begin)
                 cursor = stop
-        self._piece(cursor, b, step)
+        self._piece(cursor, b, base, begin)
 
-    def _piece(self, a: int, b: int, step: _Step) -> None:
+    def _piece(self, a: int, b: int, base: int, begin: int) -> None:
         if b - a > self.threshold:
-            self.pieces.append((a, b, step.base, step.begin))
+            self.pieces.append((a, b, base, begin))
 
     # -- questions the sayer asks ------------------------------------------------------------
 
