@@ -16,6 +16,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..trace import DEFAULT_BLOCKED_MS
+
 VIEWS = ("timeline", "states", "summary", "all", "none")
 DEFAULT_MAX_EVENTS = 1_000_000
 
@@ -72,6 +74,16 @@ class AsyncTraceMagics(Magics):
         "blocking call cannot be killed by an interrupt.",
     )
     @argument(
+        "--blocked-ms",
+        type=float,
+        default=DEFAULT_BLOCKED_MS,
+        metavar="N",
+        help="a step that holds the event loop longer than N ms blocks it (default: "
+        "%(default)g, as asyncio's debug mode): while one runs that long, a watchdog "
+        "samples where its time goes, and the diagnostics (Trace.diagnostics(), the "
+        "summary) name it, and timers that woke more than N ms late.",
+    )
+    @argument(
         "--include",
         action="append",
         metavar="GLOB",
@@ -118,6 +130,8 @@ def parse_options(options: str) -> Namespace:
     args = parse_argstring(AsyncTraceMagics.asynctrace, options)
     if args.max_events < 0:
         raise UsageError(f"--max-events must be 0 or more, not {args.max_events}")
+    if not args.blocked_ms > 0:  # (also NaN)
+        raise UsageError(f"--blocked-ms must be more than 0, not {args.blocked_ms:g}")
     if args.out is not None:
         args.out = _unquote(args.out)
         if not args.out.isidentifier() or keyword.iskeyword(args.out):
