@@ -163,3 +163,40 @@ def test_without_the_native_core_the_python_one_records_and_says_so_once(monkeyp
     with pytest.raises(TraceError, match="native recorder is not available"):
         with asyncviz.trace(backend="native"):
             pass
+
+
+BLOCKING = """
+import asyncio, time
+
+async def fetch(n):
+    await asyncio.sleep(0)
+    time.sleep(0.25)
+    return n
+
+async def main():
+    return await asyncio.gather(fetch(1), fetch(2))
+"""
+
+
+def _blocked(name: str) -> tuple:
+    """What the watchdog saw and what the diagnostics say of it (not times)."""
+    trace = _run(BLOCKING, name)
+    labels = {o.id: o.label for o in trace.objects}
+    samples = {(labels[s[1]], s[3], s[4], s[7]) for s in trace.meta["blocked"]}
+    said = [
+        (d.kind, [trace.objects[o].kind for o in d.objects], d.line, d.message.split(" by ")[1])
+        for d in trace.diagnostics()
+    ]
+    return samples, said
+
+
+@needs_native
+def test_native_and_python_watchdogs_agree():
+    native, python = _blocked("native"), _blocked("python")
+    assert native == python
+    samples, said = native
+    assert samples == {("fetch#1", 6, "fetch", None), ("fetch#2", 6, "fetch", None)}
+    assert said == [
+        ("loop-blocked", ["task", "coroutine"], 6, "fetch#1 at line 6 (time.sleep(0.25))"),
+        ("loop-blocked", ["task", "coroutine"], 6, "fetch#2 at line 6 (time.sleep(0.25))"),
+    ]
