@@ -221,7 +221,8 @@ class _Sayer:
         self.trace, self.scan, self.objects = trace, scan, trace.objects
         self.meta = trace.meta
         self.source = SourceLines(trace)
-        samples = sorted(self.meta.get("blocked") or (), key=lambda s: s[0])
+        n = len(self.objects)
+        samples = sorted((s for s in _rows(self.meta, "blocked", 8) if 0 <= s[1] < n), key=_first)
         self.samples, self.sample_times = samples, [s[0] for s in samples]
 
     def label(self, oid: int | None) -> str:
@@ -297,9 +298,9 @@ class _Sayer:
     # -- never-awaited -------------------------------------------------------------------------
 
     def never_awaited(self) -> list[Diagnostic]:
-        sites = {int(s[0]): s[1:4] for s in self.meta.get("never_awaited_at") or ()}
+        sites = {s[0]: s[1:4] for s in _rows(self.meta, "never_awaited_at", 4, ints=1)}
         out = []
-        for oid in self.meta.get("never_awaited") or ():
+        for oid in _ints(self.meta.get("never_awaited")):
             if not 0 <= oid < len(self.objects):
                 continue
             traced = self.objects[oid]
@@ -317,7 +318,7 @@ class _Sayer:
 
     def unretrieved(self) -> list[Diagnostic]:
         out = []
-        for oid, t, how, exc in (e[:4] for e in self.meta.get("unretrieved") or ()):
+        for oid, t, how, exc in (e[:4] for e in _rows(self.meta, "unretrieved", 4)):
             raised = "raised " + (exc or "an exception")
             line = filename = None
             if 0 <= oid < len(self.objects):
@@ -403,6 +404,27 @@ def _beneath(taken, filename, line) -> str:
         return ""
     (file, at, function), _n = inner.most_common(1)[0]
     return f", inside {function}() ({os.path.basename(file)}:{at})"
+
+
+def _rows(meta: dict, key: str, width: int, ints: int = 2) -> list[list]:
+    """meta[key]'s rows: lists of at least `width` fields led by `ints` ints (a loaded
+    file's meta is what it is: anything else is left out)."""
+    rows = meta.get(key)
+    if not isinstance(rows, list):
+        return []
+    return [
+        r for r in rows if isinstance(r, list) and len(r) >= width and _ints(r[:ints]) == r[:ints]
+    ]
+
+
+def _ints(values) -> list[int]:
+    if not isinstance(values, list):
+        return []
+    return [v for v in values if type(v) is int]
+
+
+def _first(row: list) -> int:
+    return row[0]
 
 
 def _unique(ids) -> tuple[int, ...]:

@@ -31,7 +31,6 @@ from .scope import module_of
 
 _K_CLOSE = KIND_CODE["close"]
 _UNRETRIEVED = "exception was never retrieved"  # asyncio's message ends so (any Future type)
-_MAX_DEPTH = 200  # frames walked to find the program's own
 
 
 def fault_codes() -> dict:
@@ -74,7 +73,7 @@ class Faults:
             core.emit(core.now(), oid, _K_CLOSE, NO_VALUE, code.co_firstlineno)
             core.set_state(oid, CLOSED)
         registry.never_awaited.append(oid)
-        site = self.own_frame(frame.f_back if frame is not None else None)
+        site = registry.own_frame(frame.f_back if frame is not None else None)
         if site is not None:
             self.dropped_at[oid] = [site.f_code.co_filename, line_of(site), _name(site)]
 
@@ -85,17 +84,6 @@ class Faults:
         module = module_of(frame) if frame is not None else None
         registry = self.registry
         return registry.decide(code, frame) == RECORD or registry.scope.allows(code, module)
-
-    def own_frame(self, frame):
-        """The innermost frame of the program's own code, from `frame` outwards."""
-        owns = self.registry.owns
-        depth = 0
-        while frame is not None and depth < _MAX_DEPTH:
-            if owns(frame.f_code, frame):
-                return frame
-            frame = frame.f_back
-            depth += 1
-        return None
 
     # -- task exceptions never retrieved -----------------------------------------------------
 

@@ -107,6 +107,12 @@ class Recorder:
         cellhooks.activate(self.core, sent=getattr(self.backend, "sent_hook", None))
         self.watchdog = Watchdog(self.core, registry, threading.get_ident(), self.blocked_ms)
         self.watchdog.start()
+        if self.watchdog.problem is not None:
+            self.notes.append(
+                f"the watchdog could not start ({self.watchdog.problem}): a step that "
+                "blocks the loop is named at the line it resumed at, not where it spent "
+                "its time"
+            )
 
     def _spent(self) -> None:
         """The record's budget is spent: every hook comes off, the watchdog stops; the

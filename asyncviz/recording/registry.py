@@ -20,6 +20,7 @@ from .protocol import CLOSED, CREATED, FUTURE, OUT, RECORD, RUNNING, SUSPENDED, 
 from .scope import module_of
 
 _K_CREATE = KIND_CODE["create"]
+_MAX_DEPTH = 200  # frames walked to find the program's own
 
 
 class Registry:
@@ -78,6 +79,14 @@ class Registry:
             module = module_of(frame) if frame is not None else None
             known = self._owned[id(code)] = (code, self.scope.owns(code, module))
         return known[1]
+
+    def own_frame(self, frame):
+        """The innermost frame of the program's own code, from `frame` outwards."""
+        for _ in range(_MAX_DEPTH):
+            if frame is None or self.owns(frame.f_code, frame):
+                return frame
+            frame = frame.f_back
+        return None
 
     # -- objects ------------------------------------------------------------------------
 

@@ -52,8 +52,11 @@ class Watchdog:
         self._handle = None  # 3.13+: the thread's handle, to join it by
         self._sentinel = None  # 3.11, 3.12: released when the thread's state is gone
         self._running = False
+        self.problem: str | None = None  # why it could not start
 
     def start(self) -> None:
+        """Start watching; if no thread can be started, say why in `problem` (the trace
+        goes on without samples)."""
         self._wake.acquire()
         self._done.acquire()
         try:
@@ -61,6 +64,10 @@ class Watchdog:
                 self._handle = _joinable(self._run, daemon=True)
             else:
                 _thread.start_new_thread(self._run, ())
+        except RuntimeError as exc:  # "can't start new thread"
+            self._done.release()
+            self.problem = str(exc) or type(exc).__name__
+            return
         except BaseException:
             self._done.release()
             raise
@@ -126,7 +133,7 @@ class Watchdog:
         if frame is None:
             return
         inner = frame
-        own = self.registry.faults.own_frame(frame)
+        own = self.registry.own_frame(frame)
         if (oid, began) != self._step:
             self._step, self._in_step = (oid, began), 0
         self._in_step += 1
