@@ -232,7 +232,7 @@ class _Sayer:
 
     def at(self, filename: str | None, line: int | None, home: str | None = None) -> str:
         """'line 12 (its text)', naming the file when it is not `home`."""
-        if not line:
+        if type(line) is not int or line <= 0:
             return "an unknown line"
         where = f"line {line}"
         if filename and home and filename != home:
@@ -269,7 +269,7 @@ class _Sayer:
         line, where = self.where(base, begin)
         how = "first step, from" if self.scan.kind_at(begin) == _START else "step resumed at"
         recorded = self.meta.get("blocked_ms")
-        if recorded is None:
+        if not isinstance(recorded, (int, float)):
             why = "it was recorded without the watchdog"
         elif recorded / 2 > (t1 - t0) / 1e6:
             why = f"it was recorded with blocked_ms={recorded:g}, which samples longer steps"
@@ -319,18 +319,18 @@ class _Sayer:
     def unretrieved(self) -> list[Diagnostic]:
         out = []
         for oid, t, how, exc in (e[:4] for e in _rows(self.meta, "unretrieved", 4)):
-            raised = "raised " + (exc or "an exception")
+            raised = "raised " + (exc if isinstance(exc, str) else "an exception")
             line = filename = None
+            who, objects = "a task", ()
             if 0 <= oid < len(self.objects):
                 task = self.objects[oid]
-                who, objects, coro = f"task {task.label}", _unique([oid, task.coro]), task.coro
-                end = self.scan.ended[coro] if coro is not None else -1
-                if end >= 0 and coro is not None:
+                who, objects = f"task {task.label}", _unique([oid, task.coro])
+                end = self._end_of(task.coro)
+                if end >= 0:  # where its coroutine raised
+                    coro = self.scan.obj_at(end)
                     line, where = self.where(coro, end)
                     raised += f" at {where}"
                     filename, t = self.objects[coro].filename, min(t, self.scan.t[end])
-            else:
-                who, objects = "a task", ()
             if how == "collected":
                 tail = "was collected without anyone retrieving its exception (asyncio logged it)"
             else:
@@ -338,6 +338,12 @@ class _Sayer:
             message = f"{who} {raised}, and {tail}"
             out.append(Diagnostic("unretrieved-exception", objects, t, t, line, message, filename))
         return out
+
+    def _end_of(self, oid: int | None) -> int:
+        """The event that ended an object (-1: none, or no such object)."""
+        if oid is None or not 0 <= oid < len(self.objects):
+            return -1
+        return self.scan.ended[oid]
 
     # -- pending-at-end ----------------------------------------------------------------------
 

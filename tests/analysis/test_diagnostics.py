@@ -343,6 +343,18 @@ def test_in_time_order_json_able_pure_and_kept_by_the_file(tmp_path):
     assert asyncviz.Diagnostic is Diagnostic
 
 
+def test_what_a_loaded_file_says_in_another_shape_is_left_out():
+    trace = blocked_trace()
+    trace.meta.update(
+        blocked=[["x"], [60 * MS, 99, CELL, 5, "fetch", None, None, None], "junk"],
+        never_awaited=["a", 99, None],
+        never_awaited_at="nope",
+        unretrieved=[[0], {"oid": 0}],
+    )
+    (d,) = trace.diagnostics()
+    assert d.kind == "loop-blocked" and d.message.endswith("(none was taken in it)")
+
+
 # -- real recordings, every backend ---------------------------------------------------------
 
 pytestmark_backends = pytest.mark.usefixtures("each_backend")
