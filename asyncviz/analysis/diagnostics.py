@@ -54,7 +54,9 @@ class Diagnostic:
     """One thing that went wrong (see `Trace.diagnostics`)."""
 
     kind: str  # one of KINDS
-    objects: tuple[int, ...]  # Traced.ids, the most telling first
+    # Traced.ids: the object that ran, waited, was dropped or is pending, then the others
+    # named (its task, what it waited for)
+    objects: tuple[int, ...]
     t0: int  # ns on the trace's clock
     t1: int
     line: int | None  # the line to look at, in `filename`
@@ -250,7 +252,7 @@ class _Sayer:
     def blocked(self, t0: int, t1: int, base: int, begin: int) -> Diagnostic:
         lo = bisect_left(self.sample_times, t0)
         taken = self.samples[lo : bisect_right(self.sample_times, t1)]
-        objects = _unique([self.objects[base].task, base])
+        objects = _unique([base, self.objects[base].task])
         held = f"the event loop was blocked for {format_ns(t1 - t0)} by"
         own = Counter((s[1], s[2], s[3], s[4]) for s in taken if s[2])
         if not own:
@@ -262,7 +264,7 @@ class _Sayer:
         if traced is not None and function != traced.name:
             where = f"in {function}() {where}"
         message = f"{held} {self.label(oid)} {where}{_beneath(taken, filename, line)}"
-        return Diagnostic("loop-blocked", _unique([*objects, oid]), t0, t1, line, message, filename)
+        return Diagnostic("loop-blocked", _unique([oid, *objects]), t0, t1, line, message, filename)
 
     def _unsampled(self, t0, t1, base, begin, objects, held) -> Diagnostic:
         traced = self.objects[base]
@@ -291,7 +293,7 @@ class _Sayer:
         )
         cause = next((b for b in blocked if b.t0 < woke and b.t1 > due), None)
         if cause is not None:
-            message += f" ({self.label(cause.objects[-1])} held the loop then)"
+            message += f" ({self.label(cause.objects[0])} held the loop then)"
         filename = self.objects[waiter].filename
         return Diagnostic("late-timer", (waiter, timer), due, woke, line, message, filename)
 
