@@ -48,6 +48,10 @@ def value_text(value: int, strings: Sequence[str], numbers: Sequence = ()) -> st
 
 NO_TARGET = -1
 
+# One step longer than this blocks the event loop (asyncio's debug mode warns at 100 ms):
+# the recorder's watchdog samples such steps, Trace.diagnostics() names them.
+DEFAULT_BLOCKED_MS = 100
+
 
 def record_columns(buffer) -> tuple:
     """The records as columns, sliced out of the buffer without decoding event by event:
@@ -252,6 +256,16 @@ class Trace:
         from .analysis.summary import Summary
 
         return Summary.of(self)
+
+    def diagnostics(self, blocked_ms: float | None = None):
+        """What went wrong, named: a list of `asyncviz.Diagnostic` (kind, objects, t0, t1,
+        line, message), in time order — the loop blocked by one step longer than
+        `blocked_ms` (default: what the trace was recorded with, else 100), timers that
+        woke late by more than that, coroutines never awaited, task exceptions never
+        retrieved, tasks still pending and waits that never completed at the end."""
+        from .analysis.diagnostics import diagnostics
+
+        return diagnostics(self, blocked_ms)
 
     def timeline(self):
         """The interactive timeline widget of this trace."""

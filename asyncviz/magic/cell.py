@@ -199,7 +199,12 @@ def _recorder(args):
 
     try:
         return Recorder(
-            args.include, args.exclude, args.max_events, not args.no_values, root_label="cell"
+            args.include,
+            args.exclude,
+            args.max_events,
+            not args.no_values,
+            root_label="cell",
+            blocked_ms=args.blocked_ms,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -57,6 +57,7 @@ class ObjState:
         "kind",
         "state",
         "resume_at",
+        "began",
         "task",
         "line",
         "key",
@@ -73,6 +74,7 @@ class ObjState:
         self.kind = kind
         self.state = state
         self.resume_at = -1  # record offset of the last start/resume (sent values patch it)
+        self.began = -1  # time of its last start/resume/throw (the watchdog asks)
         self.task = task  # id of the task whose coroutine chain this belongs to
         self.line = line  # line of the last suspension point
         self.key: int | None = None  # id() of its frame, while it is known by it
@@ -95,6 +97,7 @@ class PyCore(PyRecord):
         self.stack: list[ObjState] = []  # running objects on the recording thread
         self.pending_target = None  # (id of delegating frame, oid) after an inner yield
         self.just_died = None  # key of the object whose weak reference just died
+        self.just_died_oid = -1  # ... and its id
         self.active = True
         self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
 
@@ -146,6 +149,7 @@ class PyCore(PyRecord):
             o.state = CLOSED
             # the finaliser may throw GeneratorExit into it next: that is this close
             self.just_died = o.key
+            self.just_died_oid = o.oid
 
     def lookup(self, obj) -> int:
         o = self.by_id.get(id(obj))
@@ -203,6 +207,22 @@ class PyCore(PyRecord):
     def running(self) -> int:
         return self.stack[-1].oid if self.stack else -1
 
+    # for the watchdog thread: ints only (nothing a garbage collection would count)
+
+    def running_since(self) -> int:
+        """When the innermost running object last started, resumed or was thrown into."""
+        try:
+            return self.stack[-1].began
+        except IndexError:
+            return -1
+
+    def last_record_at(self) -> int:
+        """The time of the latest record (0 before the first)."""
+        end = len(self.buf)
+        if end < RECORD.size:
+            return 0
+        return int.from_bytes(self.buf[end - RECORD.size : end - RECORD.size + 8], "little")
+
     # -- what the backends report -------------------------------------------------------
 
     def _first_sight(self, frame, code, initial: int, dying: bool = False) -> ObjState:
@@ -214,7 +234,8 @@ class PyCore(PyRecord):
         if o is None or o.state != CREATED:
             o = self._first_sight(frame, code, CREATED)
         line = o.info.line(offset) or code.co_firstlineno
-        o.resume_at = self.emit(self.now(), o.oid, K_START, NO_VALUE, line)
+        o.began = t = self.now()
+        o.resume_at = self.emit(t, o.oid, K_START, NO_VALUE, line)
         o.state = RUNNING
         o.line = line
         self.pending_target = None
@@ -227,9 +248,8 @@ class PyCore(PyRecord):
             o = self._first_sight(frame, code, SUSPENDED)
         elif o.state == RUNNING:  # a resume we missed the suspension of; keep the record legal
             return
-        o.resume_at = self.emit(
-            self.now(), o.oid, K_RESUME, NO_VALUE, o.line or o.info.line(offset)
-        )
+        o.began = t = self.now()
+        o.resume_at = self.emit(t, o.oid, K_RESUME, NO_VALUE, o.line or o.info.line(offset))
         o.state = RUNNING
         self.pending_target = None
         self.just_died = None
@@ -261,6 +281,7 @@ class PyCore(PyRecord):
             # the iterator this frame delegates to finished on the throw path; CPython
             # hands its return value back by throwing StopIteration: a resume, really
             o.resume_at = self.emit(t, o.oid, K_RESUME, self.value(exc.value), line)
+            o.began = t
             o.state = RUNNING
             self.pending_target = None
             self.stack.append(o)
@@ -270,6 +291,7 @@ class PyCore(PyRecord):
             o.state = CLOSED
             return
         o.resume_at = self.emit(t, o.oid, K_THROW, self.value(exc), line)
+        o.began = t
         o.state = RUNNING
         self.pending_target = None
         self.stack.append(o)
@@ -394,6 +416,14 @@ class PyCore(PyRecord):
         o.resume_at = -1
         if at >= 0 and self.buf[at + _KIND_AT] == K_RESUME and self.values:
             struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(value))
+
+    def dying(self, obj) -> int:
+        """The object its collection just closed, if `obj` is it: its finaliser runs next
+        and may report it (a coroutine never awaited)."""
+        frame = frames.frame_of(obj)
+        if frame is not None and self.just_died is not None and id(frame) == self.just_died:
+            return self.just_died_oid
+        return -1
 
     def sync(self, obj) -> None:
         """Bring the record of `obj` in line with its real state (close() without events)."""

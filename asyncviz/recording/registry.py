@@ -15,10 +15,12 @@ from typing import Any
 from ..events import KIND_CODE, OBJECT_KINDS, STATES
 from ..trace import NO_TARGET, NO_VALUE, StringTable, Traced
 from ..values import describe
+from .faults import Faults
 from .protocol import CLOSED, CREATED, FUTURE, OUT, RECORD, RUNNING, SUSPENDED, object_kind
 from .scope import module_of
 
 _K_CREATE = KIND_CODE["create"]
+_MAX_DEPTH = 200  # frames walked to find the program's own
 
 
 class Registry:
@@ -33,6 +35,8 @@ class Registry:
         # the recording core (protocol.Core): attach() sets it before its hooks go on
         self.core: Any = None
         self.asyncio = None  # tasks.AsyncioWatch, when asyncio is in play
+        self.faults = Faults(self)  # never awaited, never retrieved (faults.py)
+        self._owned: dict[int, tuple] = {}  # id(code) -> (code, the program's own?)
         self.special: dict = {}  # code -> decision, for the stdlib code watched for asyncio
         self.special_ids: set[int] = set()  # their ids (the dict keeps the codes alive)
         self._decisions: dict[int, tuple] = {}  # id(code) -> (code, decision)
@@ -66,6 +70,23 @@ class Registry:
             decision = RECORD if self.scope.wants(code, module) else OUT
         self._decisions[id(code)] = (code, decision)  # the code is kept: its id stays its own
         return decision
+
+    def owns(self, code, frame=None) -> bool:
+        """Is `code` the program's own (any code: the watchdog and the fault finder ask
+        which frame of a stack is the program's)?  Decided once per code object."""
+        known = self._owned.get(id(code))
+        if known is None:
+            module = module_of(frame) if frame is not None else None
+            known = self._owned[id(code)] = (code, self.scope.owns(code, module))
+        return known[1]
+
+    def own_frame(self, frame):
+        """The innermost frame of the program's own code, from `frame` outwards."""
+        for _ in range(_MAX_DEPTH):
+            if frame is None or self.owns(frame.f_code, frame):
+                return frame
+            frame = frame.f_back
+        return None
 
     # -- objects ------------------------------------------------------------------------
 

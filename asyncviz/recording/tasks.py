@@ -32,10 +32,12 @@ from asyncio import base_events
 from asyncio import events as _events
 
 from ..trace import NO_VALUE
+from .faults import fault_codes
 from .protocol import (
     CLOSED,
     CREATE_TASK,
     CREATED,
+    EXCEPTION_HANDLER,
     RECORD,
     SELECT,
     SUSPENDED,
@@ -43,7 +45,7 @@ from .protocol import (
     TASK_NAME,
     UNAWAITED,
 )
-from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
+from .pycore import K_CANCEL, K_CREATE, K_RAISE, K_RETURN
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
 MISSING = object()  # no argument given: read it from the frame
@@ -54,6 +56,7 @@ def special_codes() -> dict:
     """The stdlib code objects the cores watch, and what each one means (they do not
     change while the interpreter runs: found once)."""
     codes = {base_events.BaseEventLoop.create_task.__code__: CREATE_TASK}
+    codes.update(fault_codes())  # asyncio reporting a fault (faults.py)
     for cls in vars(selectors).values():
         select = vars(cls).get("select") if isinstance(cls, type) else None
         if select is not None and hasattr(select, "__code__"):
@@ -109,7 +112,10 @@ class AsyncioWatch:
                 if waits and self.core.active:
                     self.idle.append((began, self.core.now()))
         elif decision == UNAWAITED and event == START:
-            self._unawaited(_arg(frame, "coro") if value is MISSING else value)
+            coro = _arg(frame, "coro") if value is MISSING else value
+            self.registry.faults.unawaited(coro, frame)  # faults.py
+        elif decision == EXCEPTION_HANDLER and event == START:
+            self.registry.faults.exception_handler(frame)
         elif decision == TASK_NAME and event == RETURN:
             # the native core hands over the task; the Python backends its return value
             task = value if value is not None and value is not MISSING else _arg(frame, "task")
@@ -161,24 +167,6 @@ class AsyncioWatch:
         return (
             code is not None and frame is not None and self.registry.decide(code, frame) == RECORD
         )
-
-    def _unawaited(self, coro) -> None:
-        if coro is None:
-            return
-        oid = self.core.lookup(coro)
-        if oid < 0:
-            code = getattr(coro, "cr_code", None)
-            if code is None or self.registry.decide(code) != RECORD:
-                return
-            oid = self.registry.object_of_code(
-                code, None, CREATED, CREATED, -1, code.co_firstlineno, coro, False, None
-            )
-            if oid < 0:
-                return
-        if self.core.state(oid) != CLOSED:
-            self.core.emit(self.core.now(), oid, K_CLOSE, NO_VALUE, code_line(coro))
-            self.core.set_state(oid, CLOSED)
-        self.registry.never_awaited.append(oid)
 
     # -- tasks ----------------------------------------------------------------------------
 
@@ -331,8 +319,3 @@ def _finished(task) -> bool:
         return task.done()
     except Exception:
         return False
-
-
-def code_line(coro) -> int:
-    code = getattr(coro, "cr_code", None)
-    return code.co_firstlineno if code is not None else 0

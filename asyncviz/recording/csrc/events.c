@@ -126,9 +126,11 @@ void ev_start(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset
     int32_t line = codeinfo_line(ci, code, offset);
     if (line == 0)
         line = ci->firstlineno;
-    int64_t at = core_emit(c, core_now(c), oid, K_START, NO_VALUE, line, NO_TARGET);
+    int64_t t = core_now(c);
+    int64_t at = core_emit(c, t, oid, K_START, NO_VALUE, line, NO_TARGET);
     ObjState *o = &c->objs[oid];
     o->resume_at = at;
+    o->began = t;
     o->state = S_RUNNING;
     o->line = line;
     c->pending_key = NULL;
@@ -154,9 +156,11 @@ void ev_resume_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInf
     }
     ObjState *o = &c->objs[oid];
     int32_t line = o->line ? o->line : codeinfo_line(ci, code, offset);
-    int64_t at = core_emit(c, core_now(c), oid, K_RESUME, NO_VALUE, line, NO_TARGET);
+    int64_t t = core_now(c);
+    int64_t at = core_emit(c, t, oid, K_RESUME, NO_VALUE, line, NO_TARGET);
     o = &c->objs[oid];
     o->resume_at = at;
+    o->began = t;
     o->state = S_RUNNING;
     c->pending_key = NULL;
     c->just_died = NULL;
@@ -209,6 +213,7 @@ void ev_throw(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, PyObject *
         int64_t at = core_emit(c, t, oid, K_RESUME, v, line, NO_TARGET);
         ObjState *o = &c->objs[oid];
         o->resume_at = at;
+        o->began = t;
         o->state = S_RUNNING;
         c->pending_key = NULL;
         core_push(c, oid);
@@ -223,6 +228,7 @@ void ev_throw(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, PyObject *
     int64_t at = core_emit(c, t, oid, K_THROW, v, line, NO_TARGET);
     ObjState *o = &c->objs[oid];
     o->resume_at = at;
+    o->began = t;
     o->state = S_RUNNING;
     c->pending_key = NULL;
     core_push(c, oid);

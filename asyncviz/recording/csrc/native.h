@@ -162,6 +162,7 @@ typedef struct {
     int32_t root_of;       /* the task whose coroutine it is, or -1 */
     int32_t line;          /* line of its last suspension point */
     int64_t resume_at;     /* record of its last start/resume, or -1 */
+    int64_t began;         /* ticks of its last start/resume/throw (the watchdog asks) */
     void *key;             /* the map knows it by its own address... */
     PyObject *frame;       /* ...and by its frame's (borrowed; the frame lives as long) */
     PyObject *ref;         /* weak reference to it (owned), or NULL */
@@ -209,6 +210,7 @@ typedef struct {
     int32_t pending_oid;
     void *just_died;   /* the frame of the object whose weak reference just died (its
                         * finaliser is next) */
+    int32_t just_died_oid; /* ... and its id */
     /* 3.11: per-frame notes of the trace hook */
     PtrMap aux;
     struct Aux *auxes;

@@ -210,6 +210,7 @@ PyObject *core_collected(Core *c, PyObject *ref)
         o->state = S_CLOSED;
         /* its finaliser may throw GeneratorExit into it next: that is this close */
         c->just_died = o->frame;
+        c->just_died_oid = oid;
     }
     Py_RETURN_NONE;
 }
