@@ -20,9 +20,9 @@ from programs import normal_tasks, record, states
 EXPECTED: dict[str, list[str]] = {
     "unrecorded_task_coroutine": [
         "start|main#1",
-        "create|Task@1",
-        "await|main#1|<Task 'Task@1' pending>|Task@1",
-        "return|Task@1|'slept'",  # when asyncio's sleep() returns, not when the trace ends
+        "create|sleep#1",
+        "await|main#1|<Task 'Task@1' pending>|sleep#1",
+        "return|sleep#1|'slept'",  # the task of an unrecorded sleep(): ends when it returns
         "resume|main#1|'slept'",
         "return|main#1|'slept'",
     ],
@@ -173,8 +173,8 @@ EXPECTED: dict[str, list[str]] = {
         "start|main#1",
         "create|work#1",
         "create|work#2",
-        "create|Task@1",
-        "create|Task@2",
+        "create|work#1 (task)",
+        "create|work#2 (task)",
         "await|main#1|<_GatheringFuture pending>|_GatheringFuture#1",
         "start|work#1",
         "await|work#1|None",
@@ -182,10 +182,10 @@ EXPECTED: dict[str, list[str]] = {
         "await|work#2|None",
         "resume|work#1|None",
         "return|work#1|1",
-        "return|Task@1|1",
+        "return|work#1 (task)|1",
         "resume|work#2|None",
         "return|work#2|2",
-        "return|Task@2|2",
+        "return|work#2 (task)|2",
         "resume|main#1|[1, 2]",
         "return|main#1|[1, 2]",
     ],
@@ -363,7 +363,7 @@ EXPECTED: dict[str, list[str]] = {
 }
 
 FINAL_STATES: dict[str, dict[str, str]] = {
-    "unrecorded_task_coroutine": {"root": "SUSPENDED", "main#1": "CLOSED", "Task@1": "CLOSED"},
+    "unrecorded_task_coroutine": {"root": "SUSPENDED", "main#1": "CLOSED", "sleep#1": "CLOSED"},
     "for_loop": {"g#1": "CLOSED"},
     "next_send": {"acc#1": "CLOSED"},
     "throw_caught": {"g#1": "CLOSED"},
@@ -384,8 +384,8 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "main#1": "CLOSED",
         "work#1": "CLOSED",
         "work#2": "CLOSED",
-        "Task@1": "CLOSED",
-        "Task@2": "CLOSED",
+        "work#1 (task)": "CLOSED",
+        "work#2 (task)": "CLOSED",
         "_GatheringFuture#1": "CLOSED",
     },
     "queue": {

@@ -44,6 +44,7 @@ from .protocol import (
     UNAWAITED,
 )
 from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
+from .tasknames import TaskNames, coroutine_name
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
 MISSING = object()  # no argument given: read it from the frame
@@ -83,7 +84,7 @@ class AsyncioWatch:
         self.creating: list[tuple] = []  # (coro, task oid or -1) while create_task runs
         self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
         self.idle: list[tuple[int, int]] = []  # core ticks
-        self.names: dict[int, str] = {}  # oid -> label given by the recorder's caller
+        self.naming = TaskNames()
         self.cancels: dict[int, int] = {}  # oid -> cancellation requests recorded
 
     def attach(self, core) -> None:
@@ -96,7 +97,8 @@ class AsyncioWatch:
         returned (`value`: what it returned) or raised."""
         if decision == CREATE_TASK:
             if event == START:
-                self._create_start(_arg(frame, "coro") if value is MISSING else value)
+                coro = _arg(frame, "coro") if value is MISSING else value
+                self._create_start(coro, _arg(frame, "name"))
             else:
                 self._create_end(value if event == RETURN else None)
         elif decision == SELECT:
@@ -115,9 +117,10 @@ class AsyncioWatch:
             task = value if value is not None and value is not MISSING else _arg(frame, "task")
             oid = self.core.lookup(task) if task is not None else -1
             if oid >= 0:
+                self.naming.named(oid, _arg(frame, "name"))
                 self._read_name(oid, task)
 
-    def _create_start(self, coro) -> None:
+    def _create_start(self, coro, name) -> None:
         core = self.core
         running = core.running()
         parent = core.task(running) if running >= 0 else -1
@@ -134,6 +137,7 @@ class AsyncioWatch:
             TASK, "Task", parent if parent >= 0 else None, CREATED, label=""
         )
         if oid >= 0:
+            self.naming.created(oid, name)
             core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
         self.creating.append((coro, oid))
 
@@ -186,6 +190,8 @@ class AsyncioWatch:
         core = self.core
         core.bind(oid, task)
         self.tasks.append(oid)
+        self._read_name(oid, task)
+        self.naming.first_name(oid, self.registry.objects[oid].name)
         if coro is None:
             return
         c = core.lookup(coro)
@@ -194,11 +200,17 @@ class AsyncioWatch:
         if c >= 0:
             self._link(oid, c)
         else:
-            core.link_unrecorded(oid, coro)
-        if _finished(task):  # an eager task, over before create_task returned
-            self._read_name(oid, task)
-            if core.state(oid) != CLOSED:
-                self._settle(oid, task)
+            self._unrecorded(oid, coro)
+        if _finished(task) and core.state(oid) != CLOSED:  # eager: over in create_task
+            self._settle(oid, task)
+
+    def _unrecorded(self, oid: int, coro) -> None:
+        """The task's coroutine is out of scope: its end is the task's; its name labels
+        the task."""
+        self.core.link_unrecorded(oid, coro)
+        name = coroutine_name(coro)
+        if name:
+            self.naming.coro_names[oid] = name
 
     def _link(self, task_oid: int, coro_oid: int) -> None:
         self.core.link(coro_oid, task_oid)
@@ -220,8 +232,8 @@ class AsyncioWatch:
         if oid < 0:
             return -1
         if label:
-            self.names[oid] = label
-        self._read_name(oid, task)
+            self.naming.fixed[oid] = label
+        self.naming.adopted.add(oid)
         self._follow(task, oid, None)
         try:
             coro = task.get_coro()  # pending: safe (3.12.1 crashes only for eagerly finished tasks)
@@ -229,7 +241,7 @@ class AsyncioWatch:
             coro = None
         if coro is not None and not self._wanted(coro):
             # out of scope: its end is the task's; one in scope is adopted when it runs
-            self.core.link_unrecorded(oid, coro)
+            self._unrecorded(oid, coro)
         return oid
 
     def adopt(self, task_oid: int, coro_oid: int, gen, eager: bool = False) -> None:
@@ -309,7 +321,6 @@ class AsyncioWatch:
         """Read names late, settle the tasks that finished unseen, label them."""
         core = self.core
         objects = self.registry.objects
-        seen: dict[str, int] = {}
         for oid in self.tasks:
             traced = objects[oid]
             task = core.alive(oid)
@@ -317,13 +328,11 @@ class AsyncioWatch:
                 self._read_name(oid, task)
                 if core.state(oid) != CLOSED and _finished(task):
                     self._settle(oid, task)
-            label = self.names.get(oid) or traced.name
-            seen[label] = seen.get(label, 0) + 1
-            traced.label = label if seen[label] == 1 else f"{label}#{seen[label]}"
             if core.state(oid) != CLOSED:
                 coro = traced.coro
                 started = coro is not None and core.state(coro) != CREATED
                 core.set_state(oid, SUSPENDED if started or core.state(oid) != CREATED else CREATED)
+        self.naming.label_all(self.tasks, objects, self.registry._label)
 
 
 def _finished(task) -> bool:
