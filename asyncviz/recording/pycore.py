@@ -269,15 +269,20 @@ class PyCore(PyRecord):
             self.emit(t, o.oid, K_CLOSE, NO_VALUE, line)
             o.state = CLOSED
             return
+        self._cancel_check(o, exc, t)  # a cancel no request explains comes before its throw
         o.resume_at = self.emit(t, o.oid, K_THROW, self.value(exc), line)
         o.state = RUNNING
         self.pending_target = None
         self.stack.append(o)
-        self._cancel_check(o, exc, t)
 
-    def _cancel_check(self, o: ObjState, exc, t: int) -> None:
-        if o.task >= 0 and type(exc).__name__ == "CancelledError":
-            self.registry.cancel_reached(o.task, exc, t)
+    def _cancel_check(self, o: ObjState, exc, t: int) -> bool:
+        """A CancelledError about to be thrown into a task's coroutine chain: True when
+        the asyncio watch recorded a `cancel` for it now."""
+        if o.task < 0 or self.states[o.task].kind != TASK:
+            return False
+        if type(exc).__name__ != "CancelledError":
+            return False
+        return self.registry.cancel_reached(o.task, exc, t) is True
 
     def retype_as_throw(self, frame, exc) -> None:
         """3.11: the resume just recorded for `frame` was an exception thrown in."""
@@ -293,9 +298,17 @@ class PyCore(PyRecord):
             o.state = CLOSED
             self._pop(o)
             return
+        size = RECORD.size
+        if self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0]):
+            if at == len(self.buf) - 2 * size:
+                # the cancel it just recorded goes before the throw, as on every other path
+                resumed = self.buf[at : at + size]
+                self.buf[at : at + size] = self.buf[at + size : at + 2 * size]
+                self.buf[at + size : at + 2 * size] = resumed
+                at = o.resume_at = at + size
+        value = self.value(exc)
         self.buf[at + _KIND_AT] = K_THROW
-        struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(exc))
-        self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0])
+        struct.pack_into("<I", self.buf, at + _VALUE_AT, value)
 
     def on_yield(self, frame, code, offset: int, value) -> None:
         by_frame = self.frames

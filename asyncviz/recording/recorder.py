@@ -155,6 +155,10 @@ class Recorder:
                 f"strings together); recording stopped there, at least {core.dropped:,} "
                 "events were not recorded"
             )
+        watch = self.registry.asyncio if self.registry is not None else None
+        note = watch.cancels.note() if watch is not None else None
+        if note:
+            meta["notes"].append(note)
         if self.registry is not None and self.registry.never_awaited:
             meta["never_awaited"] = list(self.registry.never_awaited)
         return meta

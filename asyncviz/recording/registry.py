@@ -9,6 +9,7 @@ list, labels, the string table, the scope, and the asyncio watch (`tasks.py`).
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
@@ -53,7 +54,7 @@ class Registry:
         self.special_ids = {id(code) for code in self.special}
         self.special_event = watch.on_code
         self.task_ended = watch.ended
-        self.cancel_reached = watch.cancel_reached
+        self.cancel_reached = watch.cancels.delivered
 
     def decide(self, code, frame=None) -> int:
         """What a core does with `code` (protocol.OUT, RECORD, or an asyncio hook)."""
@@ -214,6 +215,13 @@ class Registry:
     # No-ops without asyncio; `watch_asyncio` puts the watch's own methods in their place,
     # so that a core calls them directly.
 
+    def call_watching(self, tool: int, local: list):
+        """3.12+: what watches cancel() calls for a backend on `tool` (cancels.py), or
+        None without asyncio."""
+        if self.asyncio is None or not hasattr(sys, "monitoring"):
+            return None
+        return self.asyncio.cancels.call_watching(tool, local)
+
     def special_event(self, decision: int, event: int, frame, *value) -> None:
         """A core saw watched stdlib code start (event 0; `value`: its argument, when the
         core read it), return (1; what it returned) or raise (2)."""
@@ -221,8 +229,10 @@ class Registry:
     def task_ended(self, task_oid: int) -> None:
         """The coroutine of a task ended it."""
 
-    def cancel_reached(self, task_oid: int, exc, t: int) -> None:
-        """A CancelledError was thrown into a task's coroutine chain."""
+    def cancel_reached(self, task_oid: int, exc, t: int) -> bool:
+        """A CancelledError is about to be thrown into a task's coroutine chain: True
+        when a `cancel` was recorded for it now (cancels.CancelWatch.delivered)."""
+        return False
 
     # -- the end --------------------------------------------------------------------------
 

@@ -62,14 +62,19 @@ class Scope:
         """Record objects running `code` (from a module named `module`)?"""
         if not code.co_flags & CO_GENERATOR_FLAGS:
             return False
+        if code.co_name == "<module>":  # a cell's own top-level code, run by IPython
+            return False
+        return self.wants_calls(code, module)
+
+    def wants_calls(self, code, module: str | None) -> bool:
+        """Is `code` (of any kind: a plain function, a cell's statements) the program's
+        own, whose cancel() calls are watched?  The same rules as `wants`."""
         filename = code.co_filename
         module = module or ""
         if module.split(".")[0] in _ALWAYS_OUT_TOP or module.startswith("IPython.core"):
             return False
         real = os.path.realpath(filename) if os.path.isabs(filename) else filename
         if real.startswith(_OWN_DIR):
-            return False
-        if code.co_name == "<module>":  # a cell's own top-level code, run by IPython
             return False
         if self.exclude and self._matches(self.exclude, module, filename):
             return False

@@ -32,7 +32,9 @@ from asyncio import base_events
 from asyncio import events as _events
 
 from ..trace import NO_VALUE
+from . import cancels
 from .protocol import (
+    CANCELS,
     CLOSED,
     CREATE_TASK,
     CREATED,
@@ -43,7 +45,7 @@ from .protocol import (
     TASK_NAME,
     UNAWAITED,
 )
-from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
+from .pycore import K_CLOSE, K_CREATE, K_RAISE, K_RETURN
 from .tasknames import TaskNames, coroutine_name
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
@@ -65,6 +67,8 @@ def special_codes() -> dict:
     set_name = getattr(asyncio.tasks, "_set_task_name", None)
     if set_name is not None:
         codes[set_name.__code__] = TASK_NAME
+    if not cancels.MONITORING:  # 3.12+ sees cancel() calls themselves (CALL events)
+        codes.update(dict.fromkeys(cancels.watched_codes_311(), CANCELS))
     return codes
 
 
@@ -85,7 +89,7 @@ class AsyncioWatch:
         self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
         self.idle: list[tuple[int, int]] = []  # core ticks
         self.naming = TaskNames()
-        self.cancels: dict[int, int] = {}  # oid -> cancellation requests recorded
+        self.cancels = cancels.CancelWatch(self)
 
     def attach(self, core) -> None:
         self.core = core
@@ -119,6 +123,8 @@ class AsyncioWatch:
             if oid >= 0:
                 self.naming.named(oid, _arg(frame, "name"))
                 self._read_name(oid, task)
+        elif decision == CANCELS:
+            self.cancels.on_code(event, frame)
 
     def _create_start(self, coro, name) -> None:
         core = self.core
@@ -269,22 +275,6 @@ class AsyncioWatch:
         if task is None:
             return -1
         return self.register(task) if adopt else self.core.lookup(task)
-
-    def cancel_reached(self, task_oid: int, exc, t: int) -> None:
-        """A CancelledError was thrown into the task's coroutine chain.  It is the task's
-        own cancellation only if someone asked for it (cancelling() went up); otherwise it
-        is an awaited task's cancellation passing through."""
-        task = self.core.alive(task_oid)
-        try:
-            requests = task.cancelling() if task is not None else 0
-        except AttributeError:
-            requests = 1
-        if requests <= self.cancels.get(task_oid, 0):
-            return
-        self.cancels[task_oid] = requests
-        self.core.emit(
-            t, task_oid, K_CANCEL, self.core.value(exc.args[0]) if exc.args else NO_VALUE, 0
-        )
 
     def ended(self, oid: int) -> None:
         """Its coroutine ended it: read the name now, the task may not outlive the trace."""

@@ -76,6 +76,17 @@ static PyObject *m_bind(Core *c, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *m_set_value(Core *c, PyObject *args)
+{
+    long long at;
+    unsigned int value;
+    if (!PyArg_ParseTuple(args, "LI", &at, &value))
+        return NULL;
+    if (at >= 0 && at < c->buf->n)
+        c->buf->rec[at].value = value;
+    Py_RETURN_NONE;
+}
+
 static PyObject *m_lookup(Core *c, PyObject *obj)
 {
     return PyLong_FromLong(core_lookup(c, obj));
@@ -297,6 +308,7 @@ PyMethodDef avz_core_methods[] = {
     {"end_task", (PyCFunction)m_end_task, METH_VARARGS, "(task, t, kind, value)"},
     {"running", (PyCFunction)m_running, METH_NOARGS, "The innermost running object, or -1."},
     {"sync", (PyCFunction)m_sync, METH_O, "Record a close that no event reported."},
+    {"set_value", (PyCFunction)m_set_value, METH_VARARGS, "(at, value): the value of a record emit() returned."},
     {"alive", (PyCFunction)m_alive, METH_O, "The object of an id, if it is alive."},
     {"finish", (PyCFunction)m_finish, METH_NOARGS, "No more events: times to ns, objects forgotten."},
     {"to_ns", (PyCFunction)m_to_ns, METH_O, NULL},
