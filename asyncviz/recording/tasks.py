@@ -90,6 +90,9 @@ class AsyncioWatch:
         self.idle: list[tuple[int, int]] = []  # core ticks
         self.naming = TaskNames()
         self.cancels = cancels.CancelWatch(self)
+        # %%asynctrace: the task that runs the cell and its loop (the cell stands for it)
+        self.root_task: Any = None
+        self.root_loop: Any = None
 
     def attach(self, core) -> None:
         self.core = core
@@ -267,14 +270,26 @@ class AsyncioWatch:
             pass
 
     def current(self, adopt: bool = True) -> int:
-        """The running task's object; adopt=False: only if it is already recorded."""
+        """The running task's object (the cell, for the task that runs it); adopt=False:
+        only if it is already recorded.  No task running: the cell, when it is what runs."""
         loop = _events._get_running_loop()
-        if loop is None:
-            return -1
-        task = asyncio.current_task(loop)
+        task = asyncio.current_task(loop) if loop is not None else None
         if task is None:
-            return -1
+            return self._cell_now(loop)
+        if task is self.root_task:
+            return self.registry.cell
         return self.register(task) if adopt else self.core.lookup(task)
+
+    def _cell_now(self, loop) -> int:
+        """The cell, when no task runs: its own code runs with no loop running, or a loop
+        it runs (run_until_complete on a new loop) runs a callback; -1 else."""
+        cell = self.registry.cell
+        if cell < 0 or loop is None:
+            return cell
+        root = self.root_loop
+        if root is not None and root is not loop and asyncio.current_task(root) is self.root_task:
+            return cell
+        return -1
 
     def ended(self, oid: int) -> None:
         """Its coroutine ended it: read the name now, the task may not outlive the trace."""
@@ -323,6 +338,7 @@ class AsyncioWatch:
                 started = coro is not None and core.state(coro) != CREATED
                 core.set_state(oid, SUSPENDED if started or core.state(oid) != CREATED else CREATED)
         self.naming.label_all(self.tasks, objects, self.registry._label)
+        self.root_task = self.root_loop = None  # the trace keeps nothing of the program
 
 
 def _finished(task) -> bool:

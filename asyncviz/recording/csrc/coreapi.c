@@ -87,6 +87,17 @@ static PyObject *m_set_value(Core *c, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *m_merge(Core *c, PyObject *args)
+{
+    int oid;
+    PyObject *frame, *gen, *code;
+    if (!PyArg_ParseTuple(args, "iOOO", &oid, &frame, &gen, &code) || !valid(c, oid))
+        return NULL;
+    if (core_merge(c, oid, frame, gen, code) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *m_lookup(Core *c, PyObject *obj)
 {
     return PyLong_FromLong(core_lookup(c, obj));
@@ -309,6 +320,7 @@ PyMethodDef avz_core_methods[] = {
     {"running", (PyCFunction)m_running, METH_NOARGS, "The innermost running object, or -1."},
     {"sync", (PyCFunction)m_sync, METH_O, "Record a close that no event reported."},
     {"set_value", (PyCFunction)m_set_value, METH_VARARGS, "(at, value): the value of a record emit() returned."},
+    {"merge", (PyCFunction)m_merge, METH_VARARGS, "(oid, frame, gen, code): the frame is a part of object oid (a cell's statements)."},
     {"alive", (PyCFunction)m_alive, METH_O, "The object of an id, if it is alive."},
     {"finish", (PyCFunction)m_finish, METH_NOARGS, "No more events: times to ns, objects forgotten."},
     {"to_ns", (PyCFunction)m_to_ns, METH_O, NULL},

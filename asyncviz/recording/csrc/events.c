@@ -122,6 +122,10 @@ void ev_start(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset
         oid = first_sight(c, frame, code, S_CREATED, 0);
         if (oid < 0)
             return;
+        if (c->objs[oid].merged && c->objs[oid].state == S_RUNNING) {
+            core_push(c, oid); /* a cell's next statement: the cell runs on */
+            return;
+        }
     }
     int32_t line = codeinfo_line(ci, code, offset);
     if (line == 0)

@@ -158,6 +158,7 @@ struct Number {
 /* ---- core.c: the core object ------------------------------------------------------- */
 typedef struct {
     uint8_t state, kind;
+    uint8_t merged;        /* a cell: its statements' coroutines are its parts (merge) */
     int32_t task;          /* task whose coroutine chain it belongs to, or -1 */
     int32_t root_of;       /* the task whose coroutine it is, or -1 */
     int32_t line;          /* line of its last suspension point */
@@ -244,6 +245,9 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
 int32_t core_lookup(Core *c, PyObject *obj);
 void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value);
 void core_unroot(Core *c, int32_t task); /* its unrecorded coroutine is no longer known */
+/* `frame` (of `gen`, running `code`) is a part of object `oid` from now on; -1 on error */
+int core_merge(Core *c, int32_t oid, PyObject *frame, PyObject *gen, PyObject *code);
+void core_part_done(Core *c, int32_t oid); /* its running part ended: known by it no more */
 void core_report(Core *c, const char *where); /* an error inside a hook: say it, go on */
 int core_numbers_out(Core *c);                /* the numbers into the registry's list */
 int core_keep_code(Core *c, CodeInfo *ci, PyObject *code); /* alive while the trace is */
