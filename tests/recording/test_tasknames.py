@@ -161,3 +161,39 @@ def test_label_all_numbers_given_names_and_keeps_fixed_labels():
     naming.first.update({1: "x", 2: "x", 3: "Task-4", 5: "Task-7"})
     naming.label_all([0, 1, 2, 3, 5], objects, lambda name: name.rsplit(".")[-1] + "#1")
     assert [objects[i].label for i in (0, 1, 2, 3, 5)] == ["root", "x", "x#2", "helper#1", "work#1"]
+
+
+LOOPS = """
+import asyncio
+async def main():
+    await asyncio.sleep(0)
+    return 'x'
+def by_run():
+    return asyncio.run(main())
+def by_new_loop():
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        loop.close()
+def by_task_on_a_new_loop():
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(loop.create_task(main()))
+    finally:
+        loop.close()
+"""
+
+
+@pytest.mark.parametrize("how", ["by_run", "by_new_loop", "by_task_on_a_new_loop"])
+def test_every_way_of_running_a_coroutine_gives_a_task_lane(how):
+    from asyncviz.analysis.timeline import timeline_of
+
+    ns = load(LOOPS)
+    with asyncviz.trace() as t:
+        assert ns[how]() == "x"
+    (task,) = [o for o in t.objects if o.kind == "task"]
+    assert (task.label, t.objects[task.coro].label, task.parent) == ("main#1", "main#1", None)
+    assert [e.kind for e in t.events if e.obj == task.id] == ["create", "return"]
+    lanes = [(lane.kind, lane.label) for lane in timeline_of(t).lanes if lane.kind != "idle"]
+    assert lanes == [("task", "main#1")]
