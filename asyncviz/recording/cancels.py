@@ -20,9 +20,11 @@ How the request is seen, without touching anything the program can see:
   there (a constant or a variable: `t.cancel("why")`, `t.cancel(msg=m)`).
 - 3.11 (no CALL events): asyncio's own code that cancels is watched as the cores watch
   `create_task` (its start and return, `watched_codes_311()`): what it cancelled is
-  what its run moved to cancelling.  A `cancel()` called by the program's own code is
-  seen only when it is delivered: recorded then, just before its `throw`, with nobody
-  named as the requester (the trace's notes say so).
+  what its run moved to cancelling.  So is the pure-Python `Task.cancel` (the tasks
+  nest_asyncio2 installs, as `%%asynctrace` does for a cell that calls asyncio.run()).
+  The C `Task.cancel()` called by the program's own code is seen only when it is
+  delivered: recorded then, just before its `throw`, with nobody named as the
+  requester (the trace's notes say so).
 - Every version: a delivery that no recorded request explains (cancel() called by code
   out of scope, through a callback such as `loop.call_soon(t.cancel)`, or passed on by
   `Task.cancel` to the task it awaits) is recorded at the delivery, requester unknown.
@@ -63,8 +65,10 @@ LOCALS = {
     "shield.<locals>._inner_done_callback": "outer",
     "Runner._on_sigint": "main_task",
     "_cancel_all_tasks": "loop",
-    "_GatheringFuture.cancel": "msg",
+    "Task.cancel": "self",  # the pure-Python task's (nest_asyncio2 installs it)
 }
+# 3.11: the watched functions whose `msg` argument is the message
+MESSAGES = ("_GatheringFuture.cancel", "Task.cancel")
 # 3.11: the private field of `self` that holds what a watched method cancels
 FIELDS = {
     "TaskGroup._abort": "_tasks",
@@ -296,7 +300,7 @@ class CancelWatch:
             oid = lookup(obj)
             if oid >= 0:
                 before.append((oid, obj, _count(obj)))
-        message = _local(frame, "msg") if name == "_GatheringFuture.cancel" else None
+        message = _local(frame, "msg") if name in MESSAGES else None
         cancelled = before[0][0] if len(before) == 1 else -1
         return self._requester(RULES.get(name, RUNNING), frame, cancelled), message, before
 
@@ -389,6 +393,8 @@ def _read(how, frame):
 
 def _candidates(name: str, frame) -> list:
     """3.11: what the watched function `name`, running in `frame`, may cancel."""
+    if name == "Task.cancel" and _called_by_task(frame):
+        return []  # a task passing its own cancellation on: part of that request
     field = FIELDS.get(name)
     if field is not None:
         owner = _local(frame, "self")
@@ -408,6 +414,11 @@ def _candidates(name: str, frame) -> list:
     if isinstance(found, (set, list, tuple, frozenset)):
         return list(found)
     return [found]
+
+
+def _called_by_task(frame) -> bool:
+    back = frame.f_back
+    return back is not None and back.f_code.co_qualname.startswith(_OWN)
 
 
 _LOADS_LOCAL = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_NAME", "LOAD_GLOBAL"}

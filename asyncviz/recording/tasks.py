@@ -12,7 +12,13 @@ instead (`special_codes()`), whose start and return they report here:
 - `warnings._warn_unawaited_coroutine`: the interpreter finalising a coroutine that
   never ran;
 - `asyncio.tasks._set_task_name` (3.11, 3.12): a name given after the task was made
-  (an eager task may be over and gone by the time the trace ends).
+  (an eager task may be over and gone by the time the trace ends);
+- 3.11: asyncio's functions that cancel tasks (`cancels.watched_codes_311()`; 3.12+ sees
+  the cancel() calls themselves).
+
+Labels are given at the end (`tasknames.py`), cancellations recorded as they are asked
+for (`cancels.py`).  With %%asynctrace the task that runs the cell is not a task of the
+record: the cell (a coroutine, `Registry.cell`) stands for it.
 
 A task's end is its coroutine's return or raise, in the same step; a task whose
 coroutine is out of scope still ends with it (the core watches that coroutine's end

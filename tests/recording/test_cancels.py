@@ -365,3 +365,32 @@ def test_tracing_a_cancelling_program_changes_nothing_it_computes():
             return await ns["main"]()
 
     assert asyncio.run(traced()) == untraced == ("why",)
+
+
+def test_a_pure_python_task_cancelled_by_the_program_is_seen_when_asked_on_every_python():
+    # nest_asyncio2 (the magic's asyncio.run() in a cell) makes every task a pure-Python one
+    t, ns = record("""
+import asyncio
+async def victim():
+    await asyncio.sleep(10)
+async def waiter(v):
+    try:
+        await v
+    except asyncio.CancelledError:
+        return "passed on"
+async def main():
+    loop = asyncio.get_running_loop()
+    loop.set_task_factory(lambda loop, coro, **kw: asyncio.tasks._PyTask(coro, loop=loop, **kw))
+    try:
+        v = asyncio.create_task(victim(), name="victim")
+        w = asyncio.create_task(waiter(v), name="waiter")
+        await asyncio.sleep(0)
+        v.cancel("py")
+        return await w
+    finally:
+        loop.set_task_factory(None)
+""")
+    assert ns["result"] == "passed on"
+    assert [e for e in events(t, "victim") if e[0] == "cancel"] == [("cancel", "'py'", "root")]
+    assert [e for e in events(t, "waiter") if e[0] == "cancel"] == []
+    assert not any("no requester" in n for n in t.meta["notes"])
