@@ -124,7 +124,7 @@ async def main():
 def test_payload_layout_and_size():
     t, _ = record(PROGRAMS["gather"])
     header, buf = encode(t)
-    assert header["version"] == VERSION == 2
+    assert header["version"] == VERSION == 3
     assert header["n_events"] == len(t.events)
     n = header["n_events"]
     offset, count, code = header["arrays"]["t"]

@@ -1,13 +1,17 @@
-// The payload (asyncviz/render/payload.py, version 2): typed-array views on the buffer
+// The payload (asyncviz/render/payload.py, version 3): typed-array views on the buffer
 // and the display indexes built from it in O(n) — per object and per row event lists,
 // per row running slices and suspended spans with a running maximum of their ends, so
-// that the visible part of a row is two binary searches away.  Nothing here decides
-// what ran when: lanes, rows, partners, states, links and relations all come from Python.
+// that the visible part of a row is two binary searches away, and per row its alarm
+// events (raise, throw, cancel: drawn at every zoom).  Rows are the lanes' rows, then one
+// row per fold group holding every event of its lanes (what a folded group shows).
+// Nothing here decides what ran when: lanes, rows, groups, partners, states, links and
+// relations all come from Python.
 
 import { arrays, known, rows } from "../shared/decode.js";
 import { lowerBound } from "../shared/search.js";
 
-const PAYLOAD_VERSION = 2;
+const PAYLOAD_VERSION = 3;
+const ALARMS = ["raise", "throw", "cancel"];
 const NO_STATE = 255;
 const NONE = 0xffffffff;
 
@@ -18,25 +22,41 @@ const NONE = 0xffffffff;
  * @property {"task"|"free"|"idle"} kind
  * @property {number} rows
  * @property {number|null} object
+ * @property {number} group  its fold group (-1: none)
+ *
+ * @typedef {object} GroupInfo  lanes first .. first + count - 1, folded into one row
+ * @property {number} id
+ * @property {string} label
+ * @property {number} first
+ * @property {number} count
+ *
+ * @typedef {object} Diagnostic  Trace.diagnostics(): times in ns since the start
+ * @property {string} kind
+ * @property {number[]} objects
+ * @property {number} t0
+ * @property {number} t1
+ * @property {number|null} line
+ * @property {string} message
  *
  * @typedef {object} ObjectInfo
  * @property {number} id
  * @property {string} label
  * @property {string} kind
  * @property {number|null} lane
- * @property {number} depth
+ * @property {number} depth  its row in its lane
  * @property {number|null} parent
  * @property {string} state
  * @property {string|null} filename
  * @property {number|null} firstlineno
  * @property {number|null} link  a task's coroutine, that coroutine's task
  *
- * @typedef {object} Relation  an arrow from row fromRow at event from's x to row toRow
- * @property {string} type  spawn | await | wake
+ * @typedef {object} Relation  an arrow from object fromObj's row at event from's x to
+ *   object toObj's row at event to's x (the rows the display shows them in)
+ * @property {string} type  spawn | await | wake | cancel
  * @property {number} from
- * @property {number} fromRow
+ * @property {number} fromObj
  * @property {number} to
- * @property {number} toRow
+ * @property {number} toObj
  *
  * @typedef {object} EventDetails  what the tooltip and the strip say about an event
  * @property {number} index
@@ -62,7 +82,16 @@ export class Payload {
     /** @type {LaneInfo[]} */
     this.lanes = rows(header.lanes, (c, i) => ({
       id: i, label: c.label[i], kind: c.kind[i], rows: c.rows[i], object: c.object[i],
+      group: c.group && known(c.group[i]) ? c.group[i] : -1,
     }));
+    /** @type {GroupInfo[]} */
+    this.groups = rows(header.groups, (c, i) => ({
+      id: i, label: c.label[i], first: c.first[i], count: c.count[i],
+    }));
+    /** @type {Diagnostic[]} */
+    this.diagnostics = Array.isArray(header.diagnostics) ? header.diagnostics : [];
+    /** @type {string} */
+    this.title = header.title || "asyncviz timeline";
     /** @type {ObjectInfo[]} */
     this.objects = rows(header.objects, (c, i) => objectInfo(header, c, i));
     /** @type {string[]} */
@@ -87,6 +116,7 @@ export class Payload {
       tailObj: view("rel_tail_obj"), headObj: view("rel_head_obj"),
     };
     this.idle = view("idle");
+    this.implicitEnd = view("implicit_end");
     this.inline = header.details === "inline";
     this.value = this.inline ? view("value") : null;
     this.site = this.inline ? view("site") : null;
@@ -99,12 +129,17 @@ export class Payload {
     this.isSuspend = role("suspend");
     this.isEnd = role("end");
     this.AWAIT = this.kinds.indexOf("await");
-    const rowInfo = layoutRows(this.lanes, this.objects);
+    this.isAlarm = Uint8Array.from({ length: 256 }, (_, k) => (ALARMS.includes(this.kinds[k]) ? 1 : 0));
+    const rowInfo = layoutRows(this.lanes, this.groups, this.objects);
     this.laneRow0 = rowInfo.laneRow0;
     this.nRows = rowInfo.nRows;
     this.rowLane = rowInfo.rowLane;
     this.rowDepth = rowInfo.rowDepth;
     this.rowOfObj = rowInfo.rowOfObj;
+    /** per object: its fold group's row (-1: its lane is in no group) */
+    this.groupRowOfObj = rowInfo.groupRowOfObj;
+    /** the first group row (rows laneRows .. nRows - 1 are the groups') */
+    this.laneRows = rowInfo.laneRows;
     /** objects per row, for row labels */
     this.rowObjects = rowInfo.rowObjects;
     /** a task's own coroutine, and that coroutine's task (objects.link) */
@@ -127,6 +162,9 @@ export class Payload {
     this.slices = byRow.slices;
     /** suspended spans per row, the same way */
     this.susps = byRow.susps;
+    /** per row r: its raise, throw and cancel events, alarmEv[alarmStart[r]] .. */
+    this.alarmStart = byRow.alarmStart;
+    this.alarmEv = byRow.alarmEv;
     /** @type {Float64Array|null} */
     this._idleStep = null;
   }
@@ -158,6 +196,14 @@ export class Payload {
       text: s === NONE ? null : h.sites.text[s],
       target: target >= 0 ? this.label(target) : null,
     };
+  }
+
+  /** Is event i a function falling off its end (a view says "end of function")?
+   * @param {number} i */
+  implicitEndAt(i) {
+    const a = this.implicitEnd;
+    const k = lowerBound(a, 0, a.length, i);
+    return k < a.length && a[k] === i;
   }
 
   /** @param {number} o */
@@ -214,31 +260,31 @@ export class Payload {
       const a = tailObj[k];
       const b = headObj[k];
       if (sel !== null && !sel.has(a) && !sel.has(b)) continue;
-      out.push({
-        type: types[kind[k]], from: tail[k], to: head[k],
-        fromRow: this.rowOfObj[a], toRow: this.rowOfObj[b],
-      });
+      out.push({ type: types[kind[k]], from: tail[k], to: head[k], fromObj: a, toObj: b });
     }
     return out;
   }
 
-  /** How many relations there are in all (spawns, awaits and wakes). */
+  /** How many relations there are in all (spawns, awaits, wakes and cancels). */
   get relationCount() {
     return this.rel.kind.length;
   }
 }
 
 /**
- * Rows: each lane's rows one after the other; each placed object's row.
+ * Rows: each lane's rows one after the other, then one row per fold group; each placed
+ * object's row, and its group's row.
  * @param {LaneInfo[]} lanes
+ * @param {GroupInfo[]} groups
  * @param {ObjectInfo[]} objects
  */
-function layoutRows(lanes, objects) {
+function layoutRows(lanes, groups, objects) {
   const nl = lanes.length;
   const laneRow0 = new Int32Array(nl + 1);
   for (let l = 0; l < nl; l++) laneRow0[l + 1] = laneRow0[l] + Math.max(1, lanes[l].rows | 0);
-  const nRows = laneRow0[nl];
-  const rowLane = new Int32Array(nRows);
+  const laneRows = laneRow0[nl];
+  const nRows = laneRows + groups.length;
+  const rowLane = new Int32Array(nRows).fill(-1);
   const rowDepth = new Int32Array(nRows);
   for (let l = 0; l < nl; l++) {
     for (let r = laneRow0[l]; r < laneRow0[l + 1]; r++) {
@@ -248,6 +294,7 @@ function layoutRows(lanes, objects) {
   }
   const no = objects.length;
   const rowOfObj = new Int32Array(no).fill(-1);
+  const groupRowOfObj = new Int32Array(no).fill(-1);
   /** @type {number[][]} */
   const rowObjects = Array.from({ length: nRows }, () => []);
   const coroOfTask = new Int32Array(no).fill(-1);
@@ -259,8 +306,10 @@ function layoutRows(lanes, objects) {
     const r = laneRow0[lane] + Math.min(o.depth | 0, Math.max(1, lanes[lane].rows | 0) - 1);
     rowOfObj[o.id] = r;
     rowObjects[r].push(o.id);
+    const g = lanes[lane].group;
+    if (g >= 0 && g < groups.length) groupRowOfObj[o.id] = laneRows + g;
   }
-  return { laneRow0, nRows, rowLane, rowDepth, rowOfObj, rowObjects, coroOfTask, taskOfCoro };
+  return { laneRow0, laneRows, nRows, rowLane, rowDepth, rowOfObj, groupRowOfObj, rowObjects, coroOfTask, taskOfCoro };
 }
 
 /**
@@ -280,41 +329,59 @@ function eventsByObject(obj, n, no) {
 }
 
 /**
- * Per row: its events, its running slices and its suspended spans.
+ * Per row: its events, its running slices, its suspended spans and its alarms.  An
+ * object in a fold group counts in its own row and in its group's.
  * @param {Payload} p  (its rows laid out)
  */
 function eventsByRow(p) {
-  const { n, obj, kind, partner, rowOfObj, isBegin, isSuspend, nRows: R } = p;
+  const { n, obj, kind, partner, rowOfObj, groupRowOfObj, isBegin, isSuspend, isAlarm, nRows: R } = p;
   const start = new Uint32Array(R + 1);
   const sStart = new Uint32Array(R + 1);
   const uStart = new Uint32Array(R + 1);
+  const aStart = new Uint32Array(R + 1);
+  const grouped = p.groups.length > 0;
+  /** @param {number} r @param {number} k */
+  const count = (r, k) => {
+    start[r + 1]++;
+    if (isBegin[k]) sStart[r + 1]++;
+    else if (isSuspend[k]) uStart[r + 1]++;
+    if (isAlarm[k]) aStart[r + 1]++;
+  };
   for (let i = 0; i < n; i++) {
     const r = rowOfObj[obj[i]];
     if (r < 0) continue;
-    start[r + 1]++;
-    if (isBegin[kind[i]]) sStart[r + 1]++;
-    else if (isSuspend[kind[i]]) uStart[r + 1]++;
+    count(r, kind[i]);
+    if (grouped && groupRowOfObj[obj[i]] >= 0) count(groupRowOfObj[obj[i]], kind[i]);
   }
   for (let r = 0; r < R; r++) {
     start[r + 1] += start[r];
     sStart[r + 1] += sStart[r];
     uStart[r + 1] += uStart[r];
+    aStart[r + 1] += aStart[r];
   }
   const events = new Uint32Array(start[R]);
+  const alarmEv = new Uint32Array(aStart[R]);
   const slices = spans(sStart, R);
   const susps = spans(uStart, R);
   const fill = start.slice(0, R);
+  const aFill = aStart.slice(0, R);
+  /** @param {number} r @param {number} i @param {number} k */
+  const put = (r, i, k) => {
+    events[fill[r]++] = i;
+    const end = partner[i] < 0 ? n : partner[i];
+    if (isBegin[k]) slices.push(r, i, end);
+    else if (isSuspend[k]) susps.push(r, i, end);
+    if (isAlarm[k]) alarmEv[aFill[r]++] = i;
+  };
   for (let i = 0; i < n; i++) {
     const r = rowOfObj[obj[i]];
     if (r < 0) continue;
-    events[fill[r]++] = i;
-    const end = partner[i] < 0 ? n : partner[i];
-    if (isBegin[kind[i]]) slices.push(r, i, end);
-    else if (isSuspend[kind[i]]) susps.push(r, i, end);
+    put(r, i, kind[i]);
+    if (grouped && groupRowOfObj[obj[i]] >= 0) put(groupRowOfObj[obj[i]], i, kind[i]);
   }
   slices.finish();
   susps.finish();
-  return { start, events, slices, susps };
+  return { start, events, slices, susps, alarmStart: aStart, alarmEv };
 }
 
 /**
