@@ -50,6 +50,19 @@ try:
         tg.create_task(bad())
 except* KeyError:
     pass"""
+ROBIN = """%%asynctrace --view none --out robin_trace
+def worker(name, n):
+    for i in range(n):
+        yield f"{name}{i}"
+
+ready = [worker("a", 3), worker("b", 2), worker("c", 4)]
+while ready:
+    w = ready.pop(0)
+    try:
+        next(w)
+    except StopIteration:
+        continue
+    ready.append(w)"""
 # a wait named as the recording names it (i9-waits), built by hand until it lands
 NAMED = """b = TraceBuilder()
 task = b.obj("task", "sleeper#1", "Task-1")
@@ -65,34 +78,41 @@ def _found(q):
     return sum(q in '\\n'.join([l.label] + [_label[i] for r in l.rows for i in r]).lower()
                for l in _lanes)
 _fail = fail_trace.events
+_robin = robin_trace.lanes()
+_rows = {robin_trace.objects[i].label: [lane.id, sum(len(x.rows) for x in _robin[:lane.id]) + k]
+         for lane in _robin for k, row in enumerate(lane.rows) for i in row}
 print(json.dumps({
+    "robin": {k: v for k, v in _rows.items() if k.startswith("worker")},
+    "robin_ids": {o.label: o.id for o in robin_trace.objects},
     "fold_lanes": len(_lanes),
     "groups": sorted({l.group for l in _lanes if l.group is not None}),
     "work_lanes": sum(l.function == "work" for l in _lanes),
     "found_work19": _found("work#19"),
     "alarms": [[i, e.kind] for i, e in enumerate(_fail) if e.kind in ("raise", "throw", "cancel")],
 }))"""
-WIDGETS = ("fold", "search", "fail", "named", "export")
+WIDGETS = ("fold", "search", "fail", "named", "export", "robin")
 TRACES = {
     "fold": "fold_trace",
     "search": "fold_trace",
     "fail": "fail_trace",
     "named": "named_trace",
     "export": "fail_trace",
+    "robin": "robin_trace",
 }
 CELLS = [
     SETUP,
     FOLD,
     FAIL,
+    ROBIN,
     NAMED,
     INFO,
     *(f"widgets[{w!r}] = {TRACES[w]}.timeline()\nwidgets[{w!r}]" for w in WIDGETS),
-    "print(json.dumps({k: {'unfolded': w.unfolded, 'presentation': w.presentation}"
-    " for k, w in widgets.items()}))",
+    "print(json.dumps({k: {'unfolded': w.unfolded, 'presentation': w.presentation,"
+    " 'selection': w.selection} for k, w in widgets.items()}))",
 ]
-INFO_CELL = 4
-WIDGET = {name: 5 + k for k, name in enumerate(WIDGETS)}
-STATE = 5 + len(WIDGETS)
+INFO_CELL = 5
+WIDGET = {name: 6 + k for k, name in enumerate(WIDGETS)}
+STATE = 6 + len(WIDGETS)
 
 
 @pytest.fixture
@@ -330,6 +350,48 @@ def test_presentation_size_fits_a_projector(chromium, server, screenshots, ui):
         server.shutdown_session("projector.ipynb")  # the module's own notebook runs on
 
 
+def test_clicking_a_row_selects_the_worker_drawn_there(nb, ui):
+    robin = nb.info["robin"]
+    # three workers alive at once: one lane, a row each
+    assert len({lane for lane, _ in robin.values()}) == 1, robin
+    assert len({row for _, row in robin.values()}) == 3, robin
+    tl = Timeline(nb, WIDGET["robin"]).wait_drawn()
+    _, row = robin["worker#2"]
+    p = tl.root.evaluate("(el, r) => el.__asyncviz.rowPosition(r)", row)
+    assert p and p["visible"], p
+    nb.page.mouse.click(p["x"], p["y"])
+    assert state(nb, "robin")["selection"] == nb.info["robin_ids"]["worker#2"]
+
+
 def test_state_keeps_presentation_off_and_folds_closed_by_default(nb, ui):
-    assert state(nb, "named") == {"unfolded": [], "presentation": False}
+    assert state(nb, "named") == {"unfolded": [], "presentation": False, "selection": -1}
     assert json.loads(json.dumps(nb.info["groups"])) == [0]
+
+
+def test_home_key_and_button_return_to_the_first_view(nb, ui):
+    tl = Timeline(nb, WIDGET["fail"]).wait_drawn()
+
+    def view():
+        s = tl.root.evaluate("el => el.__asyncviz.state()")
+        return round(s["x0"], 3), round(s["k"], 9), s["scrollY"]
+
+    first = view()
+    box = tl.hook("timeline-canvas").bounding_box()
+    nb.page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+    for _ in range(3):
+        tl.hook("zoom-in").click()
+    tl.root.evaluate("el => el.__asyncviz.pan(-80, 0)")
+    assert view() != first
+    tl.root.focus()
+    nb.page.keyboard.press("Home")
+    nb.page.wait_for_function(
+        "([el, x0]) => Math.abs(el.__asyncviz.state().x0 - x0) < 1e-3",
+        arg=[tl.root.element_handle(), first[0]],
+        timeout=5_000,
+    )
+    assert view() == first
+    tl.hook("zoom-in").click()
+    assert view() != first
+    tl.hook("reset").click()
+    nb.page.wait_for_timeout(100)
+    assert view() == first

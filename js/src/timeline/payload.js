@@ -329,59 +329,82 @@ function eventsByObject(obj, n, no) {
 }
 
 /**
- * Per row: its events, its running slices, its suspended spans and its alarms.  An
- * object in a fold group counts in its own row and in its group's.
+ * Per row: its events, its running slices, its suspended spans and its alarms.  Two
+ * passes over the events, counting then filling; an object in a fold group counts in
+ * its own row and again in its group's (a second pass of each, only when there are
+ * groups: the plain one is the million-event hot path).
  * @param {Payload} p  (its rows laid out)
  */
 function eventsByRow(p) {
-  const { n, obj, kind, partner, rowOfObj, groupRowOfObj, isBegin, isSuspend, isAlarm, nRows: R } = p;
+  const R = p.nRows;
+  const placements = [p.rowOfObj];
+  if (p.groups.length) placements.push(p.groupRowOfObj);
   const start = new Uint32Array(R + 1);
   const sStart = new Uint32Array(R + 1);
   const uStart = new Uint32Array(R + 1);
   const aStart = new Uint32Array(R + 1);
-  const grouped = p.groups.length > 0;
-  /** @param {number} r @param {number} k */
-  const count = (r, k) => {
-    start[r + 1]++;
-    if (isBegin[k]) sStart[r + 1]++;
-    else if (isSuspend[k]) uStart[r + 1]++;
-    if (isAlarm[k]) aStart[r + 1]++;
-  };
-  for (let i = 0; i < n; i++) {
-    const r = rowOfObj[obj[i]];
-    if (r < 0) continue;
-    count(r, kind[i]);
-    if (grouped && groupRowOfObj[obj[i]] >= 0) count(groupRowOfObj[obj[i]], kind[i]);
-  }
+  for (const rowOf of placements) countPerRow(p, rowOf, start, sStart, uStart, aStart);
   for (let r = 0; r < R; r++) {
     start[r + 1] += start[r];
     sStart[r + 1] += sStart[r];
     uStart[r + 1] += uStart[r];
     aStart[r + 1] += aStart[r];
   }
-  const events = new Uint32Array(start[R]);
-  const alarmEv = new Uint32Array(aStart[R]);
-  const slices = spans(sStart, R);
-  const susps = spans(uStart, R);
+  const out = {
+    start, events: new Uint32Array(start[R]), slices: spans(sStart, R), susps: spans(uStart, R),
+    alarmStart: aStart, alarmEv: new Uint32Array(aStart[R]),
+  };
   const fill = start.slice(0, R);
   const aFill = aStart.slice(0, R);
-  /** @param {number} r @param {number} i @param {number} k */
-  const put = (r, i, k) => {
-    events[fill[r]++] = i;
-    const end = partner[i] < 0 ? n : partner[i];
-    if (isBegin[k]) slices.push(r, i, end);
-    else if (isSuspend[k]) susps.push(r, i, end);
-    if (isAlarm[k]) alarmEv[aFill[r]++] = i;
-  };
+  // a group's row after its lanes' rows: within each row, events stay in time order
+  for (const rowOf of placements) fillPerRow(p, rowOf, out, fill, aFill);
+  out.slices.finish();
+  out.susps.finish();
+  return out;
+}
+
+/**
+ * Count, per row (shifted by one: prefix sums follow), the events `rowOf` puts there.
+ * @param {Payload} p
+ * @param {Int32Array} rowOf  per object, its row (-1: none)
+ * @param {Uint32Array} start  events
+ * @param {Uint32Array} sStart  running slices
+ * @param {Uint32Array} uStart  suspensions
+ * @param {Uint32Array} aStart  alarms
+ */
+function countPerRow(p, rowOf, start, sStart, uStart, aStart) {
+  const { n, obj, kind, isBegin, isSuspend, isAlarm } = p;
   for (let i = 0; i < n; i++) {
-    const r = rowOfObj[obj[i]];
+    const r = rowOf[obj[i]];
     if (r < 0) continue;
-    put(r, i, kind[i]);
-    if (grouped && groupRowOfObj[obj[i]] >= 0) put(groupRowOfObj[obj[i]], i, kind[i]);
+    const k = kind[i];
+    start[r + 1]++;
+    if (isBegin[k]) sStart[r + 1]++;
+    else if (isSuspend[k]) uStart[r + 1]++;
+    if (isAlarm[k]) aStart[r + 1]++;
   }
-  slices.finish();
-  susps.finish();
-  return { start, events, slices, susps, alarmStart: aStart, alarmEv };
+}
+
+/**
+ * Put the events `rowOf` places into their rows' lists.
+ * @param {Payload} p
+ * @param {Int32Array} rowOf
+ * @param {{events: Uint32Array, slices: ReturnType<typeof spans>, susps: ReturnType<typeof spans>, alarmEv: Uint32Array}} out
+ * @param {Uint32Array} fill  per row, the next free index in out.events
+ * @param {Uint32Array} aFill  … in out.alarmEv
+ */
+function fillPerRow(p, rowOf, out, fill, aFill) {
+  const { n, obj, kind, partner, isBegin, isSuspend, isAlarm } = p;
+  const { events, slices, susps, alarmEv } = out;
+  for (let i = 0; i < n; i++) {
+    const r = rowOf[obj[i]];
+    if (r < 0) continue;
+    const k = kind[i];
+    events[fill[r]++] = i;
+    if (isBegin[k]) slices.push(r, i, partner[i] < 0 ? n : partner[i]);
+    else if (isSuspend[k]) susps.push(r, i, partner[i] < 0 ? n : partner[i]);
+    if (isAlarm[k]) alarmEv[aFill[r]++] = i;
+  }
 }
 
 /**
