@@ -18,6 +18,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from asyncviz.recording.backend import ENV as BACKEND_ENV, names as backend_names
 
+# subprocesses the tests start (kernels, fresh interpreters) import the asyncviz of this
+# checkout, as the tests themselves do — not whichever one an editable install points at
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
+
 
 def _hooks() -> dict:
     state = {
