@@ -1,12 +1,12 @@
 """The static timeline's layout: a pure function of the trace to drawable primitives.
 
 What is drawn comes from the timeline analysis (`analysis/timeline.py`); nothing is
-recomputed here.  One lane per timeline lane, labelled at the left, one row per depth
-(frames that a lane's object delegates to sit below it); running slices as bars coloured
+recomputed here.  The timeline's lanes and rows (as Trace.lanes() gives them), labelled at
+the left; running slices as bars coloured
 by the kind of object, suspended spans as thin lines, the loop-idle lane, a time axis, a
 legend, a title line, and a notice when the trace was truncated.  Event markers (and, for
 short traces, the values that crossed) are drawn when there are few enough events to read
-them; otherwise bars only.  Colours, glyphs and legend words are the widget's, from
+them; otherwise bars and failures only.  Colours, glyphs and legend words are the widget's, from
 theme.json.
 
 `layout()` works in pixel space (static_primitives.py) in named steps — heading, density,
@@ -15,8 +15,12 @@ a `Layout`; the lanes and rows are static_rows.py's, the markers and values
 static_marks.py's.  A renderer per format only draws its primitives.  Nothing here
 imports a renderer.
 
-Two clocks: "wall" (the default: time since the trace started) and "step" (every event
-the same width, for programs whose order matters more than their microseconds).
+Two clocks: "wall" (time since the trace started) and "step" (every event the same width,
+for programs whose order matters more than their microseconds); by default the trace's
+natural one (analysis.clocks: step time when no asyncio ran, where the wall clock would
+measure the tracer).  Failures (throw, raise, cancel) are marked at every size, over the
+other markers; a suspended span wide enough is named by what it awaits; diagnostics are
+listed under the title and marked on their rows (static_diagnostics.py).
 
 Scale: slices are turned into pixels before anything is drawn: per row and colour, slices
 closer than one pixel merge into one rectangle, each rectangle at least one pixel wide and
