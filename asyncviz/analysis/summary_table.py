@@ -79,14 +79,22 @@ def text(summary: Summary, limit: int | None = None) -> str:
 
 
 def _style(summary: Summary) -> str:
-    """Numbers right-aligned by one rule for the whole fragment, not an attribute on each
-    of 2,000 rows' cells (a page that drops the rule shows them left-aligned)."""
+    """One rule for the whole fragment, not an attribute on each of 2,000 rows' cells:
+    cells on one line (a row stays one line tall; a wide table scrolls), text left and
+    numbers right (JupyterLab right-aligns every cell).  A page that drops the rule shows
+    the table as it styles tables."""
+    # two classes: as specific as JupyterLab's own rule for rendered HTML tables, and later
+    t = ".asyncviz-summary.asyncviz-table"
     nth = ",".join(
-        f".asyncviz-summary td:nth-child({i + 1}),.asyncviz-summary th:nth-child({i + 1})"
+        f"{t} td:nth-child({i + 1}),{t} th:nth-child({i + 1})"
         for i, c in enumerate(summary.COLUMNS)
         if c in summary.NUMERIC
     )
-    return f"<style>{nth}{{text-align:right}}</style>"
+    cells = f"{t} td,{t} th"
+    return (
+        f"<style>{cells}{{white-space:nowrap;text-align:left;vertical-align:top}}"
+        f"{nth}{{text-align:right}}</style>"
+    )
 
 
 def _part(p: Part) -> str:
@@ -125,7 +133,7 @@ def html_table(summary: Summary) -> str:
         return f'<div class="asyncviz-summary"><p>{e(EMPTY)}</p>{notice}</div>'
     caption = f"asyncviz summary: {summary.header()}"
     rows = summary.rows
-    start = f'<div class="asyncviz-summary">{_style(summary)}{notice}'
+    start = f'<div class="asyncviz-summary asyncviz-table">{_style(summary)}{notice}'
     if len(rows) <= TOP_ROWS:
         return f"{start}{_table(summary, rows, caption)}</div>"
     top = _table(

@@ -274,13 +274,12 @@ HANDMADE_ROW_HTML = (
     "<td>1</td><td>2</td><td>0</td><td>2</td><td>110 ns</td><td>390 ns</td>"
     "<td>50 ns @ line 20</td><td>Future#1 ×2</td></tr>"
 )
-# the numeric columns (5th to 11th) right-aligned, by one rule
+# every cell on one line, text left, the numeric columns (5th to 11th) right, by two rules
+T = ".asyncviz-summary.asyncviz-table"
 STYLE = (
-    "<style>"
-    + ",".join(
-        f".asyncviz-summary td:nth-child({i}),.asyncviz-summary th:nth-child({i})"
-        for i in range(5, 12)
-    )
+    f"<style>{T} td,{T} th"
+    "{white-space:nowrap;text-align:left;vertical-align:top}"
+    + ",".join(f"{T} td:nth-child({i}),{T} th:nth-child({i})" for i in range(5, 12))
     + "{text-align:right}</style>"
 )
 
@@ -291,7 +290,7 @@ def test_handmade_html_merges_a_task_and_its_coroutine_in_one_expandable_row():
     assert HANDMADE_ROW_HTML in page
     assert page.count("<details>") == 1  # only the merged row expands
     assert page.startswith(
-        f'<div class="asyncviz-summary">{STYLE}<table><caption>asyncviz summary: 18 events, '
+        f'<div class="asyncviz-summary asyncviz-table">{STYLE}<table><caption>asyncviz summary: 18 events, '
         "6 objects (+1 future), 1.0 µs (test, Python 3.x); loop idle 100 ns</caption>"
         "<thead><tr><th>object</th><th>kind</th><th>state</th><th>parent</th><th>starts</th>"
     )
