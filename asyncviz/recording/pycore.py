@@ -31,6 +31,8 @@ from .protocol import (
     TASK,
 )
 from .pyrecord import PyRecord
+from .pystate import ObjState
+from .pytasks import TaskCalls
 
 K_CREATE = KIND_CODE["create"]
 K_START = KIND_CODE["start"]
@@ -48,48 +50,7 @@ _KIND_AT = RECORD.size - 4  # the record's (line << 8 | kind) field: kind is its
 _VALUE_AT = RECORD.size - 8  # the record's value field
 
 
-class ObjState:
-    """Recording state of one traced instance (a generator, coroutine, async generator,
-    task or future), by its id in the trace."""
-
-    __slots__ = (
-        "oid",
-        "kind",
-        "state",
-        "resume_at",
-        "began",
-        "task",
-        "line",
-        "key",
-        "ref",
-        "info",
-        "root_of",
-        "root_key",
-        "root_ref",
-        "merged",
-        "part",
-        "__weakref__",
-    )
-
-    def __init__(self, oid: int, kind: int, state: int, task: int, line: int, info):
-        self.oid = oid
-        self.kind = kind
-        self.state = state
-        self.resume_at = -1  # record offset of the last start/resume (sent values patch it)
-        self.began = -1  # time of its last start/resume/throw (the watchdog asks)
-        self.task = task  # id of the task whose coroutine chain this belongs to
-        self.line = line  # line of the last suspension point
-        self.key: int | None = None  # id() of its frame, while it is known by it
-        self.ref: weakref.ref | None = None  # weak reference to the object
-        self.info = info  # CodeInfo of its code
-        self.root_of = -1  # the task whose coroutine this is: it ends with it
-        self.root_key: int | None = None  # a task: id() of its unrecorded coroutine
-        self.root_ref: weakref.ref | None = None
-        self.merged = False  # a cell: its statements' coroutines are its parts (merge)
-        self.part: int | None = None  # id() of the part running, for a merged object
-
-
-class PyCore(PyRecord):
+class PyCore(PyRecord, TaskCalls):
     def __init__(self, registry, thread: int, max_events: int, values: bool = True):
         super().__init__(registry, max_events, values)
         self.thread = thread
@@ -104,6 +65,8 @@ class PyCore(PyRecord):
         self.just_died_oid = -1  # ... and its id
         self.active = True
         self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
+        self.calls: list[tuple] = []  # (coro, task oid) of the create_task calls running
+        self.end_names: dict[int, str] = {}  # task oid -> its name when it ended
 
     def info(self, code):
         """What `code`'s bytecode says (cached for this trace)."""
@@ -228,7 +191,7 @@ class PyCore(PyRecord):
             task.state = CLOSED
             if task.root_key is not None:
                 self.roots.pop(task.root_key, None)
-            self.registry.task_ended(task_oid)
+            self.read_end_name(task_oid, task.ref)
 
     def running(self) -> int:
         return self.stack[-1].oid if self.stack else -1
@@ -512,3 +475,4 @@ class PyCore(PyRecord):
         for o in self.states:
             o.ref = o.root_ref = None
         self.stack.clear()
+        self.calls.clear()

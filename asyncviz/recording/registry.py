@@ -42,7 +42,7 @@ class Registry:
         self.scope = scope
         self.values = values
         self.root_label = root_label
-        self.objects: list[Traced] = []
+        self._objects: list[Traced] = []
         self.strings = StringTable()
         self.numbers: list = []  # wide ints and floats, by index (trace.NUMBER_BASE)
         self.labels: dict[str, int] = {}
@@ -72,7 +72,6 @@ class Registry:
         self.special = dict(codes)
         self.special_ids = {id(code) for code in self.special}
         self.special_event = watch.on_code
-        self.task_ended = watch.ended
         self.cancel_reached = watch.cancels.delivered
 
     def decide(self, code, frame=None) -> int:
@@ -141,6 +140,46 @@ class Registry:
 
     # -- objects ------------------------------------------------------------------------
 
+    @property
+    def objects(self) -> list[Traced]:
+        """Every object so far, by id (the core's own are told first)."""
+        self.tell()
+        return self._objects
+
+    def tell(self) -> None:
+        """Build the `Traced` of the objects the core made by itself (the native core
+        makes a common task and its coroutine alone: csrc/tasks.c), in id order, before
+        any other object is made or read: ids and labels stay as if made here."""
+        core = self.core
+        made = core.made(len(self._objects)) if core is not None else None
+        if made is None:
+            return
+        objects, followed = made
+        given = []
+        for kind, code, parent, state, initial, coro, name, named in objects:
+            oid = len(self._objects)
+            if code is None:  # a task
+                traced = Traced(oid, OBJECT_KINDS[kind], name or "Task", "", None, None)
+                traced.state, traced.parent, traced.coro = STATES[state], parent, coro
+                if named:
+                    given.append(oid)
+            else:
+                qualname = code.co_qualname
+                traced = Traced(
+                    oid,
+                    OBJECT_KINDS[kind],
+                    qualname,
+                    self._label(qualname),
+                    code.co_filename,
+                    code.co_firstlineno,
+                    STATES[state],
+                    parent,
+                    None if initial is None else STATES[initial],
+                )
+            self._objects.append(traced)
+        if self.asyncio is not None:
+            self.asyncio.told(given, followed)
+
     def new_object(
         self,
         kind: int,
@@ -153,6 +192,7 @@ class Registry:
         initial: int | None = None,
     ) -> int:
         """An object that is not code running in a frame: a task or a future."""
+        self.tell()
         if label is None:
             label = self._label(name)
         oid = self.core.add(kind, state, -1, 0, None, obj, True, None)
@@ -176,6 +216,7 @@ class Registry:
         """A generator, coroutine or async generator running `code` (first sight)."""
         kind = object_kind(code.co_flags)
         name = code.co_qualname
+        self.tell()
         oid = self.core.add(kind, state, task, line, code, obj, watch, frame)
         if oid < 0:
             return -1  # the record's budget is spent
@@ -198,9 +239,9 @@ class Registry:
         return f"{short}#{n}"
 
     def _traced(self, oid, kind, name, label, filename, firstlineno, state, parent, initial):
-        if oid != len(self.objects):
-            raise AssertionError(f"object ids out of step: {oid} != {len(self.objects)}")
-        self.objects.append(
+        if oid != len(self._objects):
+            raise AssertionError(f"object ids out of step: {oid} != {len(self._objects)}")
+        self._objects.append(
             Traced(
                 oid,
                 OBJECT_KINDS[kind],
@@ -300,9 +341,6 @@ class Registry:
     def special_event(self, decision: int, event: int, frame, *value) -> None:
         """A core saw watched stdlib code start (event 0; `value`: its argument, when the
         core read it), return (1; what it returned) or raise (2)."""
-
-    def task_ended(self, task_oid: int) -> None:
-        """The coroutine of a task ended it."""
 
     def cancel_reached(self, task_oid: int, exc, t: int) -> bool:
         """A CancelledError is about to be thrown into a task's coroutine chain: True
