@@ -74,8 +74,12 @@ typedef struct {
 
 /* ---- ptrmap.c: pointer -> int32, open addressing --------------------------------- */
 typedef struct {
-    uintptr_t *keys;  /* 0: empty, 1: deleted */
-    int32_t *values;
+    uintptr_t key;  /* 0: empty, 1: deleted */
+    int32_t value;
+} PtrSlot;          /* key and value side by side: one cache line read per probe */
+
+typedef struct {
+    PtrSlot *slots;
     Py_ssize_t cap, used, filled;
 } PtrMap;
 
@@ -157,28 +161,30 @@ struct Number {
 
 /* ---- core.c: the core object ------------------------------------------------------- */
 typedef struct {
+    /* read at every event: first */
     uint8_t state, kind;
     uint8_t merged;        /* a cell: its statements' coroutines are its parts (merge) */
+    uint8_t pending;       /* made by tasks.c, and the registry has no Traced for it yet */
     int32_t task;          /* task whose coroutine chain it belongs to, or -1 */
     int32_t root_of;       /* the task whose coroutine it is, or -1 */
     int32_t line;          /* line of its last suspension point */
     int64_t resume_at;     /* record of its last start/resume, or -1 */
     int64_t began;         /* ticks of its last start/resume/throw (the watchdog asks) */
-    void *key;             /* the map knows it by its own address... */
-    PyObject *frame;       /* ...and by its frame's (borrowed; the frame lives as long) */
+    PyObject *frame;       /* the map knows it by its frame's address (borrowed; the frame
+                            * lives as long)... */
+    CodeInfo *info;        /* of its code (the code is kept alive by the core) */
+    void *key;             /* ...and by its own */
     PyObject *ref;         /* weak reference to it (owned), or NULL */
     void *root_key;        /* a task: the address of its unrecorded coroutine */
     void *root_frame;      /* ...and of that coroutine's frame */
     PyObject *root_ref;    /* ... and a weak reference to that coroutine */
-    CodeInfo *info;        /* of its code (the code is kept alive by the core) */
-    /* what the registry is told when it builds the Traced of an object made here
-     * (tasks.c: a task and its coroutine, seen made by create_task) */
+    /* what the registry is told when it builds the Traced of an object made by tasks.c
+     * (a task and its coroutine, seen made by create_task) */
     PyObject *code;        /* its code (borrowed: the core keeps it alive), or NULL */
     int32_t parent;        /* the object that made it, or -1 */
     int32_t coro;          /* a task: its coroutine's id, or -1 */
     int8_t initial;        /* its state when first seen, if it existed before (-1: none) */
     uint8_t given;         /* a task: the program gave it a name (create_task's `name`) */
-    uint8_t pending;       /* made here, and the registry has no Traced for it yet */
     PyObject *first_name;  /* a task: its name right after it was made (owned) */
     PyObject *end_name;    /* a task: its name when its coroutine ended it (owned) */
 } ObjState;
