@@ -1,7 +1,7 @@
 """What the Python core keeps for the asyncio watch (tasks.py), as the C core does in
 csrc/tasks.c: the create_task calls running, and each task's name when its coroutine
 ended it (the task may not outlive the trace).  The C core also makes the common task by
-itself; the Python core never does, so `made()` has nothing to tell."""
+itself; the Python core never does, so `tell()` has nothing to tell."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ class TaskCalls:
                 return oid
         return -1
 
-    def made(self, start: int) -> None:
-        """Objects made by the core alone: none in the Python core."""
+    def tell(self, objects, labels, traced, kinds, states) -> None:
+        """The objects made by the core alone: none in the Python core."""
         return None
 
     def ended_name(self, oid: int) -> str | None:

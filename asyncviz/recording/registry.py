@@ -147,38 +147,14 @@ class Registry:
         return self._objects
 
     def tell(self) -> None:
-        """Build the `Traced` of the objects the core made by itself (the native core
-        makes a common task and its coroutine alone: csrc/tasks.c), in id order, before
-        any other object is made or read: ids and labels stay as if made here."""
+        """The core's own objects first: the native core makes a common task and its
+        coroutine alone (csrc/tasks.c) and builds their `Traced` here when asked
+        (csrc/told.c), in id order, before any other object is made or read: ids and
+        labels stay as if they were made here."""
         core = self.core
-        made = core.made(len(self._objects)) if core is not None else None
-        if made is None:
-            return
-        objects, followed = made
-        given = []
-        for kind, code, parent, state, initial, coro, name, named in objects:
-            oid = len(self._objects)
-            if code is None:  # a task
-                traced = Traced(oid, OBJECT_KINDS[kind], name or "Task", "", None, None)
-                traced.state, traced.parent, traced.coro = STATES[state], parent, coro
-                if named:
-                    given.append(oid)
-            else:
-                qualname = code.co_qualname
-                traced = Traced(
-                    oid,
-                    OBJECT_KINDS[kind],
-                    qualname,
-                    self._label(qualname),
-                    code.co_filename,
-                    code.co_firstlineno,
-                    STATES[state],
-                    parent,
-                    None if initial is None else STATES[initial],
-                )
-            self._objects.append(traced)
-        if self.asyncio is not None:
-            self.asyncio.told(given, followed)
+        told = core.tell(self._objects, self.labels, Traced, OBJECT_KINDS, STATES) if core else None
+        if told is not None and self.asyncio is not None:
+            self.asyncio.told(*told)
 
     def new_object(
         self,

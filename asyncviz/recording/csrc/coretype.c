@@ -211,6 +211,8 @@ static PyMethodDef *all_methods(void)
         all[n++] = *m;
     for (PyMethodDef *m = avz_task_methods; m->ml_name; m++)
         all[n++] = *m;
+    for (PyMethodDef *m = avz_told_methods; m->ml_name; m++)
+        all[n++] = *m;
     all[n].ml_name = NULL;
     return all;
 }

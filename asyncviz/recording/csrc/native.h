@@ -281,6 +281,7 @@ void tk_read_end_name(Core *c, int32_t task);
 int tk_traverse(Core *c, visitproc visit, void *arg);
 void tk_clear(Core *c, int names); /* names: also the tasks' names */
 extern PyMethodDef avz_task_methods[];
+extern PyMethodDef avz_told_methods[]; /* told.c: their Traced, for the registry */
 void core_unroot(Core *c, int32_t task); /* its unrecorded coroutine is no longer known */
 /* `frame` (of `gen`, running `code`) is a part of object `oid` from now on; -1 on error */
 int core_merge(Core *c, int32_t oid, PyObject *frame, PyObject *gen, PyObject *code);

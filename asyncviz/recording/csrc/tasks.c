@@ -5,9 +5,9 @@
  * a known task runs (the new task's parent), for a coroutine in scope that has not started.
  * The core then makes the task and its coroutine, with the same records, budget and ids
  * the registry would give them, and keeps what the registry needs to build their `Traced`
- * (its code, parent, first state; a task's name and coroutine).  The registry asks for
- * them with made() before it makes or reads any object itself, so ids stay in step and
- * labels are numbered in the same order.  Every other case goes to the registry, as
+ * (its code, parent; a task's name and coroutine).  The registry asks for them (told.c)
+ * before it makes or reads any object itself, so ids stay in step and labels are
+ * numbered in the same order.  Every other case goes to the registry, as
  * before: the cell, a task not yet known, a coroutine out of scope or already running (an
  * eager task), a budget that cannot hold the coroutine.
  *
@@ -236,65 +236,6 @@ void tk_read_end_name(Core *c, int32_t task)
 
 /* ---- the registry's side -------------------------------------------------------------- */
 
-static PyObject *or_none(int32_t v)
-{
-    return v < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(v);
-}
-
-/* (kind, code, parent, state, initial, coro, name, given) of an object made here: its
- * state is the one it was made in (the registry's final sweep sets the last one) */
-static PyObject *told(ObjState *o)
-{
-    PyObject *parent = or_none(o->parent), *initial = or_none(o->initial);
-    PyObject *coro = or_none(o->coro);
-    PyObject *t = NULL;
-    if (parent && initial && coro)
-        t = Py_BuildValue("(iOOiOOOO)", o->kind, o->code ? o->code : Py_None, parent, S_CREATED,
-                          initial, coro, o->first_name ? o->first_name : Py_None,
-                          o->given ? Py_True : Py_False);
-    Py_XDECREF(parent);
-    Py_XDECREF(initial);
-    Py_XDECREF(coro);
-    o->pending = 0;
-    Py_CLEAR(o->first_name);
-    return t;
-}
-
-static PyObject *m_made(Core *c, PyObject *arg)
-{
-    Py_ssize_t start = PyLong_AsSsize_t(arg);
-    if (start == -1 && PyErr_Occurred())
-        return NULL;
-    if (start >= c->n_objs && c->n_followed == 0)
-        Py_RETURN_NONE;
-    PyObject *objects = PyList_New(0), *followed = PyList_New(0);
-    for (Py_ssize_t i = start < 0 ? 0 : start; objects && i < c->n_objs; i++) {
-        if (!c->objs[i].pending) {
-            PyErr_Format(PyExc_AssertionError, "object ids out of step: %zd was not made by "
-                                               "the core", i);
-            Py_CLEAR(objects);
-            break;
-        }
-        PyObject *t = told(&c->objs[i]);
-        if (t == NULL || PyList_Append(objects, t) < 0)
-            Py_CLEAR(objects);
-        Py_XDECREF(t);
-    }
-    for (Py_ssize_t i = 0; objects && followed && i < c->n_followed; i++) {
-        PyObject *oid = PyLong_FromLong(c->followed[i]);
-        if (oid == NULL || PyList_Append(followed, oid) < 0)
-            Py_CLEAR(followed);
-        Py_XDECREF(oid);
-    }
-    c->n_followed = 0;
-    if (objects == NULL || followed == NULL) {
-        Py_XDECREF(objects);
-        Py_XDECREF(followed);
-        return NULL;
-    }
-    return Py_BuildValue("(NN)", objects, followed);
-}
-
 static PyObject *m_creating(Core *c, PyObject *args)
 {
     PyObject *coro;
@@ -352,7 +293,6 @@ void tk_clear(Core *c, int names)
 }
 
 PyMethodDef avz_task_methods[] = {
-    {"made", (PyCFunction)m_made, METH_O, "(objects, followed) made by the core from id start on, or None."},
     {"creating", (PyCFunction)m_creating, METH_VARARGS, "(coro, oid): a create_task call runs."},
     {"created", (PyCFunction)m_created, METH_NOARGS, "(coro, oid) of the innermost create_task call, ended; None."},
     {"starting", (PyCFunction)m_starting, METH_O, "The task whose create_task call was given this coroutine, or -1."},
