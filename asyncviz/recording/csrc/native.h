@@ -81,6 +81,7 @@ typedef struct {
 typedef struct {
     PtrSlot *slots;
     Py_ssize_t cap, used, filled;
+    int shift;      /* 64 - log2(cap) */
 } PtrMap;
 
 int ptrmap_init(PtrMap *m);
