@@ -18,12 +18,15 @@ is empty for every handout this module writes (write_handout raises otherwise).
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
+import mimetypes
 import re
 import shlex
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 
@@ -44,7 +47,10 @@ CSS = """
   --jp-ui-font-size1: 15px;
   --jp-content-line-height: 1.55;
 }
-body.jp-Notebook { max-width: 1120px; margin: 0 auto; padding: 24px 32px 64px; overflow: visible; }
+body.jp-Notebook {
+  max-width: 1120px; margin: 0 auto; padding: 24px 32px 64px; overflow: visible;
+  font-family: var(--jp-ui-font-family);
+}
 .jp-Notebook .jp-Cell { padding: 4px 0; }
 .jp-RenderedMarkdown { font-size: 18px; line-height: 1.55; }
 .jp-RenderedMarkdown h1 { font-size: 2em; }
@@ -59,10 +65,14 @@ details[open] > summary { margin-bottom: 6px; }
 .avz-exports { font-size: 13px; color: #555; margin: 2px 0 8px 4px; }
 .avz-exports a { color: inherit; }
 .avz-colophon { font-size: 13px; color: #666; margin-top: 40px; border-top: 1px solid #ddd; }
+.jp-OutputArea-output { overflow-x: auto; }
 @media print {
   @page { margin: 14mm; }
+  :root { --jp-content-font-size1: 11pt; --jp-code-font-size: 9.5pt; --jp-ui-font-size1: 10pt; }
   body.jp-Notebook { max-width: none; padding: 0; }
-  .jp-RenderedMarkdown { font-size: 11.5pt; }
+  .jp-RenderedMarkdown { font-size: 11pt; }
+  .jp-RenderedHTMLCommon table { font-size: 7.5pt; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 5px; }
   .jp-OutputArea-output img { break-inside: avoid; max-height: 24cm; object-fit: contain; }
   .jp-CodeCell, details { break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; }
@@ -93,7 +103,7 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}<style type="text/css">{{ resources.handout_css }}</style>{%- endblock -%}
+{%- block html_head_css -%}<style type="text/css">{{ resources.handout_css }}</style>{%- endblock -%}
 {%- block codecell -%}
 {%- set avz = cell.metadata.get('asyncviz_handout') -%}
 {%- if avz -%}
@@ -197,7 +207,8 @@ def render(nb, *, name: str, notebook_dir: Path | None = None, export_dir: Path 
         extra_loaders=[DictLoader({"handout.html.j2": TEMPLATE})],
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        embed_images=True,  # Markdown images beside the notebook become data: URIs
+        # not embed_images=True: it re-parses each HTML block alone and so closes a
+        # <details> before the Markdown inside it; embed_local_images does it on the page
         theme="light",
     )
     python = shown.metadata.get("language_info", {}).get("version", "?")
@@ -208,7 +219,28 @@ def render(nb, *, name: str, notebook_dir: Path | None = None, export_dir: Path 
         "handout_colophon": f"{name}.ipynb, executed with Python {python}.",
     }
     body, _ = exporter.from_notebook_node(shown, resources=resources)
-    return body
+    return embed_local_images(body, notebook_dir or Path.cwd())
+
+
+_IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])(.*?)\2""", re.I | re.S)
+
+
+def embed_local_images(page: str, base: Path) -> str:
+    """Every <img src> that names a file under `base` (Markdown images beside the
+    notebook) replaced by a data: URI; other sources are left for external_references."""
+
+    def inline(m: re.Match) -> str:
+        src = html.unescape(m.group(3))
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^//|^#", src, re.I):
+            return m.group(0)  # data:, http:, file: ... or a fragment
+        path = (base / unquote(src.split("#", 1)[0].split("?", 1)[0])).resolve()
+        mime = mimetypes.guess_type(path.name)[0]
+        if not (path.is_file() and mime and mime.startswith("image/")):
+            return m.group(0)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{m.group(1)}{m.group(2)}data:{mime};base64,{data}{m.group(2)}"
+
+    return _IMG_SRC.sub(inline, page)
 
 
 def write_handout(
@@ -251,6 +283,27 @@ def _inside(url: str) -> bool:
     return url == "" or url.startswith(("data:", "#", "about:blank"))
 
 
+def _srcset(value: str) -> list[str]:
+    """The URLs of a srcset (a URL runs to the next space: data: URIs hold commas)."""
+    urls, i, n = [], 0, len(value)
+    while i < n:
+        while i < n and (value[i].isspace() or value[i] == ","):
+            i += 1
+        j = i
+        while j < n and not value[j].isspace():
+            j += 1
+        url = value[i:j]
+        if url.endswith(","):  # no descriptor: the comma ends the candidate
+            url = url.rstrip(",")
+        else:  # skip the descriptors, to the comma after them
+            k = value.find(",", j)
+            j = n if k < 0 else k + 1
+        if url:
+            urls.append(url)
+        i = j
+    return urls
+
+
 class _References(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -262,9 +315,7 @@ class _References(HTMLParser):
             if value is None:
                 continue
             if key in _LOADING.get(tag, ()):
-                urls = [u.split()[0] for u in value.split(",") if u.strip()]
-                if key != "srcset":
-                    urls = [value]
+                urls = _srcset(value) if key == "srcset" else [value]
                 self.found += [f"<{tag} {key}={u}>" for u in urls if not _inside(u)]
             elif key == "style":
                 self._css(value, f"<{tag} style>")
