@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import RECORDING, SAVE, max_events_problem, save_problem
+from .options import RECORDING, SAVE, blocked_ms_problem, max_events_problem, save_problem
 
 PROG = "asyncviz"
 
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(run: argparse.ArgumentParser, args) -> int:
     if args.module is None and args.program is None:
         run.error("give the program to run: a script (script.py [args...]) or -m module")
-    problem = max_events_problem(args.max_events)
+    problem = max_events_problem(args.max_events) or blocked_ms_problem(args.blocked_ms)
     if problem:
         run.error(problem)
     for path in args.save or []:

@@ -207,6 +207,7 @@ class Summary:
         dropped: int,
         max_events: int | None,
         truncation: str | None = None,
+        diagnostics: list | None = None,
     ):
         self.rows = rows
         self.events = events
@@ -218,9 +219,12 @@ class Summary:
         self.dropped = dropped
         self.max_events = max_events
         self.truncation = truncation  # what the trace says of its cut (Trace.truncation)
+        self.diagnostics = diagnostics or []  # Trace.diagnostics()
 
     @classmethod
     def of(cls, trace: Trace) -> "Summary":
+        from .diagnostics import diagnostics  # (which formats its times with format_ns)
+
         objects = trace.objects
         steps = [_Steps() for _ in objects]
         strings, numbers = trace.strings, trace.numbers
@@ -276,6 +280,7 @@ class Summary:
             dropped=trace.dropped,
             max_events=int(max_events) if max_events is not None else None,
             truncation=trace.truncation,
+            diagnostics=diagnostics(trace),
         )
 
     # -- facts ----------------------------------------------------------------------------
@@ -293,6 +298,15 @@ class Summary:
             + f"; loop idle {format_ns(self.idle_ns)}"
         )
 
+    def diagnostics_line(self) -> str | None:
+        """'diagnostics: loop-blocked ×1, never-awaited ×2 — Trace.diagnostics() says
+        where' (None when nothing went wrong)."""
+        if not self.diagnostics:
+            return None
+        kinds = Counter(d.kind for d in self.diagnostics)
+        listed = ", ".join(f"{kind} ×{n}" for kind, n in kinds.items())
+        return f"diagnostics: {listed} — Trace.diagnostics() says what and where"
+
     def to_dict(self) -> dict:
         return {
             "events": self.events,
@@ -305,6 +319,7 @@ class Summary:
             "dropped": self.dropped,
             "max_events": self.max_events,
             "truncated": bool(self.dropped),
+            "diagnostics": [d.as_dict() for d in self.diagnostics],
             "rows": [dict(asdict(r), waited_on=[list(w) for w in r.waited_on]) for r in self.rows],
         }
 
@@ -340,7 +355,9 @@ class Summary:
             ]
             lines.append("  ".join(cells).rstrip())
         rule = "  ".join("-" * w for w in widths)
-        return "\n".join([self.header()] + notice + [lines[0], rule] + lines[1:])
+        said = self.diagnostics_line()
+        tail = [said] if said else []
+        return "\n".join([self.header()] + notice + [lines[0], rule] + lines[1:] + tail)
 
     def __str__(self) -> str:
         return self.text()
@@ -373,5 +390,15 @@ class Summary:
             f'<div class="asyncviz-summary">{notice}<table>'
             f"<caption>asyncviz summary: {e(self.header())}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-            "</table></div>"
+            f"</table>{self._diagnostics_html()}</div>"
+        )
+
+    def _diagnostics_html(self) -> str:
+        said = self.diagnostics_line()
+        if said is None:
+            return ""
+        items = "".join(f"<li>{html.escape(d.message)}</li>" for d in self.diagnostics)
+        return (
+            f'<details class="asyncviz-diagnostics"><summary>{html.escape(said)}</summary>'
+            f"<ul>{items}</ul></details>"
         )

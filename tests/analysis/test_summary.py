@@ -219,7 +219,8 @@ c#1     coroutine  CLOSED (raised CancelledError())  T            1        2    
 T       task       CLOSED (raised CancelledError())  –            1        2       0       2   110 ns     390 ns   50 ns @ line 20  Future#1 ×2
 s#1     generator  SUSPENDED                         g#1          1        0       1       0    50 ns     150 ns   50 ns @ line 30  –
 r#1     generator  SUSPENDED                         –            1        0       0       0   100 ns       0 ns  100 ns @ line 40  –
-T2      task       SUSPENDED (cancel requested)      T            0        0       0       0     0 ns       0 ns                 –  –"""
+T2      task       SUSPENDED (cancel requested)      T            0        0       0       0     0 ns       0 ns                 –  –
+diagnostics: pending-at-end ×1 — Trace.diagnostics() says what and where"""
 
 
 def test_handmade_rows_exactly():
@@ -272,6 +273,37 @@ def test_to_dict_is_json_and_matches_rows():
         "longest_line": 20,
         "waited_on": [["Future#1", 2]],
     }
+
+
+def test_diagnostics_line_text_html_and_dict():
+    s = Summary.of(handmade())
+    said = "diagnostics: pending-at-end ×1 — Trace.diagnostics() says what and where"
+    assert s.diagnostics_line() == said == str(s).splitlines()[-1]
+    message = "task T2 was still pending when the trace ended"
+    assert [(d.kind, d.objects, d.message) for d in s.diagnostics] == [
+        ("pending-at-end", (6,), message)
+    ]
+    page = s._repr_html_()
+    assert f"<summary>{html.escape(said)}</summary><ul><li>{message}</li></ul>" in page
+    assert page.index("</table>") < page.index('<details class="asyncviz-diagnostics">')
+    d = json.loads(json.dumps(s.to_dict()))
+    assert d["diagnostics"] == [
+        {
+            "kind": "pending-at-end",
+            "objects": [6],
+            "t0": 950,
+            "t1": 1000,
+            "line": None,
+            "message": message,
+            "filename": None,
+        }
+    ]
+
+
+def test_no_diagnostics_line_when_nothing_went_wrong():
+    s = generator_program().summary()
+    assert s.diagnostics == [] and s.diagnostics_line() is None
+    assert "diagnostics" not in str(s) and "asyncviz-diagnostics" not in s._repr_html_()
 
 
 def test_summary_is_a_pure_function_of_the_trace():
@@ -355,11 +387,11 @@ def test_html_escapes_every_string_of_a_loaded_trace():
 def test_control_characters_do_not_break_the_text_table():
     trace = handmade(label="two\nlines\tand a tab", value="x\r\ny")
     lines = str(Summary.of(trace)).splitlines()
-    assert len(lines) == 3 + 6
+    assert len(lines) == 3 + 6 + 1  # header, columns, rule, six rows, the diagnostics line
     assert "two\\nlines\\tand a tab" in lines[3]
     assert "raised x\\r\\ny" in lines[3]
     kind_at = lines[1].index("kind")
-    kinds = [line[kind_at:].split()[0] for line in lines[3:]]
+    kinds = [line[kind_at:].split()[0] for line in lines[3:-1]]
     assert kinds == ["generator", "coroutine", "task", "generator", "generator", "task"]
 
 
