@@ -103,7 +103,9 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_css -%}<style type="text/css">{{ resources.handout_css }}</style>{%- endblock -%}
+{%- block html_head_css -%}
+<style type="text/css">{{ resources.handout_css }}</style>
+{%- endblock html_head_css -%}
 {%- block codecell -%}
 {%- set avz = cell.metadata.get('asyncviz_handout') -%}
 {%- if avz -%}

@@ -5,11 +5,14 @@
 Runs each notebooks/*.ipynb (or only the NOTEBOOKs named: a path, a file name or a stem
 such as 03_delegation), top to bottom with nbclient in a fresh ipykernel of *this*
 interpreter (sys.executable; no installed kernel spec is consulted), N at a time (default
-2). For notebook NAME the kernel gets ASYNCVIZ_EXPORT_DIR=<out>/NAME (where %%asynctrace
-writes each traced cell's exports, named after its --out); <out>/NAME is emptied first, and
-the executed notebook is written to <out>/NAME/NAME.ipynb and its self-contained HTML
-handout to <out>/NAME/NAME.html (scripts/handout.py), also when it fails. At the end every
-file produced is listed, one path per line, with a one-line summary. Exit status 1 if any
+2). A notebook whose metadata says {"asyncviz": {"run_alone": true}} (one that measures
+durations or uses every CPU) runs afterwards, with no other beside it.
+
+For notebook NAME the kernel gets ASYNCVIZ_EXPORT_DIR=<out>/NAME (where %%asynctrace writes
+each traced cell's exports, named after its --out); <out>/NAME is emptied first, and the
+executed notebook is written to <out>/NAME/NAME.ipynb and its self-contained HTML handout
+to <out>/NAME/NAME.html (scripts/handout.py), also when it fails. At the end every file
+produced is listed, one path per line, with a one-line summary. Exit status 1 if any
 notebook failed (each failure is reported with the notebook and the failing cell's error),
 2 if there was nothing to run.
 """
@@ -151,6 +154,16 @@ def run_one(
     return ok, msg, files
 
 
+def runs_alone(path: Path) -> bool:
+    """Does the notebook ask to run with no other notebook beside it (metadata
+    {"asyncviz": {"run_alone": true}}: it measures durations or uses every CPU)?"""
+    try:
+        meta = nbformat.read(path, as_version=4).metadata.get("asyncviz", {})
+    except Exception:  # noqa: BLE001 - run_one reports an unreadable notebook
+        return False
+    return bool(isinstance(meta, dict) and meta.get("run_alone"))
+
+
 def select(nb_dir: Path, names: list[str]) -> tuple[list[Path], list[str]]:
     """The notebooks to run: every nb_dir/*.ipynb, or those `names` pick (a path, a file
     name or a stem in nb_dir), in name order; and the names that match nothing."""
@@ -208,8 +221,14 @@ def main(argv: list[str] | None = None) -> int:
             ipython_dir.mkdir()
             return run_one(path, out_root, args.timeout, str(ipython_dir))
 
+        alone = [p for p in notebooks if runs_alone(p)]
+        done: dict[Path, tuple[bool, str, list[Path]]] = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(run, notebooks))  # in name order, whatever ends first
+            shared = [p for p in notebooks if p not in alone]
+            done.update(zip(shared, pool.map(run, shared)))
+        for path in alone:  # timing demonstrations: no other kernel competes for the CPUs
+            done[path] = run(path)
+        results = [done[p] for p in notebooks]  # listed in name order, whatever ended first
     elapsed = time.perf_counter() - t0
 
     produced = [f for _ok, _msg, files in results for f in files]

@@ -31,7 +31,7 @@ from .handout_checks import (
     images_by_section,
     screenshot_dir,
 )
-from .harness import NOTEBOOKS, executed
+from .harness import NOTEBOOKS, _runner, executed
 
 handout = handout_module()
 STEMS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
@@ -312,3 +312,74 @@ def test_handout_in_chromium_offline(stem, chromium):
             f"{stem}: --out {out} (--view {view}) shows {shown.get(out, 0)} pictures in the "
             f"browser, expected at least {least}"
         )
+
+
+# ------------------------------------------------------------------------ the main job
+
+
+def _notebook(path: Path, *sources: str, **metadata) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update(metadata)
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}")]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_select_names_stems_files_and_paths(tmp_path):
+    runner = _runner()
+    a = _notebook(tmp_path / "01_a.ipynb")
+    b = _notebook(tmp_path / "02_b.ipynb", asyncviz={"run_alone": True})
+    (tmp_path / "notes.txt").write_text("not a notebook")
+    assert runner.select(tmp_path, []) == ([a, b], [])
+    assert runner.select(tmp_path, ["02_b", "01_a.ipynb"]) == ([a.resolve(), b.resolve()], [])
+    assert runner.select(tmp_path, [str(b), "03_c", "notes.txt"]) == (
+        [b.resolve()],
+        ["03_c", "notes.txt"],
+    )
+    assert [runner.runs_alone(p) for p in (a, b)] == [False, True]
+
+
+@pytest.mark.kernel
+def test_main_job_prints_what_it_wrote_and_fails_on_a_failing_notebook(
+    tmp_path, monkeypatch, capsys
+):
+    """Three notebooks, two at a time (the third asks to run alone): every file written
+    listed relative to the working directory, a handout per notebook (also the failing
+    one's), the failure named with its cell and error, exit status 1."""
+    runner = _runner()
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    gen = "def countdown(n):\n    while n:\n        yield n\n        n -= 1"
+    _notebook(
+        notebooks / "01_ok.ipynb",
+        "%load_ext asyncviz",
+        gen,
+        "%%asynctrace --view all --out countdown\nlist(countdown(2))",
+    )
+    _notebook(notebooks / "02_fails.ipynb", "x = 1", "1 / 0")
+    _notebook(
+        notebooks / "03_alone.ipynb",
+        "%load_ext asyncviz",
+        gen,
+        "%%asynctrace --out alone\nlist(countdown(1))",
+        asyncviz={"run_alone": True},
+    )
+    monkeypatch.chdir(tmp_path)
+    status = runner.main(["--notebooks", str(notebooks), "--out", "out", "--jobs", "2"])
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+
+    assert status == 1
+    for stem in ("01_ok", "02_fails", "03_alone"):
+        for suffix in (".ipynb", ".html"):
+            assert f"out/{stem}/{stem}{suffix}" in lines, (stem, suffix)
+    assert "out/01_ok/countdown.png" in lines and "out/03_alone/alone.avz" in lines
+    listed = [line for line in lines if line.startswith("out/")]
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "out").rglob("*"))
+    assert listed == [w for w in written if (tmp_path / w).is_file()]
+    assert re.search(r"^workshop: 2 passed, 1 failed in \d+ s; \d+ files under out/", lines[-1])
+    assert "FAILED 02_fails.ipynb: cell 3 raised ZeroDivisionError" in captured.err
+    failed_page = (tmp_path / "out/02_fails/02_fails.html").read_text(encoding="utf-8")
+    assert "ZeroDivisionError" in failed_page and handout.external_references(failed_page) == []
+    assert images_by_section((tmp_path / "out/01_ok/01_ok.html").read_text()) == {"countdown": 2}
