@@ -54,6 +54,7 @@ body.jp-Notebook {
 .jp-Notebook .jp-Cell { padding: 4px 0; }
 .jp-RenderedMarkdown { font-size: 18px; line-height: 1.55; }
 .jp-RenderedMarkdown h1 { font-size: 2em; }
+.jp-RenderedMarkdown :not(pre) > code { white-space: nowrap; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 .jp-InputArea-editor { border-radius: 4px; }
 details {
