@@ -107,6 +107,27 @@ TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_css -%}
 <style type="text/css">{{ resources.handout_css }}</style>
 {%- endblock html_head_css -%}
+{%- macro alt(output, what) -%}
+{{ (output.data.get('text/plain') or what) | escape_html }}
+{%- endmacro -%}
+{% block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" \
+alt="{{ alt(output, 'picture') }}"
+{%- set width = output | get_metadata('width', 'image/png') -%}
+{%- if width is not none %} width={{ width | escape_html }}{% endif -%}
+{%- set height = output | get_metadata('height', 'image/png') -%}
+{%- if height is not none %} height={{ height | escape_html }}{% endif -%}
+>
+</div>
+{%- endblock data_png %}
+{% block data_svg scoped -%}
+<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
+<img src="data:image/svg+xml;base64,\
+{{- output.data['image/svg+xml'] | text_base64 | escape_html }}" \
+alt="{{ alt(output, 'diagram') }}">
+</div>
+{%- endblock data_svg %}
 {%- block codecell -%}
 {%- set avz = cell.metadata.get('asyncviz_handout') -%}
 {%- if avz -%}
