@@ -136,8 +136,6 @@ def test_round_robin_turns_alternate():
 
 def test_round_robin_workers_each_have_a_row():
     rr = executed(NOTEBOOK).trace("round_robin")
-    if not hasattr(rr, "lanes"):
-        pytest.skip("Trace.lanes() is not in this asyncviz yet")
     workers = {o.id for o in gens(rr, "worker")}
     rows = {}
     for lane_index, lane in enumerate(rr.lanes()):
