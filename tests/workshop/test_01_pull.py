@@ -51,7 +51,12 @@ def test_the_first_next_starts_it_and_each_next_runs_to_a_yield():
     stepping = executed(NOTEBOOK).trace("stepping")
     g = only(stepping, "countdown")
     assert g.initial == "CREATED"  # built in the cell before: nothing had run
-    assert steps(stepping, g) == [("start", None), ("yield", "3"), ("resume", "None"), ("yield", "2")]
+    assert steps(stepping, g) == [
+        ("start", None),
+        ("yield", "3"),
+        ("resume", "None"),
+        ("yield", "2"),
+    ]
     assert g.state == "SUSPENDED"
 
 
