@@ -236,10 +236,18 @@ class Trace:
         return max(self.duration, last, self.idle[-1][1] if self.idle else 0)
 
     def object(self, key) -> Traced:
-        """An object by id or by label."""
+        """An object by id or by label (a task the program did not name shares its
+        coroutine's label: the label names the coroutine, the task is found by id)."""
+        task = None
         for o in self.objects:
-            if o.id == key or o.label == key:
+            if o.id == key:
                 return o
+            if o.label == key:
+                if o.kind != "task":
+                    return o
+                task = task or o
+        if task is not None:
+            return task
         raise KeyError(
             f"no traced object {key!r}; labels: " + ", ".join(o.label for o in self.objects[:20])
         )
@@ -273,9 +281,24 @@ class Trace:
 
         return TimelineWidget.of(self)
 
+    def lanes(self):
+        """The timeline's layout, as every view draws it: a list of lanes, each with
+        `label`, `kind` ("task", "free" or "idle") and `rows` — a list of rows top to
+        bottom, each a list of `Traced.id`.  One lane per task (its coroutine and what
+        runs inside it), one per function for free objects of one parent (three round-
+        robin `worker` generators: one lane, `worker ×3`), one for loop idle time; one
+        row per object alive at the same time (a row is reused only by objects whose
+        lifetimes, first event to end, do not overlap).  Each lane also has `id`,
+        `object`, `function` and `group` (lanes of one function fold into a group when
+        there are more than eight).  See asyncviz/analysis/lanes.py."""
+        from .analysis.timeline import timeline_of
+
+        return timeline_of(self).layout.lanes
+
     def states(self, obj=None):
         """The state-machine widget: `obj` (an id or a label) → that object's lifecycle
-        machine; None → the first function's suspension-point machine."""
+        machine; None → the suspension-point machine of the user's function with the most
+        events (never a `<genexpr>` or library code, when the user's own code ran)."""
         from .widgets.states import StatesWidget
 
         return StatesWidget.of(self, obj)
