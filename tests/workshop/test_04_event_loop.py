@@ -55,7 +55,9 @@ def event(trace, obj, kind: str, nth: int = 0):
 
 
 def task_returns(trace) -> list[str | None]:
-    return [e.value for e in trace.events if e.kind == "return" and trace.object(e.obj).kind == "task"]
+    return [
+        e.value for e in trace.events if e.kind == "return" and trace.object(e.obj).kind == "task"
+    ]
 
 
 def test_every_traced_cell_is_named():
@@ -237,5 +239,8 @@ def test_cancel_is_a_request_delivered_at_the_tasks_next_step():
     assert steps(t, slow)[-2:] == [("throw", "CancelledError()"), ("raise", "CancelledError()")]
     assert steps(t, polite)[-1] == ("raise", "CancelledError()")
     # refuser: catches it and returns normally
-    assert steps(t, stubborn)[-2:] == [("throw", "CancelledError()"), ("return", "'finished anyway'")]
+    assert steps(t, stubborn)[-2:] == [
+        ("throw", "CancelledError()"),
+        ("return", "'finished anyway'"),
+    ]
     assert steps(t, refuser)[-1] == ("return", "'finished anyway'")
