@@ -30,8 +30,7 @@ from .protocol import (
     SUSPENDED,
     TASK,
 )
-from .pyrecord import PyRecord
-from .pystate import ObjState
+from .pyrecord import ObjState, PyRecord
 from .pytasks import TaskCalls
 
 K_CREATE = KIND_CODE["create"]
