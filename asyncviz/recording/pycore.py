@@ -65,7 +65,7 @@ class PyCore(PyRecord, TaskCalls):
         self.active = True
         self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
         self.calls: list[tuple] = []  # (coro, task oid) of the create_task calls running
-        self.end_names: dict[int, str] = {}  # task oid -> its name when it ended
+        self.names: dict[int, str] = {}  # task oid -> its name as last read
 
     def info(self, code):
         """What `code`'s bytecode says (cached for this trace)."""

@@ -1,6 +1,6 @@
 """What the Python core keeps for the asyncio watch (tasks.py), as the C core does in
-csrc/tasks.c: the create_task calls running, and each task's name when its coroutine
-ended it (the task may not outlive the trace).  The C core also makes the common task by
+csrc/tasks.c: the create_task calls running, and each task's name as last read — when
+its coroutine ended it (the task may not outlive the trace), or by the registry.  The C core also makes the common task by
 itself; the Python core never does, so `tell()` has nothing to tell."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 class TaskCalls:
     calls: list[tuple]  # (coro, task oid), innermost last
-    end_names: dict[int, str]
+    names: dict[int, str]
 
     def creating(self, coro, oid: int) -> None:
         """A create_task call for `coro` runs; `oid` is its task's id (-1: none)."""
@@ -29,13 +29,16 @@ class TaskCalls:
         """The objects made by the core alone: none in the Python core."""
         return None
 
-    def ended_name(self, oid: int) -> str | None:
-        return self.end_names.get(oid)
+    def last_name(self, oid: int) -> str | None:
+        return self.names.get(oid)
+
+    def named(self, oid: int, name: str) -> None:
+        self.names[oid] = name
 
     def read_end_name(self, oid: int, ref) -> None:
         task = ref() if ref is not None else None
         if task is not None:
             try:
-                self.end_names[oid] = str(task.get_name())
+                self.names[oid] = str(task.get_name())
             except Exception:
                 pass

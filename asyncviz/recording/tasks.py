@@ -294,9 +294,10 @@ class AsyncioWatch:
 
     def _read_name(self, oid: int, task) -> None:
         try:
-            self.registry.objects[oid].name = str(task.get_name())
+            name = self.registry.objects[oid].name = str(task.get_name())
         except Exception:
-            pass
+            return
+        self.core.named(oid, name)  # the latest read wins, ours or the core's
 
     def _settle(self, oid: int, task) -> None:
         """A finished task whose end no event told: read how it ended, without marking
@@ -328,8 +329,8 @@ class AsyncioWatch:
                 self._read_name(oid, task)
                 if core.state(oid) != CLOSED and _finished(task):
                     self._settle(oid, task)
-            else:  # read when its coroutine ended it (the core did)
-                traced.name = core.ended_name(oid) or traced.name
+            else:  # as last read: when its coroutine ended it (the core did), or later
+                traced.name = core.last_name(oid) or traced.name
             if core.state(oid) != CLOSED:
                 coro = traced.coro
                 started = coro is not None and core.state(coro) != CREATED

@@ -187,7 +187,7 @@ typedef struct {
     int8_t initial;        /* its state when first seen, if it existed before (-1: none) */
     uint8_t given;         /* a task: the program gave it a name (create_task's `name`) */
     PyObject *first_name;  /* a task: its name right after it was made (owned) */
-    PyObject *end_name;    /* a task: its name when its coroutine ended it (owned) */
+    PyObject *last_name;   /* a task: its name as last read, at its end or by the registry */
 } ObjState;
 
 /* a create_task call running: the coroutine it was given and the task's id (-1: none) */
@@ -278,7 +278,7 @@ void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value);
 /* ---- tasks.c: asyncio's create_task seen without the registry, tasks' names ------- */
 int tk_create_start(Core *c, PyObject *frame, PyObject *coro); /* 1: done here */
 int tk_create_end(Core *c, int event, PyObject *task);         /* 1: done here */
-void tk_read_end_name(Core *c, int32_t task);
+void tk_read_end_name(Core *c, int32_t task); /* into last_name */
 int tk_traverse(Core *c, visitproc visit, void *arg);
 void tk_clear(Core *c, int names); /* names: also the tasks' names */
 extern PyMethodDef avz_task_methods[];

@@ -231,7 +231,7 @@ void tk_read_end_name(Core *c, int32_t task)
         swallow(c);
         return;
     }
-    Py_XSETREF(c->objs[task].end_name, text);
+    Py_XSETREF(c->objs[task].last_name, text);
 }
 
 /* ---- the registry's side -------------------------------------------------------------- */
@@ -262,17 +262,33 @@ static PyObject *m_starting(Core *c, PyObject *gen)
     return PyLong_FromLong(-1);
 }
 
-static PyObject *m_ended_name(Core *c, PyObject *arg)
+static int valid_oid(Core *c, long oid)
+{
+    if (oid < 0 || oid >= c->n_objs) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_IndexError, "no traced object %ld", oid);
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *m_last_name(Core *c, PyObject *arg)
 {
     long oid = PyLong_AsLong(arg);
-    if (oid == -1 && PyErr_Occurred())
+    if (!valid_oid(c, oid))
         return NULL;
-    if (oid < 0 || oid >= c->n_objs) {
-        PyErr_Format(PyExc_IndexError, "no traced object %ld", oid);
-        return NULL;
-    }
-    PyObject *name = c->objs[oid].end_name;
+    PyObject *name = c->objs[oid].last_name;
     return Py_NewRef(name ? name : Py_None);
+}
+
+static PyObject *m_named(Core *c, PyObject *args)
+{
+    int oid;
+    PyObject *name;
+    if (!PyArg_ParseTuple(args, "iU", &oid, &name) || !valid_oid(c, oid))
+        return NULL;
+    Py_XSETREF(c->objs[oid].last_name, Py_NewRef(name));
+    Py_RETURN_NONE;
 }
 
 int tk_traverse(Core *c, visitproc visit, void *arg)
@@ -288,7 +304,7 @@ void tk_clear(Core *c, int names)
         pop_creating(c);
     for (Py_ssize_t i = 0; names && i < c->n_objs; i++) {
         Py_CLEAR(c->objs[i].first_name);
-        Py_CLEAR(c->objs[i].end_name);
+        Py_CLEAR(c->objs[i].last_name);
     }
 }
 
@@ -296,6 +312,7 @@ PyMethodDef avz_task_methods[] = {
     {"creating", (PyCFunction)m_creating, METH_VARARGS, "(coro, oid): a create_task call runs."},
     {"created", (PyCFunction)m_created, METH_NOARGS, "(coro, oid) of the innermost create_task call, ended; None."},
     {"starting", (PyCFunction)m_starting, METH_O, "The task whose create_task call was given this coroutine, or -1."},
-    {"ended_name", (PyCFunction)m_ended_name, METH_O, "A task's name when its coroutine ended it, or None."},
+    {"last_name", (PyCFunction)m_last_name, METH_O, "A task's name as last read (at its end, or named()), or None."},
+    {"named", (PyCFunction)m_named, METH_VARARGS, "(oid, name): the registry read a task's name."},
     {NULL, NULL, 0, NULL},
 };
