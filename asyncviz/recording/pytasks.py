@@ -1,7 +1,8 @@
 """What the Python core keeps for the asyncio watch (tasks.py), as the C core does in
 csrc/tasks.c: the create_task calls running, and each task's name as last read — when
-its coroutine ended it (the task may not outlive the trace), or by the registry.  The C core also makes the common task by
-itself; the Python core never does, so `tell()` has nothing to tell."""
+its coroutine ended it (the task may not outlive the trace), or by the registry.  The C
+core also makes the common task by itself; the Python core never does, so `tell()` has
+nothing to tell."""
 
 from __future__ import annotations
 
