@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .trace import DEFAULT_BLOCKED_MS
+
 DEFAULT_MAX_EVENTS = 1_000_000
 
 
@@ -63,12 +65,28 @@ EXCLUDE = Option(
         help="do not record modules or files matching GLOB. Repeatable.",
     ),
 )
+BLOCKED_MS = Option(
+    ("--blocked-ms",),
+    dict(
+        type=float,
+        default=DEFAULT_BLOCKED_MS,
+        metavar="N",
+        help="a step that holds the event loop longer than N ms blocks it (default: "
+        "%(default)g, as asyncio's debug mode): while one runs that long, a watchdog "
+        "samples where its time goes, and the diagnostics (Trace.diagnostics(), the "
+        "summary) name it, and timers that woke more than N ms late.",
+    ),
+)
 # what the recorder is asked for, in the order the help lists them
-RECORDING = (MAX_EVENTS, NO_VALUES, INCLUDE, EXCLUDE)
+RECORDING = (MAX_EVENTS, NO_VALUES, INCLUDE, EXCLUDE, BLOCKED_MS)
 
 
 def max_events_problem(n: int) -> str | None:
     return None if n >= 0 else f"--max-events must be 0 or more, not {n}"
+
+
+def blocked_ms_problem(ms: float) -> str | None:
+    return None if ms > 0 else f"--blocked-ms must be more than 0, not {ms:g}"  # (also NaN)
 
 
 def save_problem(path: str) -> str | None:

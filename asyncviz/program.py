@@ -146,7 +146,9 @@ def run_traced(args) -> int:
 
     from .recording.recorder import Recorder, TraceError
 
-    recorder = Recorder(args.include, args.exclude, args.max_events, not args.no_values)
+    recorder = Recorder(
+        args.include, args.exclude, args.max_events, not args.no_values, blocked_ms=args.blocked_ms
+    )
     program.prepare(args.args)
     try:
         recorder.start()

@@ -48,6 +48,10 @@ def value_text(value: int, strings: Sequence[str], numbers: Sequence = ()) -> st
 
 NO_TARGET = -1
 
+# One step longer than this blocks the event loop (asyncio's debug mode warns at 100 ms):
+# the recorder's watchdog samples such steps, Trace.diagnostics() names them.
+DEFAULT_BLOCKED_MS = 100
+
 
 def record_columns(buffer) -> tuple:
     """The records as columns, sliced out of the buffer without decoding event by event:
@@ -232,10 +236,18 @@ class Trace:
         return max(self.duration, last, self.idle[-1][1] if self.idle else 0)
 
     def object(self, key) -> Traced:
-        """An object by id or by label."""
+        """An object by id or by label (a task the program did not name shares its
+        coroutine's label: the label names the coroutine, the task is found by id)."""
+        task = None
         for o in self.objects:
-            if o.id == key or o.label == key:
+            if o.id == key:
                 return o
+            if o.label == key:
+                if o.kind != "task":
+                    return o
+                task = task or o
+        if task is not None:
+            return task
         raise KeyError(
             f"no traced object {key!r}; labels: " + ", ".join(o.label for o in self.objects[:20])
         )
@@ -253,15 +265,40 @@ class Trace:
 
         return Summary.of(self)
 
+    def diagnostics(self, blocked_ms: float | None = None):
+        """What went wrong, named: a list of `asyncviz.Diagnostic` (kind, objects, t0, t1,
+        line, message), in time order — the loop blocked by one step longer than
+        `blocked_ms` (default: what the trace was recorded with, else 100), timers that
+        woke late by more than that, coroutines never awaited, task exceptions never
+        retrieved, tasks still pending and waits that never completed at the end."""
+        from .analysis.diagnostics import diagnostics
+
+        return diagnostics(self, blocked_ms)
+
     def timeline(self):
         """The interactive timeline widget of this trace."""
         from .widgets.timeline import TimelineWidget
 
         return TimelineWidget.of(self)
 
+    def lanes(self):
+        """The timeline's layout, as every view draws it: a list of lanes, each with
+        `label`, `kind` ("task", "free" or "idle") and `rows` — a list of rows top to
+        bottom, each a list of `Traced.id`.  One lane per task (its coroutine and what
+        runs inside it), one per function for free objects of one parent (three round-
+        robin `worker` generators: one lane, `worker ×3`), one for loop idle time; one
+        row per object alive at the same time (a row is reused only by objects whose
+        lifetimes, first event to end, do not overlap).  Each lane also has `id`,
+        `object`, `function` and `group` (lanes of one function fold into a group when
+        there are more than eight).  See asyncviz/analysis/lanes.py."""
+        from .analysis.timeline import timeline_of
+
+        return timeline_of(self).layout.lanes
+
     def states(self, obj=None):
         """The state-machine widget: `obj` (an id or a label) → that object's lifecycle
-        machine; None → the first function's suspension-point machine."""
+        machine; None → the suspension-point machine of the user's function with the most
+        events (never a `<genexpr>` or library code, when the user's own code ran)."""
         from .widgets.states import StatesWidget
 
         return StatesWidget.of(self, obj)

@@ -17,12 +17,14 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 # shared with the command line (asyncviz run): one definition of each
 from ..options import (
+    BLOCKED_MS,
     DEFAULT_MAX_EVENTS,
     EXCLUDE,
     INCLUDE,
     MAX_EVENTS,
     NO_VALUES,
     SAVE,
+    blocked_ms_problem,
     max_events_problem,
     save_problem,
 )
@@ -66,6 +68,7 @@ class AsyncTraceMagics(Magics):
         "applied to the kernel's loop (said once). A worker stuck in a "
         "blocking call cannot be killed by an interrupt.",
     )
+    @argument(*BLOCKED_MS.flags, **BLOCKED_MS.spec)
     @argument(*INCLUDE.flags, **INCLUDE.spec)
     @argument(*EXCLUDE.flags, **EXCLUDE.spec)
     @line_cell_magic
@@ -100,7 +103,7 @@ class AsyncTraceMagics(Magics):
 def parse_options(options: str) -> Namespace:
     """The parsed options of a ``%%asynctrace`` line; UsageError (one line) if bad."""
     args = parse_argstring(AsyncTraceMagics.asynctrace, options)
-    problem = max_events_problem(args.max_events)
+    problem = max_events_problem(args.max_events) or blocked_ms_problem(args.blocked_ms)
     if problem:
         raise UsageError(problem)
     if args.out is not None:
