@@ -2,8 +2,9 @@
 inside a step holds the loop (the heartbeat misses its beats under that step); the fixes
 (to_thread, run_in_executor, an async client) keep it beating and are at least 5× faster
 for the same ten requests; CPU-bound coroutines take turns and never overlap; a thread pool
-does not make pure-Python work faster (the GIL) while a process pool does it elsewhere; and
-asyncio.run() refuses to run inside a running loop.  Checked on the traces the notebook's
+does not make pure-Python work faster (the GIL: it keeps at most one core busy) while a
+process pool does the work elsewhere; asyncio.run() refuses to run inside a running loop and
+the coroutine handed to it never starts; the diagnostics name each culprit.  Checked on the traces the notebook's
 cells bind, never on its text or printed output.
 
 Timing facts have wide margins: the machine is a loaded 2-core box.  Worker threads and
@@ -24,8 +25,8 @@ pytestmark = pytest.mark.kernel
 NOTEBOOK = "05_blocking"
 S = 1_000_000_000  # ns per second
 
-DELAY = 0.2  # the slow server's answer time (the notebook's start_slow_server(delay=0.2))
-FETCHES = 10  # fetch_all's n
+DELAY = 0.25  # the slow server's answer time (the notebook's start_slow_server(delay=0.25))
+FETCHES = 8  # fetch_all's n
 BEGINS = {"start", "resume", "throw"}
 ENDS = {"yield", "await", "return", "raise"}
 
@@ -120,6 +121,11 @@ def test_time_sleep_holds_the_loop_and_asyncio_sleep_does_not():
     assert (t1 - t0) / S >= 0.25
     assert inside(beats(t), t0, t1) == []
     assert gap_around(beats(t), t0, t1) >= 0.25
+    # the diagnostics name it: two_naps blocked the loop, at the line after its await
+    (blocked,) = [d for d in t.diagnostics() if d.kind == "loop-blocked"]
+    (await_line,) = [e.line for e in events_of(t, naps) if e.kind == "await"]
+    assert blocked.objects[0] == naps.id and blocked.line == await_line + 1
+    assert blocked.t0 <= t0 + S // 100 and blocked.t1 >= t1 - S // 100
 
 
 def test_a_blocking_request_in_each_task_makes_a_staircase_and_a_hole_in_the_heartbeat():
@@ -137,12 +143,15 @@ def test_a_blocking_request_in_each_task_makes_a_staircase_and_a_hole_in_the_hea
     assert inside(beats(t), t0, t1) == []
     assert gap_around(beats(t), t0, t1) >= FETCHES * DELAY * 0.9
     assert span(t, "fetch_all") >= FETCHES * DELAY * 0.9
+    # one loop-blocked diagnostic per request, naming its coroutine
+    named = sorted(d.objects[0] for d in t.diagnostics() if d.kind == "loop-blocked")
+    assert named == sorted(f.id for f in fetches)
 
 
 @pytest.mark.parametrize(
     ("name", "fetch", "ratio"),
     [
-        # the default pool has min(32, CPUs + 4) threads: on 2 CPUs the ten requests
+        # the default pool has min(32, CPUs + 4) threads: on 2 CPUs the eight requests
         # need two waves, so only half the ratio is certain
         ("fix_to_thread", "fetch_in_thread", 2.5),
         ("fix_executor", "fetch_in_pool", 5),
@@ -157,7 +166,7 @@ def test_each_fix_keeps_the_heartbeat_beating_and_is_much_faster(name, fetch, ra
         kinds = [e.kind for e in events_of(t, f)]
         assert "await" in kinds and kinds[-1] == "return"  # it waits at an await...
         for t0, t1 in steps(t, f):
-            assert (t1 - t0) / S < DELAY / 2  # ...and no step of it holds the loop
+            assert (t1 - t0) / S < DELAY  # ...and no request runs inside a step
     (outer,) = coroutines(t, "fetch_all")
     t0, t1 = steps(t, outer)[0][0], steps(t, outer)[-1][1]
     assert len(inside(beats(t), t0, t1)) >= 2, "the heartbeat beats while the requests wait"
@@ -183,6 +192,8 @@ def test_the_exercise_as_shipped_has_a_culprit_step():
     t0, t1 = long_steps[0]
     assert inside(beats(t), t0, t1) == []
     assert value(t, report).startswith("'slow")
+    (blocked,) = [d for d in t.diagnostics() if d.kind == "loop-blocked"]
+    assert blocked.objects[0] == report.id
 
 
 def test_cpu_bound_coroutines_take_turns_and_never_overlap():
@@ -212,24 +223,25 @@ def test_threads_do_not_speed_up_pure_python_work_and_processes_do_it_elsewhere(
         ]
         measured[work] = ast.literal_eval(value(t, timed))
     assert set(measured) == {"serially", "in_threads", "in_processes"}
-    serial_wall, thread_wall = span(t, "serially"), span(t, "in_threads")
     serial_cpu = measured["serially"]["cpu"]
-    assert serial_cpu >= 0.05, "the work is too small to measure"
+    assert serial_cpu >= 0.1, "the work is too small to measure"
     # serially: one long step, the heartbeat stopped
     (serially,) = coroutines(t, "serially")
     (step,) = steps(t, serially)
     assert inside(beats(t), *step) == []
-    # the GIL: four threads are no faster than one thread (wide margins both ways)...
-    assert thread_wall >= 0.5 * serial_wall
-    assert thread_wall >= 0.7 * serial_cpu  # one core's worth of work, one thread at a time
-    # ...and the work was done in this process
-    assert measured["in_threads"]["cpu"] >= 0.5 * serial_cpu
+    # the GIL: four threads keep at most one core busy, so they take at least the time one
+    # core needs for the work (wall-clock comparisons between runs are left out: on a
+    # loaded machine the other programs' load swings them either way)
+    threads = measured["in_threads"]
+    assert threads["cpu"] >= 0.5 * serial_cpu  # the work was done in this process...
+    assert threads["cpu"] <= 1.3 * threads["wall"]  # ...one core's worth at a time...
+    assert span(t, "in_threads") >= 0.7 * serial_cpu  # ...so no faster than one core
     # processes: the work is done elsewhere (whether it is faster depends on free cores,
     # which a loaded CI machine does not have: the notebook says so and it is not asserted)
     assert measured["in_processes"]["cpu"] <= 0.3 * serial_cpu + 0.02
-    (threads,) = coroutines(t, "in_threads")
-    (procs,) = coroutines(t, "in_processes")
-    assert value(t, serially) == value(t, threads) == value(t, procs)
+    (in_threads,) = coroutines(t, "in_threads")
+    (in_processes,) = coroutines(t, "in_processes")
+    assert value(t, serially) == value(t, in_threads) == value(t, in_processes)
 
 
 def test_asyncio_run_inside_the_running_loop_raises_and_its_coroutine_never_starts():
@@ -241,6 +253,8 @@ def test_asyncio_run_inside_the_running_loop_raises_and_its_coroutine_never_star
     never = [p for p in prices if not any(e.kind == "start" for e in events_of(t, p))]
     ran = [p for p in prices if any(e.kind == "start" for e in events_of(t, p))]
     assert never, "the coroutine handed to asyncio.run() was never started"
+    dropped = [d.objects[0] for d in t.diagnostics() if d.kind == "never-awaited"]
+    assert dropped == [p.id for p in never]
     assert len(ran) == 1 and value(t, ran[0]) == "42"
     assert ran[0].parent == coroutines(t, "checkout_async")[0].id
     (fixed,) = coroutines(t, "checkout_async")
