@@ -1,11 +1,11 @@
 """Notebook 5 (Who blocked the loop?) teaches what its traces must show: a blocking call
 inside a step holds the loop (the heartbeat misses its beats under that step); the fixes
 (to_thread, run_in_executor, an async client) keep it beating and are at least 5× faster
-for the same ten requests; CPU-bound coroutines take turns and never overlap; a thread pool
+for the same eight requests; CPU-bound coroutines take turns and never overlap; a thread pool
 does not make pure-Python work faster (the GIL: it keeps at most one core busy) while a
 process pool does the work elsewhere; asyncio.run() refuses to run inside a running loop and
-the coroutine handed to it never starts; the diagnostics name each culprit.  Checked on the traces the notebook's
-cells bind, never on its text or printed output.
+the coroutine handed to it never starts; the diagnostics name each culprit.  Checked on the
+traces the notebook's cells bind, never on its text or printed output.
 
 Timing facts have wide margins: the machine is a loaded 2-core box.  Worker threads and
 processes are not recorded, so the GIL facts are read from durations (and from the CPU
