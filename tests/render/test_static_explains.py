@@ -104,6 +104,44 @@ def test_what_counts_as_asyncio():
     assert clock_of(["generator"], [0], idle=[(10, 20)]) == "wall"  # the loop waited
 
 
+def clock_of_times(times: list[int]) -> str:
+    b = TraceBuilder()
+    g = b.obj("generator", "g#1")
+    for t in times:
+        b.ev(t, g, "yield")
+    return natural_clock(b.build(duration=times[-1] + 1))
+
+
+def test_one_long_step_of_the_programs_own_reads_on_wall_time(each_backend):
+    ms = 1_000_000
+    # 20 ms after steps of 1 µs: the code spent it (computed, slept), not the tracer
+    assert clock_of_times([0, 1000, 2000, 3000, 3000 + 20 * ms]) == "wall"
+    assert clock_of_times([0, 5 * ms, 10 * ms, 15 * ms, 35 * ms]) == "step"  # not 100x
+    assert clock_of_times([0, 1000, 2000, 3000, 3000 + ms]) == "step"  # not 10 ms
+    assert clock_of_times([0, 50 * ms]) == "step"  # too few steps to compare
+    trace, _ = record(HOG, backend=each_backend)
+    assert natural_clock(trace) == "wall"
+    assert layout(trace).clock == "wall"
+
+
+# a worker that computes (here: sleeps) a long time before its first yield starves the
+# others: wall time shows it, step time would draw its turn as wide as any other
+HOG = """
+import time
+def worker(n):
+    for i in range(n):
+        yield i
+def hog():
+    time.sleep(0.05)
+    yield "finally"
+def main():
+    turns = [worker(3), hog(), worker(3)]
+    for _ in range(3):
+        for g in turns:
+            next(g, None)
+"""
+
+
 # -- failures ----------------------------------------------------------------------------------
 
 
@@ -362,3 +400,16 @@ def test_big_traces_still_draw():
     trace = big_trace_with_a_failure(20_000)
     out = layout(trace)
     assert out.n_events == len(trace.events) and np.isfinite(out.span).all()
+
+
+def test_a_value_back_from_an_await_is_got_and_one_sent_in_is_sent():
+    b = TraceBuilder()
+    outer = b.obj("generator", "outer#1", "outer", state="CLOSED")
+    inner = b.obj("generator", "inner#1", "inner", state="CLOSED", parent=outer)
+    b.ev(0, outer, "start").ev(1000, outer, "await", target=inner)
+    b.ev(2000, inner, "start").ev(3000, inner, "yield", value="'ask'")
+    b.ev(10_000, inner, "resume", value="5").ev(11_000, inner, "return", value="42")
+    b.ev(12_000, outer, "resume", value="42").ev(13_000, outer, "return", value="43")
+    said = texts(layout(b.build(duration=14_000), clock="step"))
+    assert "sent 5" in said  # the driver sent 5 into inner's yield
+    assert "got 42" in said and "sent 42" not in said  # what `yield from inner` gave outer
