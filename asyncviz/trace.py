@@ -236,10 +236,18 @@ class Trace:
         return max(self.duration, last, self.idle[-1][1] if self.idle else 0)
 
     def object(self, key) -> Traced:
-        """An object by id or by label."""
+        """An object by id or by label (a task the program did not name shares its
+        coroutine's label: the label names the coroutine, the task is found by id)."""
+        task = None
         for o in self.objects:
-            if o.id == key or o.label == key:
+            if o.id == key:
                 return o
+            if o.label == key:
+                if o.kind != "task":
+                    return o
+                task = task or o
+        if task is not None:
+            return task
         raise KeyError(
             f"no traced object {key!r}; labels: " + ", ".join(o.label for o in self.objects[:20])
         )

@@ -147,10 +147,12 @@ def function_of(trace: Trace, obj: int) -> Function:
 
 
 def functions(trace: Trace) -> list[Function]:
-    """Functions whose objects ran in the trace, in order of first appearance."""
+    """Functions whose objects ran in the trace, in order of first appearance (an object
+    with no events did not run: the cell of %%asynctrace when it never awaited)."""
+    ran = set(record_columns(trace.buffer)[1])
     seen: dict[Function, None] = {}
     for o in trace.objects:
-        if o.kind in MACHINE_OBJECTS:
+        if o.kind in MACHINE_OBJECTS and o.id in ran:
             seen.setdefault(Function(o.name, o.filename, o.firstlineno, o.kind))
     return list(seen)
 
@@ -241,7 +243,9 @@ def _by_function(trace: Trace) -> dict[Function, list[int]]:
     out: dict[Function, list[int]] = {f: [] for f in functions(trace)}
     for o in trace.objects:
         if o.kind in MACHINE_OBJECTS:
-            out[function_of(trace, o.id)].append(o.id)
+            objects = out.get(function_of(trace, o.id))
+            if objects is not None:
+                objects.append(o.id)
     return out
 
 

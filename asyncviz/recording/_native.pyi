@@ -25,6 +25,7 @@ class Core:
     registry: Any
     on_spent: Callable[[], None] | None
     watch_end: Callable[[Any], None] | None
+    watch_calls: Callable[[Any, Any], None] | None
 
     def __init__(
         self,

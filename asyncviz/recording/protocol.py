@@ -35,6 +35,7 @@ CREATE_TASK = 2  # asyncio's BaseEventLoop.create_task: a task is born
 SELECT = 3  # a selector's select(): the event loop waits (idle time)
 UNAWAITED = 4  # warnings._warn_unawaited_coroutine: a coroutine never awaited
 TASK_NAME = 5  # asyncio.tasks._set_task_name (3.11, 3.12): a task named after it is made
+CANCELS = 6  # 3.11: asyncio code that calls Task.cancel() (cancels.watched_codes_311)
 EXCEPTION_HANDLER = 9  # BaseEventLoop.call_exception_handler: asyncio reports a fault
 
 # One event costs 1 in the record's budget; an object and a string cost what they weigh,
@@ -70,6 +71,8 @@ class Core(Protocol):
     ) -> int: ...
 
     def value(self, v: Any) -> int: ...
+
+    def set_value(self, at: int, value: int) -> None: ...
 
     def intern(self, text: str) -> int: ...
 

@@ -66,6 +66,8 @@ class ObjState:
         "root_of",
         "root_key",
         "root_ref",
+        "merged",
+        "part",
         "__weakref__",
     )
 
@@ -83,6 +85,8 @@ class ObjState:
         self.root_of = -1  # the task whose coroutine this is: it ends with it
         self.root_key: int | None = None  # a task: id() of its unrecorded coroutine
         self.root_ref: weakref.ref | None = None
+        self.merged = False  # a cell: its statements' coroutines are its parts (merge)
+        self.part: int | None = None  # id() of the part running, for a merged object
 
 
 class PyCore(PyRecord):
@@ -166,6 +170,28 @@ class PyCore(PyRecord):
     def task(self, oid: int) -> int:
         return self.states[oid].task
 
+    def merge(self, oid: int, frame, gen, code) -> None:
+        """`frame` (of `gen`, running `code`) is a part of object `oid` from now on.  A cell
+        runs each top-level statement that awaits as a coroutine of its own; the record
+        shows one coroutine, the cell: a part's start is the cell's start (the first) or
+        nothing, its end is nothing (the cell goes on), its suspensions are the cell's."""
+        o = self.states[oid]
+        self._part_done(o)
+        o.merged = True
+        o.info = self.info(code)
+        o.key = id(frame)
+        self.frames[o.key] = o
+        self.by_id[id(gen)] = o
+        o.part = id(gen)
+
+    def _part_done(self, o: ObjState) -> None:
+        """A merged object's running part ended: it is known by it no more."""
+        if o.key is not None and self.frames.get(o.key) is o:
+            del self.frames[o.key]
+        if o.part is not None and self.by_id.get(o.part) is o:
+            del self.by_id[o.part]
+        o.key = o.part = None
+
     def link(self, coro_oid: int, task_oid: int) -> None:
         """`coro_oid` is the coroutine `task_oid` runs: the task ends when it does."""
         c = self.states[coro_oid]
@@ -233,6 +259,9 @@ class PyCore(PyRecord):
         o = self.frames.get(id(frame))
         if o is None or o.state != CREATED:
             o = self._first_sight(frame, code, CREATED)
+            if o.merged and o.state == RUNNING:
+                self.stack.append(o)  # a cell's next statement: the cell runs on
+                return
         line = o.info.line(offset) or code.co_firstlineno
         o.began = t = self.now()
         o.resume_at = self.emit(t, o.oid, K_START, NO_VALUE, line)
@@ -290,16 +319,21 @@ class PyCore(PyRecord):
             self.emit(t, o.oid, K_CLOSE, NO_VALUE, line)
             o.state = CLOSED
             return
+        self._cancel_check(o, exc, t)  # a cancel no request explains comes before its throw
         o.resume_at = self.emit(t, o.oid, K_THROW, self.value(exc), line)
         o.began = t
         o.state = RUNNING
         self.pending_target = None
         self.stack.append(o)
-        self._cancel_check(o, exc, t)
 
-    def _cancel_check(self, o: ObjState, exc, t: int) -> None:
-        if o.task >= 0 and type(exc).__name__ == "CancelledError":
-            self.registry.cancel_reached(o.task, exc, t)
+    def _cancel_check(self, o: ObjState, exc, t: int) -> bool:
+        """A CancelledError about to be thrown into a task's coroutine chain: True when
+        the asyncio watch recorded a `cancel` for it now."""
+        if o.task < 0 or self.states[o.task].kind != TASK:
+            return False
+        if type(exc).__name__ != "CancelledError":
+            return False
+        return self.registry.cancel_reached(o.task, exc, t) is True
 
     def retype_as_throw(self, frame, exc) -> None:
         """3.11: the resume just recorded for `frame` was an exception thrown in."""
@@ -315,9 +349,17 @@ class PyCore(PyRecord):
             o.state = CLOSED
             self._pop(o)
             return
+        size = RECORD.size
+        if self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0]):
+            if at == len(self.buf) - 2 * size:
+                # the cancel it just recorded goes before the throw, as on every other path
+                resumed = self.buf[at : at + size]
+                self.buf[at : at + size] = self.buf[at + size : at + 2 * size]
+                self.buf[at + size : at + 2 * size] = resumed
+                at = o.resume_at = at + size
+        value = self.value(exc)
         self.buf[at + _KIND_AT] = K_THROW
-        struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(exc))
-        self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0])
+        struct.pack_into("<I", self.buf, at + _VALUE_AT, value)
 
     def on_yield(self, frame, code, offset: int, value) -> None:
         by_frame = self.frames
@@ -362,6 +404,11 @@ class PyCore(PyRecord):
         if o is None or o.state != RUNNING:
             if o is None and self.roots:
                 self._root_ends(frame, K_RETURN, value)
+            return
+        if o.merged:  # a cell's statement ended: the cell runs on
+            self._part_done(o)
+            self.pending_target = None
+            self._pop(o)
             return
         t = self.now()
         v = self.value(value)

@@ -62,6 +62,11 @@ class PyRecord:
         self._append(_pack(t, oid, target, value, (line << 8) | kind))
         return at
 
+    def set_value(self, at: int, value: int) -> None:
+        """The value of the record `emit()` returned `at` for (learnt later)."""
+        if 0 <= at <= len(self.buf) - RECORD.size:
+            self.buf[at + RECORD.size - 8 : at + RECORD.size - 4] = value.to_bytes(4, "little")
+
     def _take(self, cost: int) -> bool:
         """Room for `cost` more in the record's budget?  When there is none, something is
         lost (counted as a dropped event) and recording stops."""

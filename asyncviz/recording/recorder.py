@@ -34,6 +34,7 @@ class Recorder:
         backend: str | None = None,
         root_label: str | None = None,
         blocked_ms: float = DEFAULT_BLOCKED_MS,
+        cell: str | None = None,
     ):
         if int(max_events) < 0:
             raise ValueError(f"max_events must be 0 or more, not {max_events}")
@@ -48,7 +49,10 @@ class Recorder:
         self.max_events = int(max_events)
         self.values = bool(values)
         self.backend_name = backend
-        self.root_label = root_label
+        self.root_label = root_label  # the label of the task running the trace's start
+        # %%asynctrace: the cell's file; the cell is a coroutine labelled `cell` and the
+        # task that runs it is not a task of the record
+        self.cell = cell
         self.registry: Registry | None = None
         self.core = None
         self.backend = None
@@ -95,16 +99,10 @@ class Recorder:
         self.core.on_spent = self._spent
         if self.backend.note:
             self.notes.append(self.backend.note)
+        if self.cell is not None:
+            registry.start_cell(self.cell)
         if watch is not None:
-            from asyncio import events
-
-            loop = events._get_running_loop()
-            if loop is not None:
-                import asyncio
-
-                task = asyncio.current_task(loop)
-                if task is not None:
-                    watch.register(task, late=False, label=self.root_label)
+            self._root_task(watch)
         cellhooks.activate(self.core, sent=getattr(self.backend, "sent_hook", None))
         self.watchdog = Watchdog(self.core, registry, threading.get_ident(), self.blocked_ms)
         self.watchdog.start()
@@ -114,6 +112,28 @@ class Recorder:
                 "blocks the loop is named at the line it resumed at, not where it spent "
                 "its time"
             )
+
+    def _root_task(self, watch) -> None:
+        """The task running now: what the cell stands for, or a task of the record."""
+        from asyncio import events
+
+        loop = events._get_running_loop()
+        task = None
+        if loop is not None:
+            import asyncio
+
+            task = asyncio.current_task(loop)
+        if self.cell is not None:
+            watch.root_task, watch.root_loop = task, loop
+        elif task is not None:
+            watch.register(task, late=False, label=self.root_label)
+
+    def cell_ended(self, value=None, exc: BaseException | None = None) -> None:
+        """%%asynctrace: the cell's last statement ran (`value`: what it shows) or `exc`
+        stopped it; call before stop()."""
+        if self.registry is not None and self.registry.core is not None:
+            if self.registry.core.active:
+                self.registry.end_cell(value, exc)
 
     def _spent(self) -> None:
         """The record's budget is spent: every hook comes off, the watchdog stops; the
@@ -180,6 +200,10 @@ class Recorder:
                 f"strings together); recording stopped there, at least {core.dropped:,} "
                 "events were not recorded"
             )
+        watch = self.registry.asyncio if self.registry is not None else None
+        note = watch.cancels.note() if watch is not None else None
+        if note:
+            meta["notes"].append(note)
         if self.registry is not None and self.registry.never_awaited:
             meta["never_awaited"] = list(self.registry.never_awaited)
         meta["blocked_ms"] = self.blocked_ms

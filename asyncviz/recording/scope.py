@@ -58,6 +58,10 @@ class Scope:
             for p in patterns
         )
 
+    def excludes_file(self, filename: str) -> bool:
+        """Is code in `filename` (a notebook cell's) excluded by name?"""
+        return bool(self.exclude) and self._matches(self.exclude, "__main__", filename)
+
     def wants(self, code, module: str | None) -> bool:
         """Record objects running `code` (from a module named `module`)?"""
         if not code.co_flags & CO_GENERATOR_FLAGS:

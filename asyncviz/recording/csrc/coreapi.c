@@ -76,6 +76,28 @@ static PyObject *m_bind(Core *c, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *m_set_value(Core *c, PyObject *args)
+{
+    long long at;
+    unsigned int value;
+    if (!PyArg_ParseTuple(args, "LI", &at, &value))
+        return NULL;
+    if (at >= 0 && at < c->buf->n)
+        c->buf->rec[at].value = value;
+    Py_RETURN_NONE;
+}
+
+static PyObject *m_merge(Core *c, PyObject *args)
+{
+    int oid;
+    PyObject *frame, *gen, *code;
+    if (!PyArg_ParseTuple(args, "iOOO", &oid, &frame, &gen, &code) || !valid(c, oid))
+        return NULL;
+    if (core_merge(c, oid, frame, gen, code) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *m_lookup(Core *c, PyObject *obj)
 {
     return PyLong_FromLong(core_lookup(c, obj));
@@ -324,6 +346,8 @@ PyMethodDef avz_core_methods[] = {
     {"last_record_at", (PyCFunction)m_last_record_at, METH_NOARGS, "Ticks of the latest record."},
     {"dying", (PyCFunction)m_dying, METH_O, "The id of an object its collection just closed, if it is this one (its finaliser runs), or -1."},
     {"sync", (PyCFunction)m_sync, METH_O, "Record a close that no event reported."},
+    {"set_value", (PyCFunction)m_set_value, METH_VARARGS, "(at, value): the value of a record emit() returned."},
+    {"merge", (PyCFunction)m_merge, METH_VARARGS, "(oid, frame, gen, code): the frame is a part of object oid (a cell's statements)."},
     {"alive", (PyCFunction)m_alive, METH_O, "The object of an id, if it is alive."},
     {"finish", (PyCFunction)m_finish, METH_NOARGS, "No more events: times to ns, objects forgotten."},
     {"to_ns", (PyCFunction)m_to_ns, METH_O, NULL},
