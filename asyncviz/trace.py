@@ -281,6 +281,20 @@ class Trace:
 
         return TimelineWidget.of(self)
 
+    def lanes(self):
+        """The timeline's layout, as every view draws it: a list of lanes, each with
+        `label`, `kind` ("task", "free" or "idle") and `rows` — a list of rows top to
+        bottom, each a list of `Traced.id`.  One lane per task (its coroutine and what
+        runs inside it), one per function for free objects of one parent (three round-
+        robin `worker` generators: one lane, `worker ×3`), one for loop idle time; one
+        row per object alive at the same time (a row is reused only by objects whose
+        lifetimes, first event to end, do not overlap).  Each lane also has `id`,
+        `object`, `function` and `group` (lanes of one function fold into a group when
+        there are more than eight).  See asyncviz/analysis/lanes.py."""
+        from .analysis.timeline import timeline_of
+
+        return timeline_of(self).layout.lanes
+
     def states(self, obj=None):
         """The state-machine widget: `obj` (an id or a label) → that object's lifecycle
         machine; None → the first function's suspension-point machine."""

@@ -311,8 +311,9 @@ def test_rows_follow_the_timeline(programs):
 
 def test_many_lanes_fold_into_one():
     b = TraceBuilder()
+    # fifty functions: one generator of one function would share one lane (Trace.lanes())
     for i in range(50):
-        b.obj("generator", f"g#{i + 1}", name="g", state="CLOSED")
+        b.obj("generator", f"g{i + 1}#1", name=f"g{i + 1}", state="CLOSED")
     for i in range(50):
         b.ev(1000 * i, i, "start").ev(1000 * i + 500, i, "return")
     trace = b.build(duration=50_000)
