@@ -5,6 +5,7 @@ saved traces into files and text.
     asyncviz run [--save PATH]... [recording options] -m module [args...]
     asyncviz render FILE.avz --save PATH [--save PATH]...
     asyncviz summary FILE.avz
+    asyncviz diagnose FILE.avz [--blocked-ms N] [--json]
 
 Everything after the program is the program's.  asyncviz's own messages go to stderr,
 each line starting ``asyncviz:``.  Exit status: ``run`` exits as the program does; 2 for a
@@ -18,7 +19,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import RECORDING, SAVE, blocked_ms_problem, max_events_problem, save_problem
+from .options import (
+    BLOCKED_MS,
+    RECORDING,
+    SAVE,
+    blocked_ms_problem,
+    max_events_problem,
+    save_problem,
+)
 
 PROG = "asyncviz"
 
@@ -53,6 +61,19 @@ example:
 """
 
 
+DIAGNOSE_HELP = """\
+Print what went wrong in a saved trace, one line each in time order: the event loop
+blocked by a step longer than the threshold (and where its time went), timers that woke
+late, coroutines never awaited, task exceptions nobody retrieved, tasks and waits still
+pending at the end.  Exit status 0 when there is nothing to report, 3 when there is (for
+scripts and CI).
+
+examples:
+  asyncviz diagnose trace.avz
+  asyncviz diagnose --blocked-ms 20 --json trace.avz
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     """The whole command line (its subcommands' parsers: `parsers()`)."""
     return parsers()["asyncviz"]
@@ -64,11 +85,12 @@ def parsers() -> dict[str, argparse.ArgumentParser]:
         description="Record and show what Python's generators, coroutines and asyncio "
         "tasks do. Each subcommand's --help says more.",
         epilog="examples:\n  asyncviz run --save trace.avz script.py arg1\n"
-        "  asyncviz render trace.avz --save trace.json\n  asyncviz summary trace.avz",
+        "  asyncviz render trace.avz --save trace.json\n  asyncviz summary trace.avz\n"
+        "  asyncviz diagnose trace.avz",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = top.add_subparsers(dest="command", metavar="{run,render,summary}")
+    sub = top.add_subparsers(dest="command", metavar="{run,render,summary,diagnose}")
     sub.required = True
     raw = argparse.RawDescriptionHelpFormatter
     run = sub.add_parser(
@@ -98,7 +120,30 @@ def parsers() -> dict[str, argparse.ArgumentParser]:
         formatter_class=raw,
     )
     summary.add_argument("file", metavar="FILE.avz", help="a trace saved as .avz")
-    return {"asyncviz": top, "run": run, "render": render, "summary": summary}
+    diagnose = sub.add_parser(
+        "diagnose",
+        help="print what went wrong in a saved trace",
+        description=DIAGNOSE_HELP,
+        formatter_class=raw,
+    )
+    diagnose.add_argument("file", metavar="FILE.avz", help="a trace saved as .avz")
+    diagnose.add_argument(
+        *BLOCKED_MS.flags,
+        **dict(
+            BLOCKED_MS.spec,
+            default=None,
+            help="a step longer than N ms blocks the loop (default: the threshold the "
+            "trace was recorded with, else 100)",
+        ),
+    )
+    diagnose.add_argument("--json", action="store_true", help="one JSON list on stdout")
+    return {
+        "asyncviz": top,
+        "run": run,
+        "render": render,
+        "summary": summary,
+        "diagnose": diagnose,
+    }
 
 
 def _version() -> str:
@@ -142,13 +187,32 @@ def main(argv: list[str] | None = None) -> int:
         return _run(every["run"], args)
     for path in getattr(args, "save", None) or []:
         _check_save(every[args.command], path)
+    blocked = getattr(args, "blocked_ms", None)
+    problem = blocked_ms_problem(blocked) if blocked is not None else None
+    if problem:
+        every[args.command].error(problem)
     trace = _load(args.file)
     if trace is None:
         return 1
     if args.command == "summary":
         print(trace.summary().text())
         return 0
+    if args.command == "diagnose":
+        return _diagnose(trace, blocked, args.json)
     return 0 if save_all(trace, args.save) else 1
+
+
+def _diagnose(trace, blocked_ms: float | None, as_json: bool) -> int:
+    found = trace.diagnostics(blocked_ms=blocked_ms)
+    if as_json:
+        import json
+
+        print(json.dumps([d.as_dict() for d in found], indent=1))
+    elif not found:
+        print("nothing to report")
+    for d in found if not as_json else ():
+        print(f"{d.kind}: {d.message}")
+    return 3 if found else 0
 
 
 def _run(run: argparse.ArgumentParser, args) -> int:

@@ -297,7 +297,8 @@ class Trace:
 
     def states(self, obj=None):
         """The state-machine widget: `obj` (an id or a label) → that object's lifecycle
-        machine; None → the first function's suspension-point machine."""
+        machine; None → the suspension-point machine of the user's function with the most
+        events (never a `<genexpr>` or library code, when the user's own code ran)."""
         from .widgets.states import StatesWidget
 
         return StatesWidget.of(self, obj)

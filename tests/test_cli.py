@@ -16,7 +16,7 @@ import pytest
 
 import asyncviz
 from asyncviz.cli import parsers, split_run
-from asyncviz.options import EXCLUDE, INCLUDE, MAX_EVENTS, NO_VALUES, SAVE
+from asyncviz.options import BLOCKED_MS, EXCLUDE, INCLUDE, MAX_EVENTS, NO_VALUES, SAVE
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -267,6 +267,41 @@ def test_render_and_summary_read_a_saved_trace(work):
     assert shown.stdout == trace.summary().text() + "\n"
 
 
+BLOCKING = """
+import asyncio, time
+async def hog():
+    time.sleep(0.3)
+async def main():
+    await asyncio.gather(hog(), asyncio.sleep(0.01))
+asyncio.run(main())
+"""
+
+
+def test_diagnose_names_the_step_that_blocked_the_loop(work):
+    (work / "hog.py").write_text(BLOCKING)
+    assert asyncviz_cmd("run", "--save", "hog.avz", "hog.py", cwd=work).returncode == 0
+    trace = asyncviz.load(work / "hog.avz")
+    done = asyncviz_cmd("diagnose", "hog.avz", cwd=work)
+    assert done.returncode == 3 and done.stderr == ""
+    expected = [f"{d.kind}: {d.message}" for d in trace.diagnostics()]
+    assert done.stdout.splitlines() == expected
+    assert any(
+        line.startswith("loop-blocked: ") and "hog" in line and "line 4" in line
+        for line in expected
+    ), expected
+    as_json = asyncviz_cmd("diagnose", "--json", "--blocked-ms", "1000", "hog.avz", cwd=work)
+    assert json.loads(as_json.stdout) == [
+        d.as_dict() for d in trace.diagnostics(blocked_ms=1000)
+    ]
+    assert "loop-blocked" not in as_json.stdout  # 0.3 s is not over 1,000 ms
+
+
+def test_diagnose_a_clean_trace_says_so_and_exits_0(work):
+    assert asyncviz_cmd("run", "--save", "t.avz", "prog.py", cwd=work).returncode == 0
+    done = asyncviz_cmd("diagnose", "t.avz", cwd=work)
+    assert (done.returncode, done.stdout) == (0, "nothing to report\n")
+
+
 # -- bad input -------------------------------------------------------------------------------
 
 
@@ -276,6 +311,8 @@ def test_render_and_summary_read_a_saved_trace(work):
         (["run"], ["give the program to run"]),
         (["run", "--save", "t.xyz", "prog.py"], ["--save t.xyz", ".xyz is not a format", ".json"]),
         (["run", "--max-events", "-1", "prog.py"], ["--max-events must be 0 or more"]),
+        (["run", "--blocked-ms", "0", "prog.py"], ["--blocked-ms must be more than 0"]),
+        (["diagnose", "--blocked-ms", "-5", "t.avz"], ["--blocked-ms must be more than 0"]),
         (["run", "--bogus", "prog.py"], ["--bogus"]),
         (["render", "t.avz"], ["--save"]),
         (["render", "t.avz", "--save", "x"], ["'x' has no suffix"]),
@@ -327,7 +364,7 @@ def test_a_file_that_cannot_be_written_is_said_and_exits_1(work):
 # -- help, and the one definition of the shared options ------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["run", "render", "summary"])
+@pytest.mark.parametrize("command", ["run", "render", "summary", "diagnose"])
 def test_help_explains_each_subcommand_with_an_example(work, command):
     done = asyncviz_cmd(command, "--help", cwd=work)
     assert done.returncode == 0 and done.stderr == ""
@@ -339,7 +376,7 @@ def test_help_explains_each_subcommand_with_an_example(work, command):
 def test_top_help_lists_the_subcommands(work):
     done = asyncviz_cmd("--help", cwd=work)
     assert done.returncode == 0
-    for word in ("run", "render", "summary", "examples:"):
+    for word in ("run", "render", "summary", "diagnose", "examples:"):
         assert word in done.stdout
 
 
@@ -348,7 +385,7 @@ def test_the_magic_and_the_command_line_share_one_definition():
 
     magic = AsyncTraceMagics.asynctrace.parser  # type: ignore[attr-defined]
     run = parsers()["run"]
-    for option in (SAVE, MAX_EVENTS, NO_VALUES, INCLUDE, EXCLUDE):
+    for option in (SAVE, MAX_EVENTS, NO_VALUES, INCLUDE, EXCLUDE, BLOCKED_MS):
         (flag,) = option.flags
         ours, theirs = _action(run, flag), _action(magic, flag)
         for field in ("help", "default", "metavar", "type", "nargs", "const"):

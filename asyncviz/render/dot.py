@@ -13,10 +13,11 @@ The machines come from `analysis/states.py`; nothing is recomputed here, only dr
   double circle; states never entered are drawn dashed, so the whole machine is always
   there to point at;
 - the *suspension-point* machine top to bottom: the start a small filled circle; each
-  `yield`/`await` site a rounded blue box with two lines, "yield · line 5" and its source
-  text in a monospace font; each way out a double-bordered box coloured by kind —
-  return green, raise vermillion, close grey (Okabe–Ito colours, safe for colour-blind
-  readers).
+  `yield`/`await` site a rounded blue box with two lines, "await · line 5" and its source
+  text in a monospace font, and a third for what was awaited there by label ("→
+  sleep(0.01) ×10"); each way out a double-bordered box coloured by kind — return green
+  (a function falling off its end: "end of function", no line), raise vermillion, close
+  grey (Okabe–Ito colours, safe for colour-blind readers).
 
 Edges carry `Edge.label` (the transitions and how often); the busier an edge, the thicker.
 Every node and edge has an `id` (`node-<Node.id>`, `edge-<index into machine.edges>`; in
@@ -83,6 +84,7 @@ __all__ = [
 
 COLUMNS = 3  # trace_dot: functions per row, so many functions stack, not sprawl
 MAX_NODES = 200  # more nodes than this: the most visited stay, a note counts the rest
+MAX_WAITS_SAID = 8  # an await site's tooltip lists at most this many labels it waited on
 # -- pieces ----------------------------------------------------------------------------------
 
 
@@ -98,6 +100,11 @@ def _node_tooltip(machine: Machine, node: Node) -> str:
     if node.text:
         lines.append(node.text)
     lines.append(f"entered {_times(node.count)}" if node.count else "not entered in the trace")
+    if node.waits:
+        lines.append("awaited:")
+        lines += [f"• {label} ×{n:,}" for label, n in node.waits.most_common(MAX_WAITS_SAID)]
+        if len(node.waits) > MAX_WAITS_SAID:
+            lines.append(f"• +{len(node.waits) - MAX_WAITS_SAID:,} more")
     return plain(*lines)
 
 
@@ -166,7 +173,7 @@ def _node_look(node: Node, seen: bool) -> dict:
         penwidth="1.4",
         margin="0.16,0.07",
         **extra,
-        label=box_label(node.label, node.text, shade(colour)),
+        label=box_label(node.label, node.text, shade(colour), node.waits_text),
     )
 
 

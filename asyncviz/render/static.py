@@ -2,6 +2,7 @@
 
     from asyncviz.render.static import timeline_png, timeline_svg, timeline_pdf
     timeline_png(trace)      # bytes; 1200 px wide at dpi=100 (dpi=200: same picture, 2x pixels)
+                             # wall time for asyncio, step time for generators alone
     timeline_svg(trace)      # str, written directly: one merged <path> per row and colour
     timeline_pdf(trace)      # bytes, vector (matplotlib)
 
@@ -10,7 +11,9 @@ The rooms, imports flowing one way (each imports only those above it):
     theme.py              the look, from asyncviz/theme.json (shared with the widget)
     static_primitives.py  what a picture is made of: sizes, colours, Text/Rects/Marks/...
     static_scale.py       clock values to pixels: ticks, sub-pixel slices merged
-    static_marks.py       markers and the values written beside them
+    static_rows.py        lanes and rows, read in Trace.lanes()'s shape; groups, folds
+    static_marks.py       markers (failures always), wait names, values beside markers
+    static_diagnostics.py the diagnostics: one line under the title, spans on their rows
     static_layout.py      layout(trace) -> Layout: the whole picture, in named steps
     static_base.py        TimelineRenderer: paint order, glyph outlines
     static_mpl.py         PNG and PDF (matplotlib, imported lazily, pyplot never)
@@ -40,7 +43,8 @@ __all__ = [
 def timeline_png(trace: Trace, width: int = 1200, dpi: int = 100, **options) -> bytes:
     """The timeline as PNG bytes: `width` pixels wide at dpi=100; a higher dpi draws the
     same picture with more pixels (dpi=200: twice as wide, for slides and print).
-    Further options as for `layout()` (clock="step", markers=..., timeline=...)."""
+    Further options as for `layout()` (clock="step", markers=..., timeline=...,
+    diagnostics=...)."""
     from .static_mpl import PngRenderer
 
     return PngRenderer(dpi=dpi).render(layout(trace, width=width, **options))

@@ -5,6 +5,8 @@ are in test_states.py, whose helpers and traces these tests share."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from asyncviz.analysis.states import (
@@ -15,9 +17,11 @@ from asyncviz.analysis.states import (
     machines_all,
     suspension_points,
     suspension_points_all,
+    wait_text,
 )
 from corpus import PROGRAMS
 from programs import load, record
+from tracebuilder import TraceBuilder
 
 from .machinecheck import machines, nodes, record_traces, samples
 
@@ -137,3 +141,93 @@ def test_at_is_the_latest_step_at_or_before_the_event(traces):
                         else (None, None)
                     )
                     assert machine.at(cursor) == want, (f.key, machine.kind, cursor)
+
+
+# -- what an await site waited on; the end of a function ---------------------------------------
+
+
+def test_await_sites_say_what_they_waited_on(traces):
+    trace = traces["poll"]
+    points, _ = machines(trace, "poll")
+    assert [(n.id, dict(n.waits), n.waits_text) for n in points.nodes] == [
+        ("start", {}, ""),
+        ("await:9", {}, ""),  # sleep(0): a bare yield to the loop names nothing
+        ("await:10", {"tick#1": 1, "tick#2": 1, "tick#3": 1}, "→ tick#1, tick#2, +1 more"),
+        ("await:11", {}, ""),
+        ("return:12", {}, ""),
+    ]
+    main, _ = machines(trace, "main")
+    # main is suspended in poll 9 times: the whole chain yields to the loop
+    assert [(n.id, dict(n.waits)) for n in main.nodes] == [
+        ("start", {}),
+        ("await:14", {"poll#1": 9}),
+        ("return:14", {}),
+    ]
+
+
+def test_waits_read_by_label_most_first():
+    """Ten sleep(0.01) futures at one site are one entry: `→ sleep(0.01) ×10`."""
+    b = TraceBuilder()
+    c = b.obj("coroutine", "f#1", "f", filename="<cell-1>", firstlineno=1, state="CLOSED")
+    naps = [b.obj("future", "sleep(0.01)", "Future") for _ in range(10)]
+    gets = [b.obj("future", "Queue.get()", "Future") for _ in range(4)]
+    b.ev(0, c, "start", line=1)
+    t = 1
+    for target in [gets[0], *naps, *gets[1:]]:
+        b.ev(t, c, "await", line=7, target=target).ev(t + 1, c, "resume", line=7)
+        t += 2
+    b.ev(t, c, "return", "None", 8)
+    trace = b.build()
+    points = suspension_points(trace, obj=c)
+    site = points.node("await:7")
+    assert site.label == "await · line 7"
+    assert site.waits.most_common() == [("sleep(0.01)", 10), ("Queue.get()", 4)]
+    assert site.waits_text == "→ sleep(0.01) ×10, Queue.get() ×4"
+    assert wait_text(Counter({"a": 1, "b": 1, "c": 3}), most=1) == "→ c ×3, +2 more"
+    assert wait_text(Counter()) == ""
+
+
+def test_a_function_falling_off_its_end_leaves_by_end_of_function(each_backend):
+    trace, ns = record(PROGRAMS["queue"], backend=each_backend)
+    assert ns["result"] == [0, 1]
+    points, _ = machines(trace, "producer")
+    assert nodes(points) == [
+        ("start", "start", "start", 3, None, 0),
+        ("await:5", "site", "await · line 5", 5, "await q.put(i)", 1),
+        ("await:6", "site", "await · line 6", 6, "await q.put(None)", 1),
+        ("return:end", "exit", "end of function", None, None, 1),  # no line under it
+    ]
+    assert points.table()[-1] == ("await · line 6", "end of function", "send/next", 1)
+    events = trace.events
+    for node in points.nodes:
+        waited = [events[i].target for i, n in points.event_node.items() if n == node.id]
+        assert dict(node.waits) == dict(
+            Counter(trace.objects[t].label for t in waited if t is not None)
+        )
+    # a return written in the code keeps its line: consumer's `return got`
+    consumer, _ = machines(trace, "consumer")
+    assert [n.id for n in consumer.nodes if n.kind == "exit"] == ["return:11"]
+
+
+def test_a_bare_return_and_return_none_are_written_returns():
+    trace, _ = record("""
+def g(n):
+    yield n
+    if n:
+        return
+    yield 0
+    return None
+def h():
+    yield 1
+def main():
+    return [list(g(1)), list(g(0)), list(h())]
+""")
+    points, _ = machines(trace, "g")
+    assert [(n.id, n.label) for n in points.nodes if n.kind == "exit"] == [
+        ("return:5", "return · line 5"),
+        ("return:7", "return · line 7"),
+    ]
+    h, _ = machines(trace, "h")
+    assert [(n.id, n.label, n.line) for n in h.nodes if n.kind == "exit"] == [
+        ("return:end", "end of function", None)
+    ]

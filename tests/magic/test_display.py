@@ -101,7 +101,7 @@ def test_each_view(shown, capsys, view, expected):
 def test_all_links_the_state_machines_to_the_timeline(shown):
     display.show(StubTrace(), "all")
     timeline, states, _ = shown
-    assert states.linked is timeline
+    assert states.linked is timeline.widget  # shown as a TimelineDisplay of the widget
 
 
 @pytest.mark.parametrize(
@@ -117,6 +117,49 @@ def test_a_view_that_fails_falls_back_to_the_summary(shown, capsys, view, broken
     assert names(shown) == expected
     err = capsys.readouterr().err
     assert said in err and "showing the summary" in err and err.count("\n") == 1
+
+
+class LoggedTrace(StubTrace):
+    """A stub trace that notes, in one log with what display() was given, each view it
+    makes."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def _view(self, name):
+        self.log.append(("made", name))
+        return super()._view(name)
+
+
+@pytest.mark.parametrize(
+    "view, expected",
+    [
+        # the timeline is on its way to the page before the state machines are made;
+        # the summary is made once: the timeline's text/plain, then the table
+        (
+            "all",
+            ["made timeline", "made summary", "shown <timeline>", "made states"]
+            + ["shown <states>", "shown <summary>"],
+        ),
+        ("timeline", ["made timeline", "made summary", "shown <timeline>"]),
+        ("states", ["made states", "shown <states>"]),
+        ("summary", ["made summary", "shown <summary>"]),
+    ],
+)
+def test_each_view_is_shown_as_soon_as_it_is_made(monkeypatch, view, expected):
+    import IPython.display
+
+    log = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: log.append(("shown", repr(obj))))
+    display.show(LoggedTrace(log), view)
+    assert [" ".join(entry) for entry in log] == expected
+
+
+def test_the_timelines_text_is_the_summary_shown_as_the_table(shown):
+    display.show(StubTrace(), "all")
+    timeline, _, table = shown
+    assert timeline.summary is table and timeline.trace is not None
 
 
 def test_without_a_summary_the_trace_says_what_it_is(shown, capsys):

@@ -77,6 +77,7 @@ def same_machine(meta: dict, machine) -> None:
             "count": n.count,
             "line": n.line,
             "text": n.text,
+            "waits": [list(w) for w in n.waits.most_common()],
         }
     assert [
         (e["source"], e["target"], e["label"], e["count"], e["samples"]) for e in meta["edges"]
@@ -104,8 +105,10 @@ def test_the_widget_builds_for_every_program(name):
     if not fns:
         assert (w.choice, w.dot, w.meta) == ("", "", {})
         return
-    assert (w.choice, w.machine) == ("f:0", "points")
-    same_machine(w.meta, states.suspension_points(trace, function=fns[0]))
+    # it opens on the user's function with the most events
+    default = states.default_function(trace)
+    assert (w.choice, w.machine) == (f"f:{fns.index(default)}", "points")
+    same_machine(w.meta, states.suspension_points(trace, function=default))
     assert w.dot.lstrip().startswith("digraph") and 'id="node-start"' in w.dot
     assert (w.svg != "") == HAS_DOT
 
@@ -255,6 +258,8 @@ def test_a_selection_made_elsewhere_switches_to_that_objects_machine():
 
     trace, _ = record(TASKS)
     w = StatesWidget.of(trace)
+    assert w.meta["title"].startswith("child ")  # the busiest function: child's 5 events
+    w.choice = "f:0"  # main's
     kid = trace.object("kid")
     w.selection = kid.id
     assert w.choice == f"o:{kid.coro}"
