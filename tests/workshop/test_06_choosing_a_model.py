@@ -153,12 +153,12 @@ def test_without_the_await_each_check_and_act_is_one_step_and_nothing_is_lost():
 def test_threads_lose_updates_with_no_await_and_their_steps_are_not_recorded():
     t = executed(NOTEBOOK).trace("thread_race")
     runs = of(t, "thread_race", "coroutine")
-    assert len(runs) == 5
+    assert len(runs) == 3
     balances = [int(returned(t, r) or "") for r in runs]
-    assert all(100_000 <= b <= 200_000 for b in balances), balances
-    # the race is not certain in every run, but five clean runs in a row would mean the
-    # notebook no longer shows it (each run alone comes out right ~10-30 % of the time)
-    assert min(balances) < 200_000, balances
+    assert all(0 < b <= 600_000 for b in balances), balances
+    # the race is not certain in every run, but three clean runs in a row would mean the
+    # notebook no longer shows it (measured: no clean run in 90 at this size, 3.11-3.13)
+    assert min(balances) < 600_000, balances
     # what ran in the worker threads left no events: only the coroutines and the tasks
     assert not [o for o in t.objects if o.name in ("deposit_many", "audit")]
 
