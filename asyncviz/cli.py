@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .options import (
     BLOCKED_MS,
@@ -127,15 +128,13 @@ def parsers() -> dict[str, argparse.ArgumentParser]:
         formatter_class=raw,
     )
     diagnose.add_argument("file", metavar="FILE.avz", help="a trace saved as .avz")
-    diagnose.add_argument(
-        *BLOCKED_MS.flags,
-        **dict(
-            BLOCKED_MS.spec,
-            default=None,
-            help="a step longer than N ms blocks the loop (default: the threshold the "
-            "trace was recorded with, else 100)",
-        ),
-    )
+    threshold: dict[str, Any] = {
+        **BLOCKED_MS.spec,
+        "default": None,
+        "help": "a step longer than N ms blocks the loop (default: the threshold the "
+        "trace was recorded with, else 100)",
+    }
+    diagnose.add_argument(*BLOCKED_MS.flags, **threshold)
     diagnose.add_argument("--json", action="store_true", help="one JSON list on stdout")
     return {
         "asyncviz": top,

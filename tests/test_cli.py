@@ -290,9 +290,7 @@ def test_diagnose_names_the_step_that_blocked_the_loop(work):
         for line in expected
     ), expected
     as_json = asyncviz_cmd("diagnose", "--json", "--blocked-ms", "1000", "hog.avz", cwd=work)
-    assert json.loads(as_json.stdout) == [
-        d.as_dict() for d in trace.diagnostics(blocked_ms=1000)
-    ]
+    assert json.loads(as_json.stdout) == [d.as_dict() for d in trace.diagnostics(blocked_ms=1000)]
     assert "loop-blocked" not in as_json.stdout  # 0.3 s is not over 1,000 ms
 
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from ..trace import Trace, record_columns
 
 WALL, STEP = "wall", "step"
+LONG_GAP_NS = 10_000_000  # 10 ms: far beyond what recording an event costs
+LONG_GAP_RATIO = 100
 
 
 def natural_clock(trace: Trace, obj_column: Sequence[int] | None = None) -> str:
@@ -23,9 +25,18 @@ def natural_clock(trace: Trace, obj_column: Sequence[int] | None = None) -> str:
     if trace.idle or any(o.kind == "future" for o in trace.objects):
         return WALL
     tasks = {o.id for o in trace.objects if o.kind == "task"}
-    if not tasks:
-        return STEP
     # a task registered but never seen doing anything (a cell's, around generator code)
     # is not asyncio running
-    objs = obj_column if obj_column is not None else record_columns(trace.buffer)[1]
-    return WALL if not tasks.isdisjoint(set(objs)) else STEP
+    if tasks:
+        objs = obj_column if obj_column is not None else record_columns(trace.buffer)[1]
+        if not tasks.isdisjoint(set(objs)):
+            return WALL
+    return WALL if _one_gap_dwarfs_the_rest(record_columns(trace.buffer)[0]) else STEP
+
+
+def _one_gap_dwarfs_the_rest(t: Sequence[int]) -> bool:
+    if len(t) < 3:
+        return False
+    gaps = sorted(b - a for a, b in zip(t, t[1:]))
+    longest, median = gaps[-1], gaps[len(gaps) // 2]
+    return longest >= LONG_GAP_NS and longest >= LONG_GAP_RATIO * max(median, 1)

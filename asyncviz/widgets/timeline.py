@@ -67,10 +67,10 @@ class TimelineWidget(anywidget.AnyWidget):
         diagnostics=None,
         **kwargs,
     ) -> "TimelineWidget":
-        """The widget for `trace`.  clock: "wall" or "step"; by default wall-clock time
-        when the event loop waited (there is loop idle time: time is what matters),
-        step time otherwise (a generator pipeline lasts microseconds: its order is
-        what matters).  details: "inline" (values and source lines in the payload) or
+        """The widget for `trace`.  clock: "wall" or "step"; by default the trace's
+        natural clock (analysis/clocks.py): wall-clock time when asyncio ran or one step
+        took far longer than the rest (time is what matters), step time otherwise (a
+        generator pipeline lasts microseconds: its order is what matters).  details: "inline" (values and source lines in the payload) or
         "on_demand" (asked of the kernel); by default inline up to INLINE_EVENTS.
         diagnostics: what to list and mark (items with kind, objects, t0, t1, line,
         message); by default the trace's own (Trace.diagnostics())."""
@@ -81,7 +81,9 @@ class TimelineWidget(anywidget.AnyWidget):
             details = "inline" if small and trace.check() is None else "on_demand"
         header, buffer = encode(trace, details=details, diagnostics=diagnostics)
         if clock is None:
-            clock = "wall" if trace.idle else "step"
+            from ..analysis.clocks import natural_clock
+
+            clock = natural_clock(trace)
         return cls(trace, header=header, buffers=buffer, clock=clock, height=height, **kwargs)
 
     @property

@@ -104,6 +104,44 @@ def test_what_counts_as_asyncio():
     assert clock_of(["generator"], [0], idle=[(10, 20)]) == "wall"  # the loop waited
 
 
+def clock_of_times(times: list[int]) -> str:
+    b = TraceBuilder()
+    g = b.obj("generator", "g#1")
+    for t in times:
+        b.ev(t, g, "yield")
+    return natural_clock(b.build(duration=times[-1] + 1))
+
+
+def test_one_long_step_of_the_programs_own_reads_on_wall_time(each_backend):
+    ms = 1_000_000
+    # 20 ms after steps of 1 µs: the code spent it (computed, slept), not the tracer
+    assert clock_of_times([0, 1000, 2000, 3000, 3000 + 20 * ms]) == "wall"
+    assert clock_of_times([0, 5 * ms, 10 * ms, 15 * ms, 35 * ms]) == "step"  # not 100x
+    assert clock_of_times([0, 1000, 2000, 3000, 3000 + ms]) == "step"  # not 10 ms
+    assert clock_of_times([0, 50 * ms]) == "step"  # too few steps to compare
+    trace, _ = record(HOG, backend=each_backend)
+    assert natural_clock(trace) == "wall"
+    assert layout(trace).clock == "wall"
+
+
+# a worker that computes (here: sleeps) a long time before its first yield starves the
+# others: wall time shows it, step time would draw its turn as wide as any other
+HOG = """
+import time
+def worker(n):
+    for i in range(n):
+        yield i
+def hog():
+    time.sleep(0.05)
+    yield "finally"
+def main():
+    turns = [worker(3), hog(), worker(3)]
+    for _ in range(3):
+        for g in turns:
+            next(g, None)
+"""
+
+
 # -- failures ----------------------------------------------------------------------------------
 
 

@@ -62,10 +62,12 @@ def traces() -> dict:
 
     with asyncviz.trace() as pipeline:  # ≈ 20,000 events: bars only, slices merged
         assert sum(numbers(10_000)) == 49_995_000
-    folded = TraceBuilder()
+    folded = TraceBuilder()  # sixty tasks of one coroutine function: one group 'g ×60'
     for i in range(60):
-        folded.obj("generator", f"g#{i + 1}", name="g", state="CLOSED")
-        folded.ev(1000 * i, i, "start").ev(1000 * i + 500, i, "return")
+        c = folded.obj("coroutine", f"g#{i + 1}", name="g", state="CLOSED", task=2 * i + 1)
+        t = folded.obj("task", f"g#{i + 1}", name=f"Task-{i + 1}", state="CLOSED", coro=c)
+        folded.ev(1000 * i, t, "create").ev(1000 * i + 100, c, "start")
+        folded.ev(1000 * i + 500, c, "return").ev(1000 * i + 500, t, "return")
     out = {name: record(PROGRAMS[name])[0] for name in ("round_robin", "queue", "taskgroup")}
     out.update(pipeline=pipeline, folded=folded.build(duration=60_000), handmade=two_generators())
     return out
@@ -87,8 +89,8 @@ def test_the_quick_png_is_matplotlibs_picture(traces, name):
 
 def test_bars_are_drawn_in_their_colours_and_nothing_between_them(traces):
     trace = traces["handmade"]
-    out = layout(trace)
-    img = pixels(quick_png(trace))
+    out = layout(trace, clock="wall")  # (no asyncio: the default would be step time)
+    img = pixels(quick_png(trace, clock="wall"))
     gen, worker = out.row_of(0), out.row_of(1)
 
     def at(t_ns, row, dy=0.0):
