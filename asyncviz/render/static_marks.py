@@ -87,15 +87,18 @@ def incoming(e) -> bool:
     return e.kind == "throw" or (e.kind == "resume" and e.value not in (None, "None"))
 
 
-def _value_text(e, objects, source=None) -> str | None:
+def _value_text(e, objects, source=None, awaited: bool = False) -> str | None:
     """What a label beside event `e` says, or None when it says nothing worth ink;
-    `source(e)` is its line's text (a return there that is none says "end of function")."""
+    `source(e)` is its line's text (a return there that is none says "end of function");
+    `awaited`: `e` resumes an object from an await or `yield from`, so a value it brings
+    is what that expression gave ("got 42": the awaited one returned it), not one sent."""
     if e.kind == "yield":
         return "yield" if e.value is None else f"yield {e.value}"
     if incoming(e):
-        return (
-            "throw" if e.value is None else f"{'sent' if e.kind == 'resume' else 'throw'} {e.value}"
-        )
+        if e.value is None:
+            return "throw"
+        word = "throw" if e.kind == "throw" else ("got" if awaited else "sent")
+        return f"{word} {e.value}"
     if e.kind == "await" and (e.target is not None or e.value not in (None, "None")):
         # (a bare yield to the loop, as asyncio.sleep(0) makes, is left out)
         return "→ " + objects[e.target].label if e.target is not None else f"await {e.value}"
@@ -175,7 +178,9 @@ def write_values(out: Layout, trace, tl, obj_row, xs, x_end, bar_y0, named=()) -
         return lines(objects[e.obj].filename, e.line)
 
     wanted = []  # (below, row, left, right, text, colour)
+    last: dict[int, str] = {}  # each object's kind of event before this one
     for i, e in enumerate(trace.events):
+        before, last[e.obj] = last.get(e.obj), e.kind
         r = int(obj_row[e.obj])
         if r < 0 or i in named:
             continue
@@ -183,7 +188,7 @@ def write_values(out: Layout, trace, tl, obj_row, xs, x_end, bar_y0, named=()) -
         if e.kind in BEGINS:
             j = tl.partner[i]
             _name_on_bar(out, objects[e.obj], x, float(xs[j]) if j >= 0 else x_end, bar_y0[r])
-        text = _value_text(e, objects, source)
+        text = _value_text(e, objects, source, awaited=before == "await")
         if text is None:
             continue
         text = one_line(text, 28)

@@ -400,3 +400,16 @@ def test_big_traces_still_draw():
     trace = big_trace_with_a_failure(20_000)
     out = layout(trace)
     assert out.n_events == len(trace.events) and np.isfinite(out.span).all()
+
+
+def test_a_value_back_from_an_await_is_got_and_one_sent_in_is_sent():
+    b = TraceBuilder()
+    outer = b.obj("generator", "outer#1", "outer", state="CLOSED")
+    inner = b.obj("generator", "inner#1", "inner", state="CLOSED", parent=outer)
+    b.ev(0, outer, "start").ev(1000, outer, "await", target=inner)
+    b.ev(2000, inner, "start").ev(3000, inner, "yield", value="'ask'")
+    b.ev(10_000, inner, "resume", value="5").ev(11_000, inner, "return", value="42")
+    b.ev(12_000, outer, "resume", value="42").ev(13_000, outer, "return", value="43")
+    said = texts(layout(b.build(duration=14_000), clock="step"))
+    assert "sent 5" in said  # the driver sent 5 into inner's yield
+    assert "got 42" in said and "sent 42" not in said  # what `yield from inner` gave outer

@@ -170,3 +170,8 @@ def test_the_worker_that_does_not_yield_starves_the_others():
     # the turns still go round in queue order: w1, hog, w3, w1, hog, w3, ...
     who = worker_of(starving)  # 'hog step 0' names the hog too
     assert [who[o] for o, _, _ in all_turns] == ["w1", "hog", "w3"] * 4
+    # the picture shows it: drawn on the wall clock (the text says so), where the hog's
+    # turn is as long as it took, not one step among others
+    from asyncviz.analysis.clocks import natural_clock
+
+    assert natural_clock(starving) == "wall"
