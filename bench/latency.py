@@ -473,8 +473,9 @@ def measure(browser, server, checkout: Path, view: str, args) -> dict:
 
 def export_checkout(rev: str, tmp: Path) -> Path:
     """`rev` of this repository as files in tmp/<rev> (git archive: the repository is not
-    touched), with this checkout's built front-end (not committed) and its C extension
-    built in place."""
+    touched), with its own front-end built from its js/ (the page must run the bundle the
+    rev's Python speaks to: another one draws nothing) by this checkout's esbuild, and its
+    C extension built in place."""
     folder = tmp / rev.replace("/", "_")
     folder.mkdir(parents=True)
     archive = subprocess.run(
@@ -483,10 +484,11 @@ def export_checkout(rev: str, tmp: Path) -> Path:
         check=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    static = folder / "asyncviz" / "static"
-    static.mkdir(exist_ok=True)
-    for js in (REPO / "asyncviz" / "static").glob("*.js"):
-        (static / js.name).write_bytes(js.read_bytes())
+    modules = REPO / "js" / "node_modules"
+    if not modules.is_dir():
+        raise RuntimeError(f"--compare builds {rev}'s front-end: run `npm ci` in js/ first")
+    (folder / "js" / "node_modules").symlink_to(modules.resolve())
+    subprocess.run(["npm", "run", "--silent", "build"], cwd=folder / "js", check=True)
     code = "from asyncviz.recording import native; print(native.problem())"
     subprocess.run([sys.executable, "-c", code], cwd=folder, check=True, capture_output=True)
     return folder

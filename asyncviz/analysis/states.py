@@ -403,6 +403,7 @@ class _Points:
             end = "return:end"
             return self.visit(end, lambda: Node(end, END_OF_FUNCTION, "exit"))
         node_id = f"{kind}:{line}"
-        return self.visit(
-            node_id, lambda: Node(node_id, f"{kind} · line {line}", "exit", line, self.source(line))
-        )
+        # (no line: an end no source line stands for — a %%asynctrace cell's, after its
+        # last statement)
+        head = f"{kind} · line {line}" if line is not None else kind
+        return self.visit(node_id, lambda: Node(node_id, head, "exit", line, self.source(line)))

@@ -435,8 +435,8 @@ def _axis(out: Layout, clk: _Clock, x0: float, x1: float, y0: float, y1: float) 
         label = "wall-clock time since the trace started"
     elif out.clock_chosen:
         label = (
-            "step time: one step per event, in order (no asyncio ran: "
-            "wall-clock time would measure the tracer, not the code)"
+            "step time: one step per event, in order (no task, future or loop wait "
+            "recorded: wall-clock time would measure the tracer, not the code)"
         )
     else:
         label = "step time: one step per event, in order"

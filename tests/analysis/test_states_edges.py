@@ -77,6 +77,17 @@ def main():
             assert events[event].line == node.line, (node_id, events[event])
 
 
+def test_an_end_with_no_source_line_is_named_by_its_kind_alone():
+    # a %%asynctrace cell ends after its last statement: a return at no line
+    b = TraceBuilder()
+    cell = b.obj("coroutine", "cell", "<cell>", state="CLOSED", filename="<cell-1>", firstlineno=1)
+    b.ev(0, cell, "start", line=1).ev(10, cell, "await", line=2).ev(20, cell, "resume", line=2)
+    b.ev(30, cell, "return", value="42")
+    points = suspension_points(b.build(duration=40), obj="cell")
+    exits = [n.label for n in points.nodes if n.kind == "exit"]
+    assert exits == ["return"]  # not "return · line None"
+
+
 def test_an_object_suspended_before_the_trace_does_not_come_from_the_start():
     import asyncviz
     from asyncviz.recording import cellhooks

@@ -90,13 +90,14 @@ def test_screenshots_of_four_workshop_cells(shared_page, screenshots, ui):
         tl = Timeline(nb, k).wait_drawn()
         tl.root.screenshot(path=str(screenshots / f"issue9-{name}{suffix}.png"))
         drawn[name] = (int(tl.attr("data-lanes")), int(tl.attr("data-alarms")))
-    # lanes drawn: producer, consumer, loop idle; the cell's one lane of three workers;
-    # four tasks and loop idle; two tasks and loop idle
+    # lanes drawn: the cell (a cell that awaits is a coroutine with a lane), producer,
+    # consumer, loop idle; one lane of three workers (the cell never awaits: no lane);
+    # the cell, four tasks and loop idle; the cell, two tasks and loop idle
     assert {name: lanes for name, (lanes, _) in drawn.items()} == {
-        "queue": 3,
+        "queue": 4,
         "round-robin": 1,
-        "taskgroup-failure": 5,
-        "blocked-loop": 3,
+        "taskgroup-failure": 6,
+        "blocked-loop": 4,
     }, drawn
     assert drawn["taskgroup-failure"][1] >= 4, drawn  # the raise, the throws it caused
     for name in CELLS:

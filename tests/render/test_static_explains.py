@@ -67,8 +67,8 @@ def test_a_trace_without_asyncio_reads_on_step_time(each_backend):
     n = len(trace.events)
     assert out.span[0] < 0.5 and out.span[1] > n  # event indices, not nanoseconds
     assert (
-        "step time: one step per event, in order (no asyncio ran: wall-clock time would "
-        "measure the tracer, not the code)"
+        "step time: one step per event, in order (no task, future or loop wait recorded: "
+        "wall-clock time would measure the tracer, not the code)"
     ) in texts(out)
     assert "wall-clock time since the trace started" not in texts(out)
     asked = layout(trace, clock="wall")  # asked for: as asked

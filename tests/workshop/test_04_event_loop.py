@@ -118,6 +118,8 @@ def test_a_task_starts_only_after_its_creator_pauses():
     made_at = next(i for i, e in enumerate(t.events) if e == made[0])
     assert where(t, creator, "start") < made_at < where(t, creator, "await")
     assert where(t, creator, "await") < where(t, child, "start")
+    # not even while the creator works for 50 ms without pausing (time.sleep) before its await
+    assert event(t, creator, "await").t - made[0].t >= 40 * MS
     assert steps(t, child)[-1] == ("return", "'task'")
     assert steps(t, creator)[-2] == ("resume", "'task'")  # the await of the task gave its result
 
