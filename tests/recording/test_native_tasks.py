@@ -6,6 +6,7 @@ objects the registry makes; and the registry's Python is not called per task."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import sys
 import weakref
@@ -94,6 +95,8 @@ def test_a_task_and_its_coroutine_in_order():
         (7, "coroutine", "work#3", 6, "CREATED", None, 6),
         (8, "future", "_GatheringFuture#1", None, None, None, None),
     ]
+    # every field set, also on the objects the native core built without __init__
+    assert [dataclasses.astuple(o)[-2:] for o in t.objects] == [(None, None)] * 9
     work = [e.kind for e in t.events if e.obj == 3]
     assert work == ["start", "await", "resume", "return"]
     assert [e.kind for e in t.events if e.obj == 2] == ["create", "return"]

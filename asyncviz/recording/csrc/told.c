@@ -25,6 +25,18 @@ typedef struct {
 
 static int fields_of(Tell *t)
 {
+    /* every slot is set here, so Traced must have these and no others */
+    PyObject *slots = PyObject_GetAttrString((PyObject *)t->type, "__slots__");
+    int same = slots && PyTuple_Check(slots) && PyTuple_GET_SIZE(slots) == N_FIELDS;
+    for (int i = 0; same && i < N_FIELDS; i++)
+        same = PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(slots, i), field_names[i]) == 0;
+    Py_XDECREF(slots);
+    if (!same) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "Traced's fields are not the ones told.c sets: "
+                                         "update field_names there");
+        return -1;
+    }
     for (int i = 0; i < N_FIELDS; i++) {
         PyObject *d = PyObject_GetAttrString((PyObject *)t->type, field_names[i]);
         if (d == NULL)
