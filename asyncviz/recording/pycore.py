@@ -31,6 +31,7 @@ from .protocol import (
     TASK,
 )
 from .pyrecord import ObjState, PyRecord
+from .pytasks import TaskCalls
 
 K_CREATE = KIND_CODE["create"]
 K_START = KIND_CODE["start"]
@@ -48,7 +49,7 @@ _KIND_AT = RECORD.size - 4  # the record's (line << 8 | kind) field: kind is its
 _VALUE_AT = RECORD.size - 8  # the record's value field
 
 
-class PyCore(PyRecord):
+class PyCore(PyRecord, TaskCalls):
     def __init__(self, registry, thread: int, max_events: int, values: bool = True):
         super().__init__(registry, max_events, values)
         self.thread = thread
@@ -63,6 +64,8 @@ class PyCore(PyRecord):
         self.just_died_oid = -1  # ... and its id
         self.active = True
         self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
+        self.calls: list[tuple] = []  # (coro, task oid) of the create_task calls running
+        self.names: dict[int, str] = {}  # task oid -> its name as last read
 
     def info(self, code):
         """What `code`'s bytecode says (cached for this trace)."""
@@ -187,7 +190,7 @@ class PyCore(PyRecord):
             task.state = CLOSED
             if task.root_key is not None:
                 self.roots.pop(task.root_key, None)
-            self.registry.task_ended(task_oid)
+            self.read_end_name(task_oid, task.ref)
 
     def running(self) -> int:
         return self.stack[-1].oid if self.stack else -1
@@ -471,3 +474,4 @@ class PyCore(PyRecord):
         for o in self.states:
             o.ref = o.root_ref = None
         self.stack.clear()
+        self.calls.clear()

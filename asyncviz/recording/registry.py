@@ -42,7 +42,7 @@ class Registry:
         self.scope = scope
         self.values = values
         self.root_label = root_label
-        self.objects: list[Traced] = []
+        self._objects: list[Traced] = []
         self.strings = StringTable()
         self.numbers: list = []  # wide ints and floats, by index (trace.NUMBER_BASE)
         self.labels: dict[str, int] = {}
@@ -72,7 +72,6 @@ class Registry:
         self.special = dict(codes)
         self.special_ids = {id(code) for code in self.special}
         self.special_event = watch.on_code
-        self.task_ended = watch.ended
         self.cancel_reached = watch.cancels.delivered
 
     def decide(self, code, frame=None) -> int:
@@ -141,6 +140,22 @@ class Registry:
 
     # -- objects ------------------------------------------------------------------------
 
+    @property
+    def objects(self) -> list[Traced]:
+        """Every object so far, by id (the core's own are told first)."""
+        self.tell()
+        return self._objects
+
+    def tell(self) -> None:
+        """The core's own objects first: the native core makes a common task and its
+        coroutine alone (csrc/tasks.c) and builds their `Traced` here when asked
+        (csrc/told.c), in id order, before any other object is made or read: ids and
+        labels stay as if they were made here."""
+        core = self.core
+        told = core.tell(self._objects, self.labels, Traced, OBJECT_KINDS, STATES) if core else None
+        if told is not None and self.asyncio is not None:
+            self.asyncio.told(*told)
+
     def new_object(
         self,
         kind: int,
@@ -153,6 +168,7 @@ class Registry:
         initial: int | None = None,
     ) -> int:
         """An object that is not code running in a frame: a task or a future."""
+        self.tell()
         if label is None:
             label = self._label(name)
         oid = self.core.add(kind, state, -1, 0, None, obj, True, None)
@@ -176,6 +192,7 @@ class Registry:
         """A generator, coroutine or async generator running `code` (first sight)."""
         kind = object_kind(code.co_flags)
         name = code.co_qualname
+        self.tell()
         oid = self.core.add(kind, state, task, line, code, obj, watch, frame)
         if oid < 0:
             return -1  # the record's budget is spent
@@ -198,9 +215,9 @@ class Registry:
         return f"{short}#{n}"
 
     def _traced(self, oid, kind, name, label, filename, firstlineno, state, parent, initial):
-        if oid != len(self.objects):
-            raise AssertionError(f"object ids out of step: {oid} != {len(self.objects)}")
-        self.objects.append(
+        if oid != len(self._objects):
+            raise AssertionError(f"object ids out of step: {oid} != {len(self._objects)}")
+        self._objects.append(
             Traced(
                 oid,
                 OBJECT_KINDS[kind],
@@ -300,9 +317,6 @@ class Registry:
     def special_event(self, decision: int, event: int, frame, *value) -> None:
         """A core saw watched stdlib code start (event 0; `value`: its argument, when the
         core read it), return (1; what it returned) or raise (2)."""
-
-    def task_ended(self, task_oid: int) -> None:
-        """The coroutine of a task ended it."""
 
     def cancel_reached(self, task_oid: int, exc, t: int) -> bool:
         """A CancelledError is about to be thrown into a task's coroutine chain: True

@@ -94,7 +94,6 @@ class AsyncioWatch:
         # the recording core: attach() sets it before any hook can run
         self.core: Any = None
         self.tasks: list[int] = []  # every task object, in order
-        self.creating: list[tuple] = []  # (coro, task oid or -1) while create_task runs
         self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
         self.idle: list[tuple[int, int]] = []  # core ticks
         self.naming = TaskNames()
@@ -152,7 +151,7 @@ class AsyncioWatch:
         if parent < 0 and running < 0 and not self._wanted(coro):
             # not ours to show: made by library code outside any traced task
             # (asyncio.run's shutdown helpers, for one)
-            self.creating.append((coro, -1))
+            core.creating(coro, -1)
             return
         oid = self.registry.new_object(
             TASK, "Task", parent if parent >= 0 else None, CREATED, label=""
@@ -160,12 +159,13 @@ class AsyncioWatch:
         if oid >= 0:
             self.naming.created(oid, name)
             core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
-        self.creating.append((coro, oid))
+        core.creating(coro, oid)
 
     def _create_end(self, task) -> None:
-        if not self.creating:
+        call = self.core.created()
+        if call is None:
             return
-        coro, oid = self.creating.pop()
+        coro, oid = call
         if oid < 0:
             return
         if task is None:  # create_task raised
@@ -175,10 +175,7 @@ class AsyncioWatch:
 
     def starting(self, gen) -> int:
         """The task whose eager first step is running `gen` inside create_task, or -1."""
-        for coro, oid in reversed(self.creating):
-            if coro is gen:
-                return oid
-        return -1
+        return self.core.starting(gen)
 
     def _wanted(self, coro) -> bool:
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
@@ -189,12 +186,22 @@ class AsyncioWatch:
 
     # -- tasks ----------------------------------------------------------------------------
 
+    def told(self, given: list[int], followed: list[int]) -> None:
+        """The core made tasks by itself (csrc/tasks.c): `given` were named by the
+        program, `followed` returned from create_task, in this order."""
+        self.naming.given.update(given)
+        objects = self.registry.objects
+        for oid in followed:
+            self.naming.first_name(oid, objects[oid].name)
+        self.tasks.extend(followed)
+
     def _follow(self, task, oid: int, coro) -> None:
         core = self.core
+        objects = self.registry.objects  # the tasks the core followed alone come first
         core.bind(oid, task)
         self.tasks.append(oid)
         self._read_name(oid, task)
-        self.naming.first_name(oid, self.registry.objects[oid].name)
+        self.naming.first_name(oid, objects[oid].name)
         if coro is None:
             return
         c = core.lookup(coro)
@@ -285,17 +292,12 @@ class AsyncioWatch:
             return cell
         return -1
 
-    def ended(self, oid: int) -> None:
-        """Its coroutine ended it: read the name now, the task may not outlive the trace."""
-        task = self.core.alive(oid)
-        if task is not None:
-            self._read_name(oid, task)
-
     def _read_name(self, oid: int, task) -> None:
         try:
-            self.registry.objects[oid].name = str(task.get_name())
+            name = self.registry.objects[oid].name = str(task.get_name())
         except Exception:
-            pass
+            return
+        self.core.named(oid, name)  # the latest read wins, ours or the core's
 
     def _settle(self, oid: int, task) -> None:
         """A finished task whose end no event told: read how it ended, without marking
@@ -327,6 +329,8 @@ class AsyncioWatch:
                 self._read_name(oid, task)
                 if core.state(oid) != CLOSED and _finished(task):
                     self._settle(oid, task)
+            else:  # as last read: when its coroutine ended it (the core did), or later
+                traced.name = core.last_name(oid) or traced.name
             if core.state(oid) != CLOSED:
                 coro = traced.coro
                 started = coro is not None and core.state(coro) != CREATED

@@ -291,6 +291,7 @@ static PyObject *m_finish(Core *c, PyObject *unused)
     if (core_numbers_out(c) < 0)
         return NULL;
     core_clear_refs(c);
+    tk_clear(c, 0); /* a create_task call still running: its coroutine is not ours */
     ptrmap_free(&c->map);
     ptrmap_free(&c->refs);
     ptrmap_free(&c->aux);

@@ -18,7 +18,6 @@ static int take_registry(Core *c, PyObject *registry)
     int ok = (c->first_sight = get(registry, "first_sight")) && (c->describe = get(registry, "describe"))
              && (c->target = get(registry, "target"))
              && (c->special_event = get(registry, "special_event"))
-             && (c->task_ended = get(registry, "task_ended"))
              && (c->cancel_reached = get(registry, "cancel_reached"))
              && (table = get(registry, "strings")) && (c->strings = get(table, "strings"))
              && (c->index = get(table, "index")) && (special = get(registry, "special"))
@@ -111,7 +110,6 @@ static int core_traverse(Core *c, visitproc visit, void *arg)
     Py_VISIT(c->describe);
     Py_VISIT(c->target);
     Py_VISIT(c->special_event);
-    Py_VISIT(c->task_ended);
     Py_VISIT(c->cancel_reached);
     Py_VISIT(c->on_spent);
     Py_VISIT(c->watch_end);
@@ -131,19 +129,20 @@ static int core_traverse(Core *c, visitproc visit, void *arg)
         Py_VISIT(c->objs[i].ref);
         Py_VISIT(c->objs[i].root_ref);
     }
-    return tracehook_traverse(c, visit, arg);
+    int r = tk_traverse(c, visit, arg);
+    return r ? r : tracehook_traverse(c, visit, arg);
 }
 
 static int core_clear(Core *c)
 {
     core_clear_refs(c);
+    tk_clear(c, 1);
     Py_CLEAR(c->registry);
     Py_CLEAR(c->decide);
     Py_CLEAR(c->first_sight);
     Py_CLEAR(c->describe);
     Py_CLEAR(c->target);
     Py_CLEAR(c->special_event);
-    Py_CLEAR(c->task_ended);
     Py_CLEAR(c->cancel_reached);
     Py_CLEAR(c->on_spent);
     Py_CLEAR(c->watch_end);
@@ -172,6 +171,8 @@ static void core_dealloc(Core *c)
     PyMem_RawFree(c->objs);
     PyMem_RawFree(c->stack);
     PyMem_RawFree(c->nums);
+    PyMem_RawFree(c->creating);
+    PyMem_RawFree(c->followed);
 #if !AVZ_MONITORING
     PyMem_RawFree(c->auxes);
 #endif
@@ -207,6 +208,10 @@ static PyMethodDef *all_methods(void)
     for (PyMethodDef *m = avz_monitor_methods; m->ml_name; m++)
         all[n++] = *m;
     for (PyMethodDef *m = avz_trace_methods; m->ml_name; m++)
+        all[n++] = *m;
+    for (PyMethodDef *m = avz_task_methods; m->ml_name; m++)
+        all[n++] = *m;
+    for (PyMethodDef *m = avz_told_methods; m->ml_name; m++)
         all[n++] = *m;
     all[n].ml_name = NULL;
     return all;

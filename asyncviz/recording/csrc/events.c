@@ -38,12 +38,10 @@ int ev_special_decision(Core *c, PyObject *code)
     return D_OUT;
 }
 
-/* the argument the asyncio watch reads when watched stdlib code starts */
-static PyObject *watched_arg(int decision, PyObject *frame)
+/* a local variable of a running frame (new reference; NULL, maybe with an exception) */
+PyObject *ev_frame_var(PyObject *frame, const char *name)
 {
-    const char *name = decision == D_CREATE_TASK ? "coro" : decision == D_SELECT ? "timeout"
-                       : decision == D_UNAWAITED ? "coro" : decision == D_TASK_NAME ? "task" : NULL;
-    if (name == NULL || frame == NULL)
+    if (frame == NULL)
         return NULL;
 #if PY_VERSION_HEX >= 0x030C0000
     PyObject *key = PyUnicode_InternFromString(name);
@@ -58,12 +56,24 @@ static PyObject *watched_arg(int decision, PyObject *frame)
 #endif
 }
 
+/* the argument the asyncio watch reads when watched stdlib code starts */
+static PyObject *watched_arg(int decision, PyObject *frame)
+{
+    const char *name = decision == D_CREATE_TASK ? "coro" : decision == D_SELECT ? "timeout"
+                       : decision == D_UNAWAITED ? "coro" : decision == D_TASK_NAME ? "task" : NULL;
+    return name == NULL ? NULL : ev_frame_var(frame, name);
+}
+
 void ev_special_start(Core *c, int decision, PyObject *frame)
 {
     PyObject *arg = watched_arg(decision, frame);
     if (arg == NULL) {
         PyErr_Clear();
         ev_special(c, decision, W_START, frame, NULL);
+        return;
+    }
+    if (decision == D_CREATE_TASK && tk_create_start(c, frame, arg)) {
+        Py_DECREF(arg);
         return;
     }
     PyObject *r = PyObject_CallFunction(c->special_event, "iiOO", decision, W_START, frame, arg);
@@ -75,6 +85,8 @@ void ev_special_start(Core *c, int decision, PyObject *frame)
 
 void ev_special(Core *c, int decision, int event, PyObject *frame, PyObject *value)
 {
+    if (decision == D_CREATE_TASK && tk_create_end(c, event, value))
+        return;
     if (event == W_RETURN && decision == D_TASK_NAME) {
         PyObject *task = watched_arg(decision, frame);
         if (task == NULL)

@@ -74,9 +74,14 @@ typedef struct {
 
 /* ---- ptrmap.c: pointer -> int32, open addressing --------------------------------- */
 typedef struct {
-    uintptr_t *keys;  /* 0: empty, 1: deleted */
-    int32_t *values;
+    uintptr_t key;  /* 0: empty, 1: deleted */
+    int32_t value;
+} PtrSlot;          /* key and value side by side: one cache line read per probe */
+
+typedef struct {
+    PtrSlot *slots;
     Py_ssize_t cap, used, filled;
+    int shift;      /* 64 - log2(cap) */
 } PtrMap;
 
 int ptrmap_init(PtrMap *m);
@@ -157,27 +162,45 @@ struct Number {
 
 /* ---- core.c: the core object ------------------------------------------------------- */
 typedef struct {
+    /* read at every event: first */
     uint8_t state, kind;
     uint8_t merged;        /* a cell: its statements' coroutines are its parts (merge) */
+    uint8_t pending;       /* made by tasks.c, and the registry has no Traced for it yet */
     int32_t task;          /* task whose coroutine chain it belongs to, or -1 */
     int32_t root_of;       /* the task whose coroutine it is, or -1 */
     int32_t line;          /* line of its last suspension point */
     int64_t resume_at;     /* record of its last start/resume, or -1 */
     int64_t began;         /* ticks of its last start/resume/throw (the watchdog asks) */
-    void *key;             /* the map knows it by its own address... */
-    PyObject *frame;       /* ...and by its frame's (borrowed; the frame lives as long) */
+    PyObject *frame;       /* the map knows it by its frame's address (borrowed; the frame
+                            * lives as long)... */
+    CodeInfo *info;        /* of its code (the code is kept alive by the core) */
+    void *key;             /* ...and by its own */
     PyObject *ref;         /* weak reference to it (owned), or NULL */
     void *root_key;        /* a task: the address of its unrecorded coroutine */
     void *root_frame;      /* ...and of that coroutine's frame */
     PyObject *root_ref;    /* ... and a weak reference to that coroutine */
-    CodeInfo *info;        /* of its code (the code is kept alive by the core) */
+    /* what the registry is told when it builds the Traced of an object made by tasks.c
+     * (a task and its coroutine, seen made by create_task) */
+    PyObject *code;        /* its code (borrowed: the core keeps it alive), or NULL */
+    int32_t parent;        /* the object that made it, or -1 */
+    int32_t coro;          /* a task: its coroutine's id, or -1 */
+    int8_t initial;        /* its state when first seen, if it existed before (-1: none) */
+    uint8_t given;         /* a task: the program gave it a name (create_task's `name`) */
+    PyObject *first_name;  /* a task: its name right after it was made (owned) */
+    PyObject *last_name;   /* a task: its name as last read, at its end or by the registry */
 } ObjState;
+
+/* a create_task call running: the coroutine it was given and the task's id (-1: none) */
+typedef struct {
+    PyObject *coro; /* owned while the call runs */
+    int32_t oid;
+} Creating;
 
 typedef struct {
     PyObject_HEAD
     /* what Python gave */
     PyObject *registry, *decide, *first_sight, *describe, *target, *special_event;
-    PyObject *task_ended, *cancel_reached, *on_spent, *watch_end;
+    PyObject *cancel_reached, *on_spent, *watch_end;
     PyObject *watch_calls;         /* 3.12+: code that names `cancel` (cancels.py), or NULL */
     PyObject *strings, *index;     /* the registry's string table: list, dict */
     PyObject *numbers;             /* the registry's numbers: filled when the trace stops */
@@ -213,6 +236,11 @@ typedef struct {
     void *just_died;   /* the frame of the object whose weak reference just died (its
                         * finaliser is next) */
     int32_t just_died_oid; /* ... and its id */
+    /* tasks.c: create_task calls running, and what the registry has not been told */
+    Creating *creating;
+    Py_ssize_t n_creating, cap_creating;
+    int32_t *followed;  /* tasks made here, in the order their create_task returned */
+    Py_ssize_t n_followed, cap_followed;
     /* 3.11: per-frame notes of the trace hook */
     PtrMap aux;
     struct Aux *auxes;
@@ -246,6 +274,15 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
                  PyObject *obj, int watch, PyObject *frame);
 int32_t core_lookup(Core *c, PyObject *obj);
 void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value);
+
+/* ---- tasks.c: asyncio's create_task seen without the registry, tasks' names ------- */
+int tk_create_start(Core *c, PyObject *frame, PyObject *coro); /* 1: done here */
+int tk_create_end(Core *c, int event, PyObject *task);         /* 1: done here */
+void tk_read_end_name(Core *c, int32_t task); /* into last_name */
+int tk_traverse(Core *c, visitproc visit, void *arg);
+void tk_clear(Core *c, int names); /* names: also the tasks' names */
+extern PyMethodDef avz_task_methods[];
+extern PyMethodDef avz_told_methods[]; /* told.c: their Traced, for the registry */
 void core_unroot(Core *c, int32_t task); /* its unrecorded coroutine is no longer known */
 /* `frame` (of `gen`, running `code`) is a part of object `oid` from now on; -1 on error */
 int core_merge(Core *c, int32_t oid, PyObject *frame, PyObject *gen, PyObject *code);
@@ -282,6 +319,7 @@ int ev_special_decision(Core *c, PyObject *code);
 int ev_names_cancel(PyObject *code);  /* does `code` name `cancel` (co_names)? */
 void ev_watch_calls(Core *c, PyObject *code, PyObject *frame);
 PyObject *ev_sent(Core *c, PyObject *value);
+PyObject *ev_frame_var(PyObject *frame, const char *name); /* a frame's local, or NULL */
 int32_t traceback_line(PyObject *exc_or_tb, PyObject *frame, int is_tb);
 
 /* the object a running frame belongs to (frames and objects are both keys of the map) */

@@ -129,6 +129,8 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
     o->state = (uint8_t)state;
     o->task = task;
     o->root_of = -1;
+    o->parent = o->coro = -1;
+    o->initial = -1;
     o->line = line;
     o->resume_at = -1;
     o->info = ci;
@@ -206,10 +208,7 @@ void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value)
     core_emit(c, t, task, kind, value, 0, NO_TARGET);
     o->state = S_CLOSED;
     core_unroot(c, task);
-    PyObject *r = PyObject_CallFunction(c->task_ended, "i", task);
-    if (r == NULL)
-        core_report(c, "a task's end");
-    Py_XDECREF(r);
+    tk_read_end_name(c, task); /* the task may not outlive the trace */
 }
 
 /* the weak references' callback: an object died */

@@ -79,12 +79,18 @@ static void note_delegator(Core *c, int32_t oid, PyObject *frame)
     PyFrameObject *back = PyFrame_GetBack((PyFrameObject *)frame);
     if (back == NULL)
         return;
-    int32_t boid;
+    int32_t boid = -1;
     Py_ssize_t n = c->n_stack;
-    if (n >= 2 && c->stack[n - 1] == oid && c->objs[c->stack[n - 2]].frame == (PyObject *)back)
+    if (n >= 2 && c->stack[n - 1] == oid && c->objs[c->stack[n - 2]].frame == (PyObject *)back) {
         boid = c->stack[n - 2];
-    else
-        boid = object_of_frame(c, (PyObject *)back);
+    }
+    else {
+        /* only a generator's frame can be a recorded one (a task's step is not) */
+        PyCodeObject *code = PyFrame_GetCode(back);
+        if (code->co_flags & GEN_FLAGS)
+            boid = object_of_frame(c, (PyObject *)back);
+        Py_DECREF(code);
+    }
     if (boid >= 0 && c->objs[boid].info != NULL
         && codeinfo_in_send(c->objs[boid].info, PyFrame_GetLasti(back))) {
         c->pending_key = (PyObject *)back;
