@@ -14,7 +14,7 @@ import pytest
 from asyncviz.recording.backend import names as _backend_names
 
 from corpus import PROGRAMS
-from programs import normal_tasks, record, states
+from programs import normal_tasks, record, rename_tasks, states
 
 
 EXPECTED: dict[str, list[str]] = {
@@ -175,7 +175,7 @@ EXPECTED: dict[str, list[str]] = {
         "create|work#2",
         "create|Task@1",
         "create|Task@2",
-        "await|main#1|<_GatheringFuture pending>|_GatheringFuture#1",
+        "await|main#1|<_GatheringFuture pending>|gather(Task@1, Task@2)",
         "start|work#1",
         "await|work#1|None",
         "start|work#2",
@@ -195,19 +195,19 @@ EXPECTED: dict[str, list[str]] = {
         "create|producer",
         "create|consumer#1",
         "start|consumer#1",
-        "await|consumer#1|<Future pending>|Future#1",
+        "await|consumer#1|<Future pending>|Queue.get()",
         "await|main#1|<Future pending>|consumer#1",
         "start|producer#1",
-        "await|producer#1|<Future pending>|Future#2",
+        "await|producer#1|<Future pending>|Queue.put()",
         "resume|main#1",
         "resume|consumer#1|0",
-        "await|consumer#1|<Future pending>|Future#3",
+        "await|consumer#1|<Future pending>|Queue.get()",
         "await|main#1|<Future pending>|consumer#1",
         "resume|producer#1|None",
-        "await|producer#1|<Future pending>|Future#4",
+        "await|producer#1|<Future pending>|Queue.put()",
         "resume|main#1",
         "resume|consumer#1|1",
-        "await|consumer#1|<Future pending>|Future#5",
+        "await|consumer#1|<Future pending>|Queue.get()",
         "await|main#1|<Future pending>|consumer#1",
         "resume|producer#1|None",
         "return|producer#1|None",
@@ -221,7 +221,7 @@ EXPECTED: dict[str, list[str]] = {
         "start|main#1",
         "create|slow#1",
         "start|slow#1",
-        "await|slow#1|<Future pending>|Future#1",
+        "await|slow#1|<Future pending>|sleep(10) in timeout(0.01)",
         "await|main#1|<Future pending>|slow#1",
         "throw|slow#1|CancelledError()",
         "cancel|root",
@@ -235,7 +235,7 @@ EXPECTED: dict[str, list[str]] = {
         "create|sleeper",
         "await|main#1|None",
         "start|sleeper#1",
-        "await|sleeper#1|<Future pending>|Future#1",
+        "await|sleeper#1|<Future pending>|sleep(10)",
         "resume|main#1|None",
         "await|main#1|<Task 'sleeper' pending>|sleeper",
         "throw|sleeper#1|CancelledError('stop')",
@@ -251,7 +251,7 @@ EXPECTED: dict[str, list[str]] = {
         "create|a",
         "create|job#2",
         "create|b",
-        "await|main#1|<Future pending>|Future#1",
+        "await|main#1|<Future pending>|TaskGroup(a, b)",
         "start|job#1",
         "await|job#1|None",
         "start|job#2",
@@ -307,7 +307,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "future": [
         "start|main#1",
-        "await|main#1|<Future pending>|Future#1",
+        "await|main#1|<Future pending>|Future#1 (line 7)",
         "resume|main#1|'ready'",
         "return|main#1|'ready'",
     ],
@@ -386,7 +386,7 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "work#2": "CLOSED",
         "Task@1": "CLOSED",
         "Task@2": "CLOSED",
-        "_GatheringFuture#1": "CLOSED",
+        "gather(Task@1, Task@2)": "CLOSED",
     },
     "queue": {
         "root": "SUSPENDED",
@@ -394,19 +394,21 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "producer#1": "CLOSED",
         "producer": "CLOSED",
         "consumer#1": "CLOSED",
-        "Future#1": "CLOSED",
-        "Future#2": "CLOSED",
-        "Future#3": "CLOSED",
-        "Future#4": "CLOSED",
-        "Future#5": "CLOSED",
+        "Queue.get()": "CLOSED",  # three waits of one label
+        "Queue.put()": "CLOSED",
     },
-    "timeout": {"root": "SUSPENDED", "main#1": "CLOSED", "slow#1": "CLOSED", "Future#1": "CLOSED"},
+    "timeout": {
+        "root": "SUSPENDED",
+        "main#1": "CLOSED",
+        "slow#1": "CLOSED",
+        "sleep(10) in timeout(0.01)": "CLOSED",
+    },
     "cancel": {
         "root": "SUSPENDED",
         "main#1": "CLOSED",
         "sleeper#1": "CLOSED",
         "sleeper": "CLOSED",
-        "Future#1": "CLOSED",
+        "sleep(10)": "CLOSED",
     },
     "taskgroup": {
         "root": "SUSPENDED",
@@ -415,12 +417,12 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "a": "CLOSED",
         "job#2": "CLOSED",
         "b": "CLOSED",
-        "Future#1": "CLOSED",
+        "TaskGroup(a, b)": "CLOSED",
     },
     "async_for": {"root": "SUSPENDED", "main#1": "CLOSED", "ticks#1": "CLOSED"},
     "asend_athrow_aclose": {"root": "SUSPENDED", "main#1": "CLOSED", "agen#1": "CLOSED"},
     "eager_task": {"root": "SUSPENDED", "main#1": "CLOSED", "quick#1": "CLOSED", "quick": "CLOSED"},
-    "future": {"root": "SUSPENDED", "main#1": "CLOSED", "Future#1": "CLOSED"},
+    "future": {"root": "SUSPENDED", "main#1": "CLOSED", "Future#1 (line 7)": "CLOSED"},
     "types_coroutine": {"main_#1": "CLOSED", "legacy#1": "CLOSED"},
     "async_with": {
         "root": "SUSPENDED",
@@ -448,7 +450,7 @@ def test_exact_sequence(name, backend):
     trace, ns = record(PROGRAMS[name], backend=backend)
     got, labels = normal_tasks(trace)
     assert got == EXPECTED[name]
-    assert {labels.get(k, k): v for k, v in states(trace).items()} == FINAL_STATES[name]
+    assert {rename_tasks(k, labels): v for k, v in states(trace).items()} == FINAL_STATES[name]
     assert trace.meta["backend"] == backend
     assert not trace.truncated
 

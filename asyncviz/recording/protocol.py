@@ -35,6 +35,7 @@ CREATE_TASK = 2  # asyncio's BaseEventLoop.create_task: a task is born
 SELECT = 3  # a selector's select(): the event loop waits (idle time)
 UNAWAITED = 4  # warnings._warn_unawaited_coroutine: a coroutine never awaited
 TASK_NAME = 5  # asyncio.tasks._set_task_name (3.11, 3.12): a task named after it is made
+WAITS = 8  # a stdlib function whose return names a future or a timeout (waits.py)
 
 # One event costs 1 in the record's budget; an object and a string cost what they weigh,
 # in records: `max_events` bounds the memory of the whole record, not just its events.

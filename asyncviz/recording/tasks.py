@@ -42,8 +42,10 @@ from .protocol import (
     TASK,
     TASK_NAME,
     UNAWAITED,
+    WAITS,
 )
 from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
+from .waits import watched_codes
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
 MISSING = object()  # no argument given: read it from the frame
@@ -64,6 +66,7 @@ def special_codes() -> dict:
     set_name = getattr(asyncio.tasks, "_set_task_name", None)
     if set_name is not None:
         codes[set_name.__code__] = TASK_NAME
+    codes.update(dict.fromkeys(watched_codes(), WAITS))  # what names a wait (waits.py)
     return codes
 
 
@@ -116,6 +119,8 @@ class AsyncioWatch:
             oid = self.core.lookup(task) if task is not None else -1
             if oid >= 0:
                 self._read_name(oid, task)
+        elif decision == WAITS and event == RETURN:
+            self.registry.waits_of().returned(frame, value)
 
     def _create_start(self, coro) -> None:
         core = self.core

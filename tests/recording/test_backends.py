@@ -99,6 +99,7 @@ def test_native_constants_are_the_python_ones():
         c["SELECT"],
         c["UNAWAITED"],
         c["TASK_NAME"],
+        c["WAITS"],
     ) == (
         protocol.OUT,
         protocol.RECORD,
@@ -106,6 +107,7 @@ def test_native_constants_are_the_python_ones():
         protocol.SELECT,
         protocol.UNAWAITED,
         protocol.TASK_NAME,
+        protocol.WAITS,
     )
     from asyncviz.recording.tasks import RAISE, RETURN, START
 

@@ -44,7 +44,7 @@ enum { K_CREATE = 0, K_START, K_RESUME, K_THROW, K_YIELD, K_AWAIT, K_RETURN, K_R
        K_CLOSE, K_CANCEL };
 /* decisions about a code object (protocol.py) */
 enum { D_OUT = 0, D_RECORD = 1, D_CREATE_TASK = 2, D_SELECT = 3, D_UNAWAITED = 4,
-       D_TASK_NAME = 5 };
+       D_TASK_NAME = 5, D_WAITS = 8 };
 /* the events reported for the stdlib code watched for asyncio (tasks.py) */
 enum { W_START = 0, W_RETURN = 1, W_RAISE = 2 };
 
@@ -60,7 +60,7 @@ enum { W_START = 0, W_RETURN = 1, W_RAISE = 2 };
 #define SHORT_STR 60
 #define STR_CACHE_MAX 100000
 #define GEN_FLAGS (CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR)
-#define MAX_SPECIAL 16
+#define MAX_SPECIAL 32
 #define ROOT_FLAG 0x40000000  /* a map value naming a task whose unrecorded coroutine this is */
 
 /* one event: 24 bytes, the layout of trace.RECORD ("<qIiII") on a little-endian machine */
@@ -186,6 +186,7 @@ typedef struct {
     PyObject *special_codes[MAX_SPECIAL];
     int special_decisions[MAX_SPECIAL];
     int n_special;
+    uint64_t special_bloom;        /* a bit per watched code's address: most misses in one test */
     unsigned long thread;
     uint32_t epoch;
     int values, active, spent, monitoring, trace_installed;
@@ -272,6 +273,11 @@ void ev_resume_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInf
 void ev_special(Core *c, int decision, int event, PyObject *frame, PyObject *value);
 void ev_special_start(Core *c, int decision, PyObject *frame); /* with its argument */
 int ev_special_decision(Core *c, PyObject *code);
+/* the bloom bit of a code object's address (code objects are 16-byte aligned) */
+static inline uint64_t special_bit(PyObject *code)
+{
+    return (uint64_t)1 << (((uintptr_t)code >> 4) & 63);
+}
 PyObject *ev_sent(Core *c, PyObject *value);
 int32_t traceback_line(PyObject *exc_or_tb, PyObject *frame, int is_tb);
 
