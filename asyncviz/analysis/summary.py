@@ -9,9 +9,11 @@ A pure function of a Trace.  Times come from the object's own events only:
   suspended span at its first yield/await inside the trace: time before that is unknown.
 
 A task's row shows the steps and times of its coroutine (`Traced.coro`); the task's own
-events only say how it ended.  Futures get no row: they appear as what a row waited on.
-Awaits that name no target (a bare yield to the loop, as `asyncio.sleep(0)` makes) are
-counted in `awaits` but add nothing to `waited_on`.
+events only say how it ended.  Futures get no row: they appear as what a row waited on,
+counted by label (a future's label reads like the call that made it, and ten
+`sleep(0.01)` are one entry `sleep(0.01) ×10`).  Awaits that name no target (a bare
+yield to the loop, as `asyncio.sleep(0)` makes) are counted in `awaits` but add nothing
+to `waited_on`.
 """
 
 from __future__ import annotations
@@ -71,6 +73,15 @@ class Row:
     @property
     def waited_on_text(self) -> str:
         return ", ".join(f"{label} ×{n}" for label, n in self.waited_on) or "–"
+
+
+def _by_label(waited: Counter, label) -> tuple[tuple[str, int], ...]:
+    """What an object awaited, counted by label: ten `sleep(0.01)` futures are one entry
+    (`sleep(0.01) ×10`), most frequent first, ties in the order first awaited."""
+    counts: Counter = Counter()
+    for target, n in waited.items():
+        counts[label(target) or f"#{target}"] += n
+    return tuple(counts.most_common())
 
 
 class _Steps:
@@ -260,7 +271,7 @@ class Summary:
                     suspended_ns=s.suspended,
                     longest_ns=max(s.longest, 0),
                     longest_line=s.longest_line,
-                    waited_on=tuple((label(i) or f"#{i}", n) for i, n in s.waited.most_common()),
+                    waited_on=_by_label(s.waited, label),
                 )
             )
         meta = trace.meta

@@ -135,10 +135,10 @@ def test_asyncio_rows():
     assert [counts(r) for r in s.rows] == [
         ("main-task", "task", "CLOSED", "returned 5", None, 1, 2, 0, 2, waits),
         ("main#1", "coroutine", "CLOSED", "returned 5", "main-task", 1, 2, 0, 2, waits),
-        ("kid", "task", "CLOSED", "returned 5", "main-task", 1, 1, 0, 1, (("Future#1", 1),)),
-        ("child#1", "coroutine", "CLOSED", "returned 5", "kid", 1, 1, 0, 1, (("Future#1", 1),)),
-        ("sleeper", "task", "CLOSED", cancelled, "main-task", 1, 1, 0, 1, (("Future#2", 1),)),
-        ("sleeper#1", "coroutine", "CLOSED", cancelled, "sleeper", 1, 1, 0, 1, (("Future#2", 1),)),
+        ("kid", "task", "CLOSED", "returned 5", "main-task", 1, 1, 0, 1, (("sleep(0.001)", 1),)),
+        ("child#1", "coroutine", "CLOSED", "returned 5", "kid", 1, 1, 0, 1, (("sleep(0.001)", 1),)),
+        ("sleeper", "task", "CLOSED", cancelled, "main-task", 1, 1, 0, 1, (("sleep(10)", 1),)),
+        ("sleeper#1", "coroutine", "CLOSED", cancelled, "sleeper", 1, 1, 0, 1, (("sleep(10)", 1),)),
     ]
     assert s.futures == 2 and all(r.kind != "future" for r in s.rows)
     assert s.rows[4].state_text == "CLOSED (raised CancelledError())"
@@ -162,7 +162,7 @@ def test_asyncio_rows():
     assert s.rows[3].longest_line in range(lines[1], lines[1] + len(lines[0]))
     assert s.idle_ns == sum(b - a for a, b in t.idle) > 0
     text = str(s)
-    assert "kid ×1, sleeper ×1" in text and "Future#1 ×1" in text
+    assert "kid ×1, sleeper ×1" in text and "sleep(0.001) ×1" in text
     assert f"Python {t.meta['python']}" in text and t.meta["backend"] in text
 
 
@@ -305,6 +305,33 @@ def test_waited_on_is_most_frequent_first():
     assert s.rows[0].waited_on == (("Future#1", 3), ("Task-2", 1), ("Future#2", 1))
     assert s.rows[0].awaits == 6  # the bare yield to the loop counts, but names nothing
     assert s.rows[0].waited_on_text == "Future#1 ×3, Task-2 ×1, Future#2 ×1"
+
+
+def test_waited_on_groups_futures_by_label():
+    """Ten futures that read alike are one entry, counted: what a person reads in the
+    column (`sleep(0.01) ×10, Queue.get() ×4`), not ten lines of `Future#N ×1`."""
+    b = TraceBuilder()
+    b.obj("coroutine", "c#1", "c", state="CLOSED")
+    b.obj("task", "Task-2", "Task", state="CLOSED")
+    b.ev(0, 0, "start", line=1)
+    targets = []
+    for _ in range(10):
+        targets.append(b.obj("future", "sleep(0.01)", "Future", state="CLOSED"))
+    for _ in range(4):
+        targets.append(b.obj("future", "Queue.get()", "Future", state="CLOSED"))
+    targets.append(1)
+    t = 1
+    for target in targets:
+        b.ev(t, 0, "await", line=2, target=target)
+        b.ev(t + 5, 0, "resume", line=2)
+        t += 10
+    b.ev(t, 0, "return", line=3)
+    trace = b.build()
+    trace.meta = {}
+    row = Summary.of(trace).rows[0]
+    assert row.waited_on == (("sleep(0.01)", 10), ("Queue.get()", 4), ("Task-2", 1))
+    assert row.waited_on_text == "sleep(0.01) ×10, Queue.get() ×4, Task-2 ×1"
+    assert row.awaits == 15
 
 
 # -- escaping, empty, truncated -------------------------------------------------------------
