@@ -12,9 +12,9 @@ Two kinds of entry:
 - `Field(module, owner, name)`: an attribute of a stdlib object (`owner` is a class of
   `module`), read with `read(obj, field)`, which never raises and never calls code the
   program can see (plain attribute storage of stdlib classes only);
-- `Code(module, qualname, names)`: a stdlib function or coroutine (found by qualified
-  name, also inside `<locals>`), whose frame's locals `names` are read while it is
-  suspended or returning.
+- `Code(module, qualname, names)`: a stdlib function or coroutine (found by the dotted
+  path of its attributes in `module`, also inside `<locals>`), whose frame's locals
+  `names` are read while it is suspended or returning.
 
 A Python newer than the last table uses the last table (the test says when it is wrong).
 """
@@ -94,8 +94,10 @@ _COMMON: dict[str, Field | Code] = {
     "create_subprocess_shell": Code("asyncio.subprocess", "create_subprocess_shell", ("cmd",)),
     "Process.wait": Code("asyncio.subprocess", "Process.wait", ()),
     "Process.communicate": Code("asyncio.subprocess", "Process.communicate", ()),
-    # a pure-Python Future's own generator (nest_asyncio swaps those in): see through it
-    "Future.__await__": Code("asyncio.futures", "Future.__await__", ()),
+    # passed through to what they await: a pure-Python Future's own generator (nest_asyncio
+    # swaps those in), and `async with lock:` (its acquire() is the call that waits)
+    "Future.__await__": Code("asyncio.futures", "_PyFuture.__await__", ()),
+    "_ContextManagerMixin.__aenter__": Code("asyncio.locks", "_ContextManagerMixin.__aenter__", ()),
     # -- plain functions that make a future: their return is watched -----------------------
     "shield": Code("asyncio.tasks", "shield", ("inner",)),
     "run_in_executor": Code("asyncio.base_events", "BaseEventLoop.run_in_executor", ("func",)),

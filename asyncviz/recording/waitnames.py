@@ -145,7 +145,10 @@ def _readexactly(loc, ctx, rest) -> Named:
 
 
 def _readuntil(loc, ctx, rest) -> Named:
-    return text(f"{_cls(loc)}.readuntil({arg_text(loc('separator'))})")
+    sep = loc("separator")
+    if type(sep) is list:  # 3.13 takes several separators and keeps even one in a list
+        sep = sep[0] if len(sep) == 1 else tuple(sep)
+    return text(f"{_cls(loc)}.readuntil({arg_text(sep)})")
 
 
 def _host_port(name: str):
@@ -218,8 +221,9 @@ NAMERS = {
     "Process.communicate": _plain("Process.communicate()"),
 }
 
-# coroutines and generators that only pass a future through (a pure-Python Future's own)
-TRANSPARENT = ("Future.__await__",)
+# coroutines and generators that only pass a future through (a pure-Python Future's own,
+# `async with lock:`'s __aenter__)
+TRANSPARENT = ("Future.__await__", "_ContextManagerMixin.__aenter__")
 
 
 @functools.cache
