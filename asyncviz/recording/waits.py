@@ -105,14 +105,18 @@ def _stem(label: str) -> str:
 
 
 def group_text(labels: list[str]) -> str:
-    """`a, b, c`, or counted by name past a few (`fetch ×2000`)."""
+    """`a, b, c`, or counted by name past a few (`fetch ×2000`); past a few names, the
+    first ones and the count (`Task-1, Task-2, Task-3, Task-4, … 2000 in all`)."""
     if len(labels) <= _MAX_GROUP:
         return ", ".join(labels)
     counts: dict[str, int] = {}
     for label in labels:
         stem = _stem(label)
         counts[stem] = counts.get(stem, 0) + 1
-    return ", ".join(stem if n == 1 else f"{stem} ×{n}" for stem, n in counts.items())
+    shown = [stem if n == 1 else f"{stem} ×{n}" for stem, n in counts.items()]
+    if len(shown) > _MAX_GROUP:
+        return ", ".join(shown[:_MAX_GROUP]) + f", … {len(labels)} in all"
+    return ", ".join(shown)
 
 
 class Waits:
@@ -396,8 +400,22 @@ class Waits:
             return None
         self._stock_loop = loop  # asked once per loop: an instance's attribute is set early
         if self._clock_at is None:
-            self._clock_at = (self.registry.core.now(), time.monotonic())
+            self._clock_at = self._clock_pair()
         return due
+
+    def _clock_pair(self) -> tuple[int, float]:
+        """The trace's clock and the loop's read together: the tightest of a few tries
+        (a pair split by a context switch would shift every deadline by the switch)."""
+        now = self.registry.core.now
+        best: tuple[int, int, float] | None = None
+        for _ in range(3):
+            before = now()
+            loop_time = time.monotonic()
+            gap = now() - before
+            if best is None or gap < best[0]:
+                best = (gap, before + gap // 2, loop_time)
+        assert best is not None
+        return best[1], best[2]
 
     # -- the end --------------------------------------------------------------------------
 
