@@ -15,7 +15,7 @@ from typing import Any
 from ..events import KIND_CODE, OBJECT_KINDS, STATES
 from ..trace import NO_TARGET, NO_VALUE, StringTable, Traced
 from ..values import describe
-from .protocol import CLOSED, CREATED, OUT, RECORD, RUNNING, SUSPENDED, object_kind
+from .protocol import CLOSED, CREATED, FUTURE, OUT, RECORD, RUNNING, SUSPENDED, object_kind
 from .scope import module_of
 
 _K_CREATE = KIND_CODE["create"]
@@ -211,7 +211,11 @@ class Registry:
             task = self.asyncio.register(value, late=True)
             if task >= 0:
                 return task
-        return self.waits_of().future(value, gen, line)
+        try:
+            return self.waits_of().future(value, gen, line)
+        except Exception:  # a name we failed to read: the plain one, never into the program
+            label = self._label(cls.__name__) + (f" (line {line})" if line > 0 else "")
+            return self.new_object(FUTURE, cls.__name__, None, SUSPENDED, label=label, obj=value)
 
     def waits_of(self):
         """The named-waits room (asyncio is imported: an asyncio future exists)."""

@@ -120,7 +120,10 @@ class AsyncioWatch:
             if oid >= 0:
                 self._read_name(oid, task)
         elif decision == WAITS and event == RETURN:
-            self.registry.waits_of().returned(frame, value)
+            try:
+                self.registry.waits_of().returned(frame, value)
+            except Exception:  # the wait keeps its plain name; the program never sees this
+                pass
 
     def _create_start(self, coro) -> None:
         core = self.core

@@ -669,3 +669,19 @@ def test_many_children_are_counted():
     )
     many = [f"Task-{i}" for i in range(1, 2001)]
     assert group_text(many) == "Task-1, Task-2, Task-3, Task-4, … 2000 in all"
+
+
+def test_a_failing_namer_never_reaches_the_program(each_backend, monkeypatch):
+    """Whatever goes wrong while naming, the program runs as untraced and the wait keeps
+    its plain name."""
+    from asyncviz.recording import waits as waits_module
+
+    def broken(*args, **kwargs):
+        raise AttributeError("broken namer")
+
+    monkeypatch.setattr(waits_module.Waits, "future", broken)
+    monkeypatch.setattr(waits_module.Waits, "returned", broken)
+    trace, ns = record(TIMEOUT.replace("pass", "return 'timed out'", 1))
+    assert ns["result"] == "timed out"
+    assert [e.kind for e in trace.events if e.kind == "raise"] == []
+    assert [label for _who, label in waits(trace)] == ["Future#1 (line 7)"]
