@@ -19,6 +19,7 @@ asyncviz/recording/nativebuild.py defines it, loaded here by file path:
 Without a working compiler the build still succeeds, with a warning, and asyncviz uses
 its pure-Python recorder; ASYNCVIZ_REQUIRE_NATIVE=1 makes that a build failure instead.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -68,21 +69,22 @@ class CustomBuildHook(BuildHookInterface):
         self._native_tmp = tempfile.mkdtemp(prefix="asyncviz-native-")
         try:
             # verbose: the compiler's commands and warnings show in `pip install -v`
-            built = nb.build(Path(self._native_tmp), inplace=editable, verbose=True,
-                             root=root)
+            built = nb.build(Path(self._native_tmp), inplace=editable, verbose=True, root=root)
         except nb.NativeBuildError as exc:
             self._drop_native_tmp()
             if nb.required():
                 raise nb.NativeBuildError(
                     f"{exc}\n{nb.REQUIRE_ENV} is set: the build stops here rather than "
-                    "produce a package without the extension") from None
+                    "produce a package without the extension"
+                ) from None
             self.app.display_warning(
                 f"{exc}\n"
                 f"asyncviz: WARNING: going on WITHOUT the C extension {nb.MODULE}; the "
                 "pure-Python recorder will be used (it records the same events, more "
                 "slowly). Once a compiler is installed, reinstall (pip install "
                 "--no-cache-dir --force-reinstall ..., so that pip does not reuse a wheel it "
-                f"cached); set {nb.REQUIRE_ENV}=1 to make this failure stop the build.")
+                f"cached); set {nb.REQUIRE_ENV}=1 to make this failure stop the build."
+            )
             return
         self.app.display_info(f"asyncviz: built {built}")
         if editable:  # the module is in place now; the wheel carries only the .pth
@@ -100,8 +102,9 @@ class CustomBuildHook(BuildHookInterface):
         force = os.environ.get("ASYNCVIZ_BUILD_JS", "").strip().lower()
         from_sdist = (root / "PKG-INFO").is_file()
 
-        if built and (force in ("0", "no", "false")
-                      or (from_sdist and force not in ("1", "yes", "true"))):
+        if built and (
+            force in ("0", "no", "false") or (from_sdist and force not in ("1", "yes", "true"))
+        ):
             self.app.display_info(f"asyncviz: using the prebuilt front-end in {STATIC}")
             return
         if not (js / "package.json").is_file():
@@ -109,7 +112,8 @@ class CustomBuildHook(BuildHookInterface):
                 return
             raise AsyncvizFrontendError(
                 f"asyncviz: neither the front-end bundles in {STATIC} nor their sources js/ "
-                "are here")
+                "are here"
+            )
 
         npm = shutil.which("npm")
         problem = None
@@ -125,12 +129,14 @@ class CustomBuildHook(BuildHookInterface):
             if built:
                 self.app.display_warning(
                     f"asyncviz: {problem}; keeping the existing bundles in {STATIC} (they "
-                    "may be stale)")
+                    "may be stale)"
+                )
                 return
             raise AsyncvizFrontendError(
                 f"asyncviz: building the front-end needs Node.js >= {NODE_MIN} "
                 f"with npm ({problem}): install Node.js from https://nodejs.org or your "
-                "package manager, or install a released wheel/sdist, which ships the bundles")
+                "package manager, or install a released wheel/sdist, which ships the bundles"
+            )
 
         if not (js / "node_modules").is_dir():
             self._run([npm, "ci", "--no-audit", "--no-fund"], js)
@@ -138,7 +144,8 @@ class CustomBuildHook(BuildHookInterface):
         missing = [str(b) for b in BUNDLES if not (root / b).is_file()]
         if missing:
             raise AsyncvizFrontendError(
-                f"asyncviz: `npm run build` did not produce {', '.join(missing)}")
+                f"asyncviz: `npm run build` did not produce {', '.join(missing)}"
+            )
 
     def _run(self, cmd: list[str], cwd: Path) -> None:
         self.app.display_info(f"asyncviz: npm {' '.join(cmd[1:])} (in js/)")
@@ -147,7 +154,8 @@ class CustomBuildHook(BuildHookInterface):
         except subprocess.CalledProcessError as exc:
             raise AsyncvizFrontendError(
                 f"asyncviz: `{' '.join(cmd[1:])}` in js/ failed with exit code "
-                f"{exc.returncode}; see its output above") from None
+                f"{exc.returncode}; see its output above"
+            ) from None
 
 
 def _load_nativebuild(path: Path):
@@ -169,8 +177,7 @@ def _node_major() -> int | None:
     if node is None:
         return None
     try:
-        out = subprocess.run([node, "--version"], capture_output=True, text=True,
-                             timeout=30).stdout
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.match(r"v?(\d+)", out.strip())

@@ -48,12 +48,17 @@ FRAME_TRANSITIONS: dict[str, tuple[frozenset, str]] = {
 }
 
 # A task's own events mark its life; its steps are the events of its coroutine.
-# `cancel` records that cancellation reached the task and leaves the state alone.
+# `cancel` records that someone asked for the task's cancellation (when cancel() was
+# called; its delivery is the later `throw` into the coroutine) and leaves the state alone.
 TASK_TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     "create": (frozenset({None}), CREATED),
     "cancel": (frozenset({None, CREATED, SUSPENDED, RUNNING}), None),
     "return": (frozenset({None, CREATED, SUSPENDED, RUNNING}), CLOSED),
     "raise": (frozenset({None, CREATED, SUSPENDED, RUNNING}), CLOSED),
+}
+# A future awaited is a target, with one event of its own: a cancel() asked of it.
+FUTURE_TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
+    "cancel": (frozenset({None, CREATED, SUSPENDED}), None),
 }
 
 
@@ -91,7 +96,7 @@ def transitions_for(object_kind: str) -> dict:
     if object_kind == "task":
         return TASK_TRANSITIONS
     if object_kind == "future":
-        return {}
+        return FUTURE_TRANSITIONS
     return FRAME_TRANSITIONS
 
 

@@ -15,9 +15,6 @@ from pathlib import Path
 from .analysis.summary import Summary
 from .trace import Trace
 
-# In the contract, written by a later issue (Chrome trace).
-LATER = (".json",)
-
 
 def _avz(trace: Trace) -> bytes:
     return trace.to_bytes()
@@ -79,6 +76,12 @@ def _dot(trace: Trace) -> bytes:
     return trace_dot(trace).encode("utf-8")
 
 
+def _json(trace: Trace) -> bytes:
+    from .render.chrome import chrome_json
+
+    return chrome_json(trace).encode("ascii")
+
+
 def _states_svg(trace: Trace) -> bytes:
     from .render.dot import trace_svg
 
@@ -98,8 +101,9 @@ WRITERS = {
     ".png": _png,
     ".svg": _svg,
     ".pdf": _pdf,  # the timeline images
-    ".dot": _dot,
-}  # the state machines, as DOT
+    ".dot": _dot,  # the state machines, as DOT
+    ".json": _json,  # Chrome trace / Perfetto
+}
 # Names ending in these are the state machines drawn by Graphviz's `dot`; they are matched
 # before the single suffixes above, so x.states.svg is not the timeline.
 STATE_WRITERS = {".states.svg": _states_svg, ".states.png": _states_png}
@@ -114,20 +118,27 @@ def writer_for(path: Path):
     return WRITERS.get(path.suffix.lower())
 
 
+def format_problem(path) -> str | None:
+    """Why `path`'s name picks no format, and which ones do (None when it picks one): the
+    one sentence `Trace.save`, ``--save`` and ``asyncviz render`` say."""
+    path = Path(path)
+    if writer_for(path) is not None:
+        return None
+    suffix = path.suffix.lower()
+    why = (
+        f"{suffix} is not a format asyncviz writes"
+        if suffix
+        else f"{path.name!r} has no suffix to pick a format by"
+    )
+    return f"{why}; use one of {' '.join([*WRITERS, *STATE_WRITERS])}"
+
+
 def save(trace: Trace, path: Path) -> Path:
     """Write `trace` to `path` in the format its suffix names; returns the path."""
     path = Path(path)
-    suffix = path.suffix.lower()
     writer = writer_for(path)
     if writer is None:
-        now = " ".join([*WRITERS, *STATE_WRITERS])
-        if suffix in LATER:
-            why = f"saving {suffix} files is not available yet"
-        elif suffix:
-            why = f"{suffix} is not a format asyncviz writes"
-        else:
-            why = f"{path.name!r} has no suffix to pick a format by"
-        raise ValueError(f"cannot save {path}: {why}; use one of {now}")
+        raise ValueError(f"cannot save {path}: {format_problem(path)}")
     try:
         data = writer(trace)
     except RuntimeError as exc:

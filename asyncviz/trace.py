@@ -13,7 +13,7 @@ import struct
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator, NamedTuple, Sequence
+from typing import Iterator, Literal, NamedTuple, Sequence
 
 from .events import KINDS
 
@@ -48,26 +48,41 @@ def value_text(value: int, strings: Sequence[str], numbers: Sequence = ()) -> st
 
 NO_TARGET = -1
 
+# One step longer than this blocks the event loop (asyncio's debug mode warns at 100 ms):
+# the recorder's watchdog samples such steps, Trace.diagnostics() names them.
+DEFAULT_BLOCKED_MS = 100
+
 
 def record_columns(buffer) -> tuple:
     """The records as columns, sliced out of the buffer without decoding event by event:
     t (int64), obj (uint32), target (int32), value (uint32), kind (uint8), line (uint32),
-    each an array.array.  A million events take a fraction of a second."""
+    each an array.array.  Every column is a strided copy in C (a million events: ~50 ms)."""
     from array import array
 
-    buf = memoryview(buffer)
-    if not len(buf):
-        return array("q"), array("I"), array("i"), array("I"), array("B"), array("I")
-    words = buf.cast("I")
-    per = RECORD_SIZE // 4  # the record in 4-byte words: t t obj target value line_kind
-    line_kind = words[5::per]
+    buf = memoryview(buffer).cast("B")
+    n = len(buf) // RECORD_SIZE
+
+    def column(code: Literal["q", "I", "i", "B"], start: int) -> array:
+        out = array(code)
+        if n:
+            out.frombytes(buf.cast(code)[start :: RECORD_SIZE // out.itemsize].tobytes())
+        return out
+
+    # (little-endian, as RECORD is and as array reads on the machines CPython runs here)
+    # the record: t (8 bytes), obj, target, value (4 each), line << 8 | kind (4): the line
+    # is the last field's top three bytes, gathered with a zero top byte
+    raw = bytearray(n * 4)
+    for b in range(3):
+        raw[b::4] = buf[RECORD_SIZE - 3 + b :: RECORD_SIZE]
+    line = array("I")
+    line.frombytes(raw)
     return (
-        array("q", buf.cast("q")[0 :: RECORD_SIZE // 8]),
-        array("I", words[2::per]),
-        array("i", buf.cast("i")[3::per]),
-        array("I", words[4::per]),
-        array("B", buf[RECORD_SIZE - 4 :: RECORD_SIZE]),
-        array("I", (lk >> 8 for lk in line_kind)),
+        column("q", 0),
+        column("I", 2),
+        column("i", 3),
+        column("I", 4),
+        column("B", RECORD_SIZE - 4),
+        line,
     )
 
 
@@ -221,10 +236,18 @@ class Trace:
         return max(self.duration, last, self.idle[-1][1] if self.idle else 0)
 
     def object(self, key) -> Traced:
-        """An object by id or by label."""
+        """An object by id or by label (a task the program did not name shares its
+        coroutine's label: the label names the coroutine, the task is found by id)."""
+        task = None
         for o in self.objects:
-            if o.id == key or o.label == key:
+            if o.id == key:
                 return o
+            if o.label == key:
+                if o.kind != "task":
+                    return o
+                task = task or o
+        if task is not None:
+            return task
         raise KeyError(
             f"no traced object {key!r}; labels: " + ", ".join(o.label for o in self.objects[:20])
         )
@@ -242,15 +265,40 @@ class Trace:
 
         return Summary.of(self)
 
+    def diagnostics(self, blocked_ms: float | None = None):
+        """What went wrong, named: a list of `asyncviz.Diagnostic` (kind, objects, t0, t1,
+        line, message), in time order — the loop blocked by one step longer than
+        `blocked_ms` (default: what the trace was recorded with, else 100), timers that
+        woke late by more than that, coroutines never awaited, task exceptions never
+        retrieved, tasks still pending and waits that never completed at the end."""
+        from .analysis.diagnostics import diagnostics
+
+        return diagnostics(self, blocked_ms)
+
     def timeline(self):
         """The interactive timeline widget of this trace."""
         from .widgets.timeline import TimelineWidget
 
         return TimelineWidget.of(self)
 
+    def lanes(self):
+        """The timeline's layout, as every view draws it: a list of lanes, each with
+        `label`, `kind` ("task", "free" or "idle") and `rows` — a list of rows top to
+        bottom, each a list of `Traced.id`.  One lane per task (its coroutine and what
+        runs inside it), one per function for free objects of one parent (three round-
+        robin `worker` generators: one lane, `worker ×3`), one for loop idle time; one
+        row per object alive at the same time (a row is reused only by objects whose
+        lifetimes, first event to end, do not overlap).  Each lane also has `id`,
+        `object`, `function` and `group` (lanes of one function fold into a group when
+        there are more than eight).  See asyncviz/analysis/lanes.py."""
+        from .analysis.timeline import timeline_of
+
+        return timeline_of(self).layout.lanes
+
     def states(self, obj=None):
         """The state-machine widget: `obj` (an id or a label) → that object's lifecycle
-        machine; None → the first function's suspension-point machine."""
+        machine; None → the suspension-point machine of the user's function with the most
+        events (never a `<genexpr>` or library code, when the user's own code ran)."""
         from .widgets.states import StatesWidget
 
         return StatesWidget.of(self, obj)
@@ -261,6 +309,8 @@ class Trace:
         - .avz: the native trace file (asyncviz.load reads it back);
         - .png .svg .pdf: the timeline image;
         - .html: a self-contained page; .txt: the summary table;
+        - .json: a Chrome trace (Trace Event Format) for Perfetto or chrome://tracing:
+          a track per timeline lane, running slices, events and arrows;
         - .dot: the state machines as Graphviz DOT text — the suspension-point machine of
           every function that ran, one cluster each (needs no Graphviz program);
         - .states.svg .states.png: the same state machines drawn by Graphviz's `dot`

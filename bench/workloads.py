@@ -4,6 +4,7 @@ scope (the user's code: not the standard library, not site-packages) records the
 Each workload is a `Workload` whose `run()` does the whole job and returns a checksum, so
 a traced run can be checked against an untraced one (the benchmark never asserts times).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,7 @@ from typing import Callable
 
 
 # -- gen_pipeline ----------------------------------------------------------------------
+
 
 def source(n):
     for i in range(n):
@@ -38,6 +40,7 @@ def gen_pipeline(n: int) -> int:
 
 # -- tasks_sleep0 ----------------------------------------------------------------------
 
+
 async def sleeper(i: int, rounds: int) -> int:
     for _ in range(rounds):
         await asyncio.sleep(0)
@@ -54,6 +57,7 @@ def tasks_sleep0(n: int, rounds: int = 10) -> int:
 
 
 # -- tasks_timers ----------------------------------------------------------------------
+
 
 async def timer_sleeper(i: int, rounds: int) -> int:
     for _ in range(rounds):
@@ -72,11 +76,13 @@ def tasks_timers(n: int, rounds: int = 10) -> int:
 
 # -- fib25 -----------------------------------------------------------------------------
 
+
 def fib(n: int) -> int:
     return n if n < 2 else fib(n - 1) + fib(n - 2)
 
 
 # -- many_generators -------------------------------------------------------------------
+
 
 def yield_once():
     yield 1
@@ -92,6 +98,7 @@ def many_generators(n: int) -> int:
 
 
 # -- the table -------------------------------------------------------------------------
+
 
 @dataclass
 class Workload:
@@ -121,23 +128,26 @@ def workloads(quick: bool = False) -> list[Workload]:
             "gen_pipeline",
             f"source({n_pipe:,}) -> squares -> evens (keeps half), summed by a for loop: "
             f"{n_pipe:,} + {n_pipe:,} + {n_pipe // 2:,} = {yields:,} yields by 3 generators",
-            lambda: gen_pipeline(n_pipe)),
+            lambda: gen_pipeline(n_pipe),
+        ),
         Workload(
             "tasks_sleep0",
             f"asyncio.run(gather of {n_tasks:,} tasks, each `await asyncio.sleep(0)` x10 "
             f"then return): {n_tasks * 10:,} task steps",
-            lambda: tasks_sleep0(n_tasks, 10)),
+            lambda: tasks_sleep0(n_tasks, 10),
+        ),
         Workload(
             "tasks_timers",
             f"asyncio.run(gather of {n_timers:,} tasks, each `await asyncio.sleep(0.001)` "
             f"x10 then return): {n_timers * 10:,} timers, each a new future to name",
-            lambda: tasks_timers(n_timers, 10)),
+            lambda: tasks_timers(n_timers, 10),
+        ),
         Workload(
             "fib25",
-            f"recursive fib({n_fib}), plain functions, no generators: "
-            f"{_fib_calls(n_fib):,} calls",
+            f"recursive fib({n_fib}), plain functions, no generators: {_fib_calls(n_fib):,} calls",
             lambda: fib(n_fib),
-            promise="asyncviz/untraced <= 1.05x on Python 3.12+ (ordinary code is DISABLEd)"),
+            promise="asyncviz/untraced <= 1.05x on Python 3.12+ (ordinary code is DISABLEd)",
+        ),
         Workload(
             "many_generators",
             f"{n_gens:,} short-lived generators: `next(yield_once())` in a for loop, each "
@@ -146,7 +156,8 @@ def workloads(quick: bool = False) -> list[Workload]:
             f"budget: it records every call, as in the other workloads)",
             lambda: many_generators(n_gens),
             max_events=budget,
-            rss=True),
+            rss=True,
+        ),
     ]
 
 

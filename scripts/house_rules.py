@@ -3,6 +3,7 @@
 Python (asyncviz/), C (the native core) and JavaScript (the front-end): a file that grows
 past the limit is a room doing more than one job.  Prints each offender; exit 1 if any.
 """
+
 from __future__ import annotations
 
 import sys

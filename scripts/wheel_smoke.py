@@ -3,6 +3,7 @@
 Run from outside the source tree: the C extension must have been compiled into the wheel,
 import, and a tiny trace must record.
 """
+
 import sys
 
 import asyncviz
@@ -24,5 +25,7 @@ with asyncviz.trace() as t:
 
 kinds = [e.kind for e in t.events]
 assert "start" in kinds and kinds.count("yield") == 3 and kinds[-1] == "return", kinds
-print(f"ok: {native.__file__} (ABI {native.ABI}), {len(kinds)} events on "
-      f"Python {sys.version.split()[0]}")
+print(
+    f"ok: {native.__file__} (ABI {native.ABI}), {len(kinds)} events on "
+    f"Python {sys.version.split()[0]}"
+)

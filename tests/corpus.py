@@ -234,6 +234,60 @@ async def main():
         b = tg.create_task(job(2), name="b")
     return a.result() + b.result()
 """
+PROGRAMS["taskgroup_failure"] = """
+import asyncio
+async def sibling():
+    await asyncio.sleep(10)
+async def failing():
+    await asyncio.sleep(0)
+    raise ValueError("boom")
+async def main():
+    caught = None
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(sibling(), name="a")
+            tg.create_task(failing(), name="bad")
+    except* ValueError as group:
+        caught = group.exceptions
+    return caught
+"""
+PROGRAMS["wait_for_timeout"] = """
+import asyncio
+async def slow():
+    await asyncio.sleep(10)
+async def main():
+    try:
+        await asyncio.wait_for(slow(), 0.01)
+    except TimeoutError:
+        return "timeout"
+"""
+PROGRAMS["gather_cancel"] = """
+import asyncio
+async def job():
+    await asyncio.sleep(10)
+async def main():
+    g = asyncio.gather(job(), job())
+    await asyncio.sleep(0)
+    g.cancel("enough")
+    try:
+        await g
+    except asyncio.CancelledError as e:
+        return e.args
+"""
+PROGRAMS["future_cancel"] = """
+import asyncio
+async def waiter(fut):
+    try:
+        await fut
+    except asyncio.CancelledError:
+        return "cancelled"
+async def main():
+    fut = asyncio.get_running_loop().create_future()
+    t = asyncio.create_task(waiter(fut))
+    await asyncio.sleep(0)
+    fut.cancel()
+    return await t
+"""
 PROGRAMS["async_for"] = """
 import asyncio
 async def ticks(n):

@@ -54,9 +54,21 @@ def record(source: str, call: str = "main", *, backend=None, **options):
     return trace, ns
 
 
+def shown_labels(trace) -> dict[int, str]:
+    """Each object's label; a task that shares its coroutine's label (a task the program did
+    not name) reads `label (task)`, so that the two can be told apart in a test."""
+    count: dict[str, int] = {}
+    for o in trace.objects:
+        count[o.label] = count.get(o.label, 0) + 1
+    return {
+        o.id: f"{o.label} (task)" if o.kind == "task" and count[o.label] > 1 else o.label
+        for o in trace.objects
+    }
+
+
 def normal(trace) -> list[str]:
     """Events as 'kind|label|value|target' strings, trailing empty fields dropped."""
-    labels = {o.id: o.label for o in trace.objects}
+    labels = shown_labels(trace)
     out = []
     for e in trace.events:
         fields = [
@@ -72,7 +84,8 @@ def normal(trace) -> list[str]:
 
 
 def states(trace) -> dict[str, str]:
-    return {o.label: o.state for o in trace.objects}
+    labels = shown_labels(trace)
+    return {labels[o.id]: o.state for o in trace.objects}
 
 
 def normal_tasks(trace) -> tuple[list[str], dict[str, str]]:

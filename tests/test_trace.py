@@ -25,6 +25,7 @@ from asyncviz.trace import (
     Trace,
     TraceFileError,
     Traced,
+    record_columns,
 )
 
 HINT = "write one with Trace.save('name.avz') or %%asynctrace --save name.avz"
@@ -401,6 +402,31 @@ def test_random_traces_round_trip_exactly(trace):
     same(trace, loaded)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-(2**63), 2**63 - 1),
+            st.integers(0, 2**32 - 1),
+            st.integers(-(2**31), 2**31 - 1),
+            st.integers(0, 2**32 - 1),
+            st.integers(0, 2**32 - 1),
+        ),
+        max_size=20,
+    )
+)
+def test_record_columns_are_the_records_decoded(records):
+    buffer = b"".join(RECORD.pack(*r) for r in records)
+    t, obj, target, value, kind, line = record_columns(buffer)
+    assert list(t) == [r[0] for r in records]
+    assert list(obj) == [r[1] for r in records]
+    assert list(target) == [r[2] for r in records]
+    assert list(value) == [r[3] for r in records]
+    assert list(kind) == [r[4] & 0xFF for r in records]
+    assert list(line) == [r[4] >> 8 for r in records]
+    assert (t.typecode, obj.typecode, target.typecode, kind.typecode) == ("q", "I", "i", "B")
+
+
 @settings(max_examples=30, deadline=None)
 @given(random_traces())
 def test_random_traces_round_trip_through_files(tmp_path_factory, trace):
@@ -454,7 +480,6 @@ def test_save_suffix_is_case_insensitive(traces, tmp_path):
 @pytest.mark.parametrize(
     "name, says",
     [
-        ("t.json", ".json files is not available yet"),
         ("t.xlsx", ".xlsx is not a format asyncviz writes"),
         ("trace", "'trace' has no suffix"),
     ],
@@ -466,7 +491,7 @@ def test_save_refuses_other_suffixes(traces, tmp_path, name, says):
     assert "\n" not in message
     assert says in message
     assert message.endswith(
-        "use one of .avz .html .txt .png .svg .pdf .dot .states.svg .states.png"
+        "use one of .avz .html .txt .png .svg .pdf .dot .json .states.svg .states.png"
     )
     assert not (tmp_path / "out").exists()
 

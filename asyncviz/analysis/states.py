@@ -6,13 +6,16 @@ Two machines, for one object or for all objects of one function:
   names them) and the transitions seen between them (start, send/next, throw, yield,
   await, return, raise, close), with counts;
 - the *suspension-point* machine: a node for the start, one per `yield`/`await` site
-  reached (its line and source text), one per way out (return, raise, close); an edge
-  for each observed move between them, with counts and sample values sent and yielded.
+  reached (its line and source text, and what was awaited there, by label), one per way
+  out (return, raise, close; a function falling off its end is "end of function"); an
+  edge for each observed move between them, with counts and sample values sent and
+  yielded.
 
 Every edge knows the events that took it, and `at(event)` says which node and edge an
 event belongs to (a binary search), so a view can follow a timeline's cursor.  The
 events are grouped by object once, from the record's columns; `suspension_points_all`
-builds every function's machine from one such grouping.
+builds every function's machine from one such grouping.  Which functions ran, and which
+one a view opens on, is functions.py's.
 """
 
 from __future__ import annotations
@@ -23,10 +26,35 @@ from dataclasses import dataclass, field
 
 from ..events import BEGINS, ENDS, KINDS, STATE_AFTER, STATES, SUSPENDS
 from ..trace import NO_TARGET, Trace, record_columns, value_text
+from .endings import END_OF_FUNCTION, implicit_return
+from .functions import (
+    MACHINE_OBJECTS,
+    Function,
+    by_function as _by_function,
+    default_function,
+    function_of,
+    functions,
+)
 from .timeline import SourceLines
 
+__all__ = [
+    "MACHINE_OBJECTS",
+    "Function",
+    "Machine",
+    "Node",
+    "Edge",
+    "default_function",
+    "function_of",
+    "functions",
+    "lifecycle",
+    "machines_all",
+    "suspension_points",
+    "suspension_points_all",
+    "step_at",
+    "wait_text",
+]
+
 MAX_SAMPLES = 5
-MACHINE_OBJECTS = ("generator", "coroutine", "async_generator")
 
 # the lifecycle machine's edge names: what a learner calls the transition
 _VERB = {
@@ -49,6 +77,23 @@ class Node:
     line: int | None = None
     text: str | None = None  # the source line of a suspension site
     count: int = 0  # times entered
+    waits: Counter = field(default_factory=Counter)  # an await site: label -> times awaited
+
+    @property
+    def waits_text(self) -> str:
+        """What was awaited here: "→ sleep(0.01) ×10, Queue.get()" ("" for none)."""
+        return wait_text(self.waits)
+
+
+def wait_text(waits: Counter, most: int = 2) -> str:
+    """What was awaited, most first: `→ label ×n` for the `most` most awaited labels (×1
+    unsaid), "+N more" for the rest; "" for nothing."""
+    if not waits:
+        return ""
+    top = waits.most_common()
+    said = ", ".join(label if n == 1 else f"{label} ×{n:,}" for label, n in top[:most])
+    more = f", +{len(top) - most} more" if len(top) > most else ""
+    return f"→ {said}{more}"
 
 
 @dataclass
@@ -125,34 +170,6 @@ class Machine:
             for index in edge.events:
                 self.event_edge[index] = i
         return self
-
-
-@dataclass(frozen=True)
-class Function:
-    """The code a set of objects ran: what a suspension-point machine describes."""
-
-    name: str
-    filename: str | None
-    firstlineno: int | None
-    kind: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.name} ({self.kind}, line {self.firstlineno})"
-
-
-def function_of(trace: Trace, obj: int) -> Function:
-    o = trace.objects[obj]
-    return Function(o.name, o.filename, o.firstlineno, o.kind)
-
-
-def functions(trace: Trace) -> list[Function]:
-    """Functions whose objects ran in the trace, in order of first appearance."""
-    seen: dict[Function, None] = {}
-    for o in trace.objects:
-        if o.kind in MACHINE_OBJECTS:
-            seen.setdefault(Function(o.name, o.filename, o.firstlineno, o.kind))
-    return list(seen)
 
 
 def _objects_of(trace: Trace, obj=None, function: Function | None = None) -> list[int]:
@@ -235,14 +252,6 @@ def machines_all(
         for o in ids
     }
     return points, lives, own
-
-
-def _by_function(trace: Trace) -> dict[Function, list[int]]:
-    out: dict[Function, list[int]] = {f: [] for f in functions(trace)}
-    for o in trace.objects:
-        if o.kind in MACHINE_OBJECTS:
-            out[function_of(trace, o.id)].append(o.id)
-    return out
 
 
 def _take(edges: dict, source: str, target: str, index: int, verb: str) -> Edge:
@@ -332,6 +341,7 @@ class _Points:
                 continue
             if kind in SUSPENDS:
                 node_id = self._site(index, kind)
+                self._waited(node_id, index)
             elif kind in ENDS:
                 node_id = self._exit(index, kind)
             else:
@@ -377,13 +387,23 @@ class _Points:
             node_id, lambda: Node(node_id, f"{word} · line {line}", "site", line, self.source(line))
         )
 
+    def _waited(self, node_id: str, index: int) -> None:
+        """Count what an await waited on at its site, by label."""
+        target = self.events.target[index]
+        if target != NO_TARGET and 0 <= target < len(self.trace.objects):
+            self.nodes[node_id].waits[self.trace.objects[target].label] += 1
+
     def _exit(self, index: int, kind: str) -> str:
         # a close happens at the suspension point already drawn: no line of its own; a
-        # return or raise is one way out per line
+        # return or raise is one way out per line; falling off the end is one way out
         if kind == "close":
             return self.visit("close", lambda: Node("close", "close", "exit"))
         line = self.events.line[index] or None
+        if kind == "return" and implicit_return(kind, self.events.value(index), self.source(line)):
+            end = "return:end"
+            return self.visit(end, lambda: Node(end, END_OF_FUNCTION, "exit"))
         node_id = f"{kind}:{line}"
-        return self.visit(
-            node_id, lambda: Node(node_id, f"{kind} · line {line}", "exit", line, self.source(line))
-        )
+        # (no line: an end no source line stands for — a %%asynctrace cell's, after its
+        # last statement)
+        head = f"{kind} · line {line}" if line is not None else kind
+        return self.visit(node_id, lambda: Node(node_id, head, "exit", line, self.source(line)))

@@ -8,23 +8,26 @@ A pure function of a Trace.  Times come from the object's own events only:
   trace).  An object that was already suspended when the trace began starts its first
   suspended span at its first yield/await inside the trace: time before that is unknown.
 
-A task's row shows the steps and times of its coroutine (`Traced.coro`); the task's own
-events only say how it ended.  Futures get no row: they appear as what a row waited on,
-counted by label (a future's label reads like the call that made it, and ten
-`sleep(0.01)` are one entry `sleep(0.01) ×10`).  Awaits that name no target (a bare
-yield to the loop, as `asyncio.sleep(0)` makes) are counted in `awaits` but add nothing
-to `waited_on`.
+A task and the coroutine it drives are one row (`Row.objects` names both): the task's
+label, how the task ended, and the coroutine's steps and times — the task's own events only
+say how it ended.  Futures get no row: they appear as what a row waited on, by label
+(ten waits on ten `sleep(0.01)` futures read `sleep(0.01) ×10`).  Awaits that name no
+target (a bare yield to the loop, as `asyncio.sleep(0)` makes) are counted in `awaits` but
+add nothing to `waited_on`.  A function that fell off its end says "end of function".
+
+The text and HTML tables are summary_table.py's: a long table shows its TOP_ROWS rows with
+the most running time first, and the rest behind a control.
 """
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from dataclasses import asdict, dataclass
 
 from ..events import KIND_CODE
-from ..text import one_line
-from ..trace import NO_TARGET, RECORD, Trace, value_text
+from ..trace import NO_TARGET, RECORD, Trace, Traced, value_text
+from .endings import END_OF_FUNCTION, implicit_return
+from .timeline import SourceLines, links
 
 EMPTY = "no generator, coroutine or task ran in scope"
 
@@ -38,7 +41,16 @@ _RAISE = KIND_CODE["raise"]
 _CLOSE = KIND_CODE["close"]
 _CANCEL = KIND_CODE["cancel"]
 
-_CELL = 40  # characters of one text-table cell; the HTML table shows everything
+
+@dataclass(frozen=True)
+class Part:
+    """One object a row covers (a task's row covers the task and its coroutine)."""
+
+    id: int
+    label: str
+    kind: str
+    name: str  # the qualified name (a task's: its asyncio name)
+    state_text: str
 
 
 @dataclass(frozen=True)
@@ -58,10 +70,23 @@ class Row:
     longest_ns: int  # the longest running span
     longest_line: int | None  # the line that span began at
     waited_on: tuple[tuple[str, int], ...]  # (label, awaits), most frequent first
+    parts: tuple[Part, ...] = ()  # the objects the row covers, the row's own first
+
+    @property
+    def objects(self) -> tuple[int, ...]:
+        """The ids of the objects this row covers: a task and its coroutine, or one."""
+        return tuple(p.id for p in self.parts) or (self.id,)
+
+    @property
+    def display(self) -> str:
+        """The row's name: its label, and its coroutine's when that reads differently
+        (`kid (child#1)`: a task the program named)."""
+        others = [p.label for p in self.parts[1:] if p.label != self.label]
+        return f"{self.label} ({', '.join(others)})" if others else self.label
 
     @property
     def state_text(self) -> str:
-        return f"{self.state} ({self.end})" if self.end else self.state
+        return _state_text(self.state, self.end)
 
     @property
     def longest_text(self) -> str:
@@ -73,15 +98,6 @@ class Row:
     @property
     def waited_on_text(self) -> str:
         return ", ".join(f"{label} ×{n}" for label, n in self.waited_on) or "–"
-
-
-def _by_label(waited: Counter, label) -> tuple[tuple[str, int], ...]:
-    """What an object awaited, counted by label: ten `sleep(0.01)` futures are one entry
-    (`sleep(0.01) ×10`), most frequent first, ties in the order first awaited."""
-    counts: Counter = Counter()
-    for target, n in waited.items():
-        counts[label(target) or f"#{target}"] += n
-    return tuple(counts.most_common())
 
 
 class _Steps:
@@ -100,6 +116,7 @@ class _Steps:
         "run_line",
         "susp_since",
         "end",
+        "end_line",
         "cancelled",
         "waited",
     )
@@ -111,6 +128,7 @@ class _Steps:
         self.longest_line = None
         self.run_since = self.run_line = self.susp_since = None
         self.end = None
+        self.end_line = 0  # the line of a return (an implicit one says "end of function")
         self.cancelled = False
         self.waited: Counter = Counter()
 
@@ -151,6 +169,8 @@ class _Steps:
             verb = "returned" if kind == _RETURN else "raised"
             said = value_text(value, strings, numbers)  # None: the record carries no value
             self.end = verb if said is None else f"{verb} {said}"
+            if kind == _RETURN and said in (None, "None"):
+                self.end_line = lk >> 8
         elif kind == _CLOSE:
             self.finish(t)
             self.end = "closed"
@@ -179,11 +199,6 @@ def format_ns(ns: int) -> str:
     return f"{ns / 1e9:.2f} s"
 
 
-def _cut(text: str, limit: int = _CELL) -> str:
-    text = one_line(text)  # a name or value with a newline must not break the table
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class Summary:
     """Per-object table of a trace: `rows`, `to_dict()`, text and HTML."""
 
@@ -201,7 +216,7 @@ class Summary:
         "longest step",
         "waited on",
     )
-    _NUMERIC = frozenset(
+    NUMERIC = frozenset(
         {"starts", "resumes", "yields", "awaits", "running", "suspended", "longest step"}
     )
 
@@ -218,6 +233,7 @@ class Summary:
         dropped: int,
         max_events: int | None,
         truncation: str | None = None,
+        diagnostics: list | None = None,
     ):
         self.rows = rows
         self.events = events
@@ -229,9 +245,12 @@ class Summary:
         self.dropped = dropped
         self.max_events = max_events
         self.truncation = truncation  # what the trace says of its cut (Trace.truncation)
+        self.diagnostics = diagnostics or []  # Trace.diagnostics()
 
     @classmethod
     def of(cls, trace: Trace) -> "Summary":
+        from .diagnostics import diagnostics  # (which formats its times with format_ns)
+
         objects = trace.objects
         steps = [_Steps() for _ in objects]
         strings, numbers = trace.strings, trace.numbers
@@ -240,44 +259,10 @@ class Summary:
         stop = trace.end
         for s in steps:
             s.finish(stop)
-
-        def label(i):
-            return objects[i].label if i is not None and 0 <= i < len(objects) else None
-
-        rows = []
-        for o in objects:
-            if o.kind == "future":
-                continue
-            own = steps[o.id]
-            s = own
-            if o.kind == "task":
-                s = steps[o.coro] if o.coro is not None and 0 <= o.coro < len(steps) else _Steps()
-            end = own.end
-            if own.cancelled and end is None:
-                end = "cancel requested"
-            rows.append(
-                Row(
-                    id=o.id,
-                    label=o.label,
-                    kind=o.kind,
-                    state=o.state,
-                    end=end,
-                    parent=label(o.parent),
-                    starts=s.starts,
-                    resumes=s.resumes,
-                    yields=s.yields,
-                    awaits=s.awaits,
-                    running_ns=s.running,
-                    suspended_ns=s.suspended,
-                    longest_ns=max(s.longest, 0),
-                    longest_line=s.longest_line,
-                    waited_on=_by_label(s.waited, label),
-                )
-            )
         meta = trace.meta
         max_events = meta.get("max_events")
         return cls(
-            rows,
+            _Rows(trace, steps).all(),
             events=len(trace.events),
             futures=sum(o.kind == "future" for o in objects),
             duration_ns=stop,
@@ -287,12 +272,18 @@ class Summary:
             dropped=trace.dropped,
             max_events=int(max_events) if max_events is not None else None,
             truncation=trace.truncation,
+            diagnostics=diagnostics(trace),
         )
 
     # -- facts ----------------------------------------------------------------------------
 
+    @property
+    def objects(self) -> int:
+        """How many objects the rows cover (futures not counted)."""
+        return sum(len(r.objects) for r in self.rows)
+
     def header(self) -> str:
-        objects = f"{len(self.rows)} object{'s' if len(self.rows) != 1 else ''}"
+        objects = f"{self.objects} object{'s' if self.objects != 1 else ''}"
         if self.futures:
             objects += f" (+{self.futures} future{'s' if self.futures != 1 else ''})"
         where = ", ".join(
@@ -304,10 +295,30 @@ class Summary:
             + f"; loop idle {format_ns(self.idle_ns)}"
         )
 
+    def diagnostics_line(self) -> str | None:
+        """'diagnostics: loop-blocked ×1, never-awaited ×2 — Trace.diagnostics() says
+        where' (None when nothing went wrong)."""
+        if not self.diagnostics:
+            return None
+        kinds = Counter(d.kind for d in self.diagnostics)
+        listed = ", ".join(f"{kind} ×{n}" for kind, n in kinds.items())
+        return f"diagnostics: {listed} — Trace.diagnostics() says what and where"
+
+    def top(self, n: int) -> list[Row]:
+        """The `n` rows with the most running time, most first (ties: in table order)."""
+        return sorted(self.rows, key=lambda r: -r.running_ns)[:n]
+
     def to_dict(self) -> dict:
+        """The facts as JSON-able data; each row's `objects` lists the ids it covers (a
+        task's row: the task, then its coroutine)."""
+        rows = []
+        for r in self.rows:
+            row = {k: v for k, v in asdict(r).items() if k != "parts"}
+            row.update(waited_on=[list(w) for w in r.waited_on], objects=list(r.objects))
+            rows.append(row)
         return {
             "events": self.events,
-            "objects": len(self.rows),
+            "objects": self.objects,
             "futures": self.futures,
             "duration_ns": self.duration_ns,
             "backend": self.backend,
@@ -316,73 +327,114 @@ class Summary:
             "dropped": self.dropped,
             "max_events": self.max_events,
             "truncated": bool(self.dropped),
-            "rows": [dict(asdict(r), waited_on=[list(w) for w in r.waited_on]) for r in self.rows],
+            "diagnostics": [d.as_dict() for d in self.diagnostics],
+            "rows": rows,
         }
 
-    def _cells(self, row: Row) -> tuple[str, ...]:
-        return (
-            row.label,
-            row.kind,
-            row.state_text,
-            row.parent or "–",
-            str(row.starts),
-            str(row.resumes),
-            str(row.yields),
-            str(row.awaits),
-            format_ns(row.running_ns),
-            format_ns(row.suspended_ns),
-            row.longest_text,
-            row.waited_on_text,
-        )
+    # -- text and HTML (summary_table.py) --------------------------------------------------
 
-    # -- text -----------------------------------------------------------------------------
+    def text(self, limit: int | None = None) -> str:
+        """The table as text; `limit`: at most that many rows, those with the most running
+        time (None: every row, in the order the objects appeared)."""
+        from .summary_table import text
 
-    def text(self) -> str:
-        notice = [self.truncation] if self.truncation else []
-        if not self.rows:
-            return "\n".join([EMPTY] + notice)
-        table = [self.COLUMNS] + [tuple(_cut(c) for c in self._cells(r)) for r in self.rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(self.COLUMNS))]
-        lines = []
-        for line in table:
-            cells = [
-                c.rjust(w) if name in self._NUMERIC else c.ljust(w)
-                for c, w, name in zip(line, widths, self.COLUMNS)
-            ]
-            lines.append("  ".join(cells).rstrip())
-        rule = "  ".join("-" * w for w in widths)
-        return "\n".join([self.header()] + notice + [lines[0], rule] + lines[1:])
+        return text(self, limit)
 
     def __str__(self) -> str:
         return self.text()
 
-    __repr__ = __str__
+    def __repr__(self) -> str:
+        # what a notebook shows beside the HTML, and stores: bounded like the HTML's table
+        from .summary_table import TOP_ROWS
 
-    # -- html -----------------------------------------------------------------------------
+        return self.text(TOP_ROWS)
 
     def _repr_html_(self) -> str:
-        e = html.escape
-        notice = (
-            f'<p class="asyncviz-truncated"><strong>{e(self.truncation)}</strong></p>'
-            if self.truncation
-            else ""
+        from .summary_table import html_table
+
+        return html_table(self)
+
+
+class _Rows:
+    """The rows of a trace, from each object's counted steps: one per object, a task and
+    the coroutine it drives (analysis.timeline.links) as one."""
+
+    def __init__(self, trace: Trace, steps: list[_Steps]):
+        self.objects = trace.objects
+        self.steps = steps
+        self.link = links(self.objects)
+        self.lines = SourceLines(trace)
+
+    def label(self, i: int | None) -> str | None:
+        objects = self.objects
+        return objects[i].label if i is not None and 0 <= i < len(objects) else None
+
+    def all(self) -> list[Row]:
+        rows, done = [], set()
+        for o in self.objects:
+            if o.kind == "future" or o.id in done:
+                continue
+            other = self.link[o.id]  # a task's coroutine, or a coroutine's task
+            if other is None:
+                rows.append(self.row(o, None))
+            elif o.kind == "task":
+                rows.append(self.row(o, other))
+            else:
+                rows.append(self.row(self.objects[other], o.id))
+            done.update((o.id, other))
+        return rows
+
+    def end(self, o: Traced, coro: int | None = None) -> str | None:
+        """How `o` ended; a task that returned what its coroutine `coro` fell off its end
+        with ended the same way."""
+        own = self.steps[o.id]
+        if own.end_line and implicit_return("return", "None", self.lines(o.filename, own.end_line)):
+            return END_OF_FUNCTION
+        if own.cancelled and own.end is None:
+            return "cancel requested"
+        if coro is not None and own.end in ("returned", "returned None"):
+            if self.end(self.objects[coro]) == END_OF_FUNCTION:
+                return END_OF_FUNCTION
+        return own.end
+
+    def row(self, o: Traced, coro: int | None) -> Row:
+        """The row of object `o`; for a task, with its coroutine `coro`'s steps."""
+        s = self.steps[coro] if coro is not None else self.steps[o.id]
+        if o.kind == "task" and coro is None:
+            s = _Steps()  # a task whose coroutine ran out of scope: no steps seen
+        end = self.end(o, coro)
+        inner = self.objects[coro] if coro is not None else None
+        parts = [o] + ([inner] if inner is not None else [])
+        parent = o.parent if o.parent is not None else (inner.parent if inner else None)
+        return Row(
+            id=o.id,
+            label=o.label,
+            kind=o.kind,
+            state=o.state,
+            end=end,
+            parent=self.label(parent) if parent not in (o.id, coro) else None,
+            starts=s.starts,
+            resumes=s.resumes,
+            yields=s.yields,
+            awaits=s.awaits,
+            running_ns=s.running,
+            suspended_ns=s.suspended,
+            longest_ns=max(s.longest, 0),
+            longest_line=s.longest_line,
+            waited_on=self.waited_on(s.waited),
+            parts=tuple(
+                Part(p.id, p.label, p.kind, p.name, _state_text(p.state, self.end(p, c)))
+                for p, c in zip(parts, (coro, None))
+            ),
         )
-        if not self.rows:
-            return f'<div class="asyncviz-summary"><p>{e(EMPTY)}</p>{notice}</div>'
-        right = ' style="text-align:right"'
-        head = "".join(
-            f"<th{right if c in self._NUMERIC else ''}>{e(c)}</th>" for c in self.COLUMNS
-        )
-        body = []
-        for r in self.rows:
-            cells = "".join(
-                f"<td{right if name in self._NUMERIC else ''}>{e(c)}</td>"
-                for c, name in zip(self._cells(r), self.COLUMNS)
-            )
-            body.append(f"<tr>{cells}</tr>")
-        return (
-            f'<div class="asyncviz-summary">{notice}<table>'
-            f"<caption>asyncviz summary: {e(self.header())}</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-            "</table></div>"
-        )
+
+    def waited_on(self, waited: Counter) -> tuple[tuple[str, int], ...]:
+        """(label, awaits) most frequent first: futures that read alike count as one."""
+        by_label: Counter = Counter()
+        for i, n in waited.most_common():
+            by_label[self.label(i) or f"#{i}"] += n
+        return tuple(by_label.most_common())
+
+
+def _state_text(state: str, end: str | None) -> str:
+    return f"{state} ({end})" if end else state

@@ -25,13 +25,16 @@ from ..events import (
     SUSPEND_CODES,
 )
 from ..trace import Trace, record_columns
+from .lanes import Facts, Layout, place
 
 NO_STATE = 255  # no event has set the object's state yet
-RELATION_KINDS = ("spawn", "await", "wake")
-SPAWN, AWAIT, WAKE = range(len(RELATION_KINDS))
+RELATION_KINDS = ("spawn", "await", "wake", "cancel")
+SPAWN, AWAIT, WAKE, CANCEL = range(len(RELATION_KINDS))
 
 _AWAIT = KIND_CODE["await"]
 _CREATE = KIND_CODE["create"]
+_CANCEL = KIND_CODE["cancel"]
+_THROW = KIND_CODE["throw"]
 _CLOSED = STATE_CODE[CLOSED]
 
 
@@ -48,6 +51,9 @@ _FRAMES = ("generator", "coroutine", "async_generator")
 
 @dataclass
 class Lane:
+    """A lane of `Timeline.layout` (analysis/lanes.py) by its row count: what the static
+    images' rows (render/static_rows.py) read."""
+
     id: int
     label: str
     kind: str  # task | free | idle
@@ -62,8 +68,11 @@ class Lane:
 class Relations:
     """Arrows between rows, in drawing order: each spawn, then each await on an object
     that has a row followed by its wake (when the awaited object ended and so resumed
-    the waiter).  An arrow leaves `tail_obj`'s row at event `tail_event`'s x and reaches
-    `head_obj`'s row at event `head_event`'s x."""
+    the waiter), then each cancel request (from the requester — the task that called
+    `cancel()`, a TaskGroup's failing child, a timeout's owner — at the request, to the
+    cancelled task where the cancellation was delivered: its next throw, else its end).
+    An arrow leaves `tail_obj`'s row at event `tail_event`'s x and reaches `head_obj`'s
+    row at event `head_event`'s x."""
 
     kind: array = field(default_factory=lambda: array("B"))  # index into RELATION_KINDS
     tail_event: array = field(default_factory=lambda: array("I"))
@@ -99,10 +108,11 @@ class Timeline:
     suspend starts (-1: none; render/payload.py says more); state — the state the event
     leaves its object in (events.STATES index, NO_STATE: not known yet), a task being in
     its coroutine's state until the task itself ends.  Per object: lane_of, depth_of and
-    link (links()).  target_event / target_obj: the events that name a known object."""
+    link (links()).  target_event / target_obj: the events that name a known object.
+    layout: the lanes and rows (analysis/lanes.py); lanes, lane_of and depth_of read it."""
 
     lanes: list[Lane]
-    lane_of: list[int | None]  # per object (None: futures, drawn only as targets)
+    lane_of: list[int | None]  # per object (None: no row — futures, objects with no event)
     depth_of: list[int]  # per object: row within its lane
     t: array  # per event, ns since the trace started
     obj: array
@@ -115,6 +125,7 @@ class Timeline:
     relations: Relations = field(default_factory=Relations)
     idle: list[tuple[int, int]] = field(default_factory=list)
     spawns: list[list[int]] = field(default_factory=list)  # [parent, child, create event]
+    layout: Layout = field(default_factory=lambda: Layout([]))
 
     def slices(self):
         """(object, start event, end event or -1) for every running slice."""
@@ -149,7 +160,11 @@ def timeline_of(trace: Trace) -> Timeline:
     for i, tg in awaits:  # the first await on a frame delegates to it
         if delegator[tg] is None and objects[tg].kind in _FRAMES:
             delegator[tg] = obj[i]
-    lanes, lane_of, depth_of = _place(trace, delegator, walk.driver, walk.first_event)
+    ended = [False] * len(objects)
+    for i in _positions(kind, END_CODES):
+        ended[obj[i]] = True
+    facts = Facts(walk.first_event, walk.last_event, ended, delegator, walk.driver)
+    layout = place(objects, facts, len(kind), bool(trace.idle))
     spawns = [
         [o.parent, o.id, walk.first_event[o.id]]
         for o in objects
@@ -157,11 +172,15 @@ def timeline_of(trace: Trace) -> Timeline:
         and walk.first_event[o.id] >= 0
         and kind[walk.first_event[o.id]] == _CREATE
     ]
-    relations = _relations(obj, kind, walk, awaits, spawns, lane_of)
+    relations = _relations(obj, kind, walk, awaits, spawns, layout.lane_of)
+    _cancels(relations, obj, kind, target_event, target_obj, link, layout.lane_of)
     return Timeline(
-        lanes,
-        lane_of,
-        depth_of,
+        [
+            Lane(lane.id, lane.label, lane.kind, len(lane.rows), lane.object)
+            for lane in layout.lanes
+        ],
+        layout.lane_of,
+        layout.row_of,
         t,
         obj,
         kind,
@@ -173,6 +192,7 @@ def timeline_of(trace: Trace) -> Timeline:
         relations,
         list(trace.idle),
         spawns,
+        layout,
     )
 
 
@@ -202,19 +222,21 @@ class _Walk:
     def __init__(self, objects, obj, kind, link):
         no, n = len(objects), len(kind)
         self.first_event = [-1] * no
+        self.last_event = [-1] * no
         self.driver: list[int | None] = [None] * no  # what ran when it first ran
         self.partner = array("i", [-1]) * n
         self._run(obj, kind)
         self.state = _states(objects, obj, kind, link)
 
     def _run(self, obj, kind) -> None:
-        first, driver, partner = self.first_event, self.driver, self.partner
+        first, last, driver, partner = self.first_event, self.last_event, self.driver, self.partner
         begun = [-1] * len(first)  # per object, its running slice's begin event
         suspended = [-1] * len(first)  # ... and its suspension's
         running: list[int] = []
         for i, (o, k) in enumerate(zip(obj, kind)):
             if first[o] < 0:
                 first[o] = i
+            last[o] = i
             if k in BEGIN_CODES:
                 if driver[o] is None and running and running[-1] != o:
                     driver[o] = running[-1]
@@ -295,6 +317,33 @@ def _relations(obj, kind, walk: _Walk, awaits, spawns, lane_of) -> Relations:
     return rel
 
 
+def _cancels(rel: Relations, obj, kind, target_event, target_obj, link, lane_of) -> None:
+    """A cancel arrow per `cancel` event that names its requester (`target`), when both
+    have rows: from the requester at the request to where the cancelled task (or the
+    coroutine it drives) was told — its next throw, else its next end, else the request."""
+    requests = [
+        (i, r)
+        for i, r in zip(target_event, target_obj)
+        if kind[i] == _CANCEL and lane_of[obj[i]] is not None and lane_of[r] is not None
+    ]
+    if not requests:
+        return
+    told = {o for i, _ in requests for o in (obj[i], link[obj[i]]) if o is not None}
+    events = _events_of(obj, told)
+    for i, requester in requests:
+        cancelled = obj[i]
+        after = sorted(
+            j
+            for o in (cancelled, link[cancelled])
+            if o is not None
+            for j in events[o][bisect_left(events[o], i + 1) :]
+        )
+        head = next((j for j in after if kind[j] == _THROW), None)
+        if head is None:
+            head = next((j for j in after if kind[j] in END_CODES), i)
+        rel.add(CANCEL, i, head, requester, cancelled)
+
+
 def _events_of(obj, wanted: set[int]) -> dict[int, list[int]]:
     """The event indices of each wanted object."""
     out: dict[int, list[int]] = {o: [] for o in wanted}
@@ -313,78 +362,6 @@ def _await_head(events: list[int], kind, i: int) -> int:
     if k > 0 and kind[events[k - 1]] in SUSPEND_CODES:
         return events[k - 1]
     return events[k] if k < len(events) else i
-
-
-def _place(trace: Trace, delegator, driver, first_event):
-    """Lanes in order of first appearance; each object's lane and row."""
-    placer = _Placer(trace.objects, delegator, driver)
-    # by first appearance; objects with no events of their own (the cell's task, whose
-    # top-level code is not recorded, yet spawns the others) head the picture
-    for i in sorted(range(len(trace.objects)), key=lambda i: (first_event[i], i)):
-        placer.place(i)
-    if trace.idle:
-        placer.new_lane("loop idle", "idle", None)
-    return placer.lanes, placer.lane_of, placer.depth_of
-
-
-class _Placer:
-    """Puts each object in a lane and a row: a task in its own lane; what something
-    delegates to (`yield from`, `await`) one row below its delegator; what runs inside a
-    task's coroutine without delegation (a for loop over a generator) below its driver in
-    the task's lane; anything else in a lane of its own."""
-
-    def __init__(self, objects, delegator, driver):
-        self.objects, self.delegator, self.driver = objects, delegator, driver
-        self.lane_of: list[int | None] = [None] * len(objects)
-        self.depth_of = [0] * len(objects)
-        self.placed = [False] * len(objects)
-        self.lanes: list[Lane] = []
-        self.lane_for_task: dict[int, int] = {}
-
-    def new_lane(self, label: str, kind: str, owner: int | None) -> int:
-        self.lanes.append(Lane(len(self.lanes), label, kind, 1, owner))
-        return len(self.lanes) - 1
-
-    def task_lane(self, task: int) -> int:
-        if task not in self.lane_for_task:
-            self.lane_for_task[task] = self.new_lane(self.objects[task].label, "task", task)
-        return self.lane_for_task[task]
-
-    def place(self, i: int, seen: frozenset = frozenset()) -> None:
-        if self.placed[i]:
-            return
-        o = self.objects[i]
-        if o.kind == "future" or i in seen:
-            self.placed[i] = True
-            return
-        seen = seen | {i}
-        lane, depth = None, 0
-        d = self.delegator[i]
-        if o.kind == "task":
-            lane = self.task_lane(i)
-        elif d is not None:
-            self.place(d, seen)
-            lane, depth = self.lane_of[d], self.depth_of[d] + 1
-        elif o.task is not None and self.objects[o.task].kind == "task":
-            lane, depth = self.in_task(i, seen)
-        if lane is None:
-            lane = self.new_lane(o.label, "free", i)
-        self.lane_of[i], self.depth_of[i] = lane, depth
-        self.placed[i] = True
-        self.lanes[lane].rows = max(self.lanes[lane].rows, depth + 1)
-
-    def in_task(self, i: int, seen: frozenset) -> tuple[int, int]:
-        """(lane, row) of object i, which runs under a task: the task's coroutine heads
-        the lane; anything else sits below whatever drove it."""
-        o = self.objects[i]
-        lane = self.task_lane(o.task)
-        if self.objects[o.task].coro == i:
-            return lane, 0
-        p = self.driver[i] if self.driver[i] is not None else o.parent
-        if p is None or p == o.task:
-            return lane, 1
-        self.place(p, seen)
-        return lane, (self.depth_of[p] + 1 if self.lane_of[p] == lane else 1)
 
 
 class SourceLines:

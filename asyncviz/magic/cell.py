@@ -86,7 +86,7 @@ class Cells:
         self.shell.user_ns.pop(LAST, None)
         if plan.nest and not plan.args.thread:
             self.nesting.apply()
-        run = Run(token, plan, _recorder(plan.args), self._execution_count(), filename)
+        run = Run(token, plan, _recorder(plan.args, filename), self._execution_count(), filename)
         if not plan.args.thread:  # else the worker starts it, in its thread
             try:
                 run.recorder.start()
@@ -100,6 +100,8 @@ class Cells:
         value = self.shell.user_ns.pop(LAST, None)
         run = self.runs.pop(token, None)
         if run is not None:
+            if run.started and not run.stopped:
+                run.recorder.cell_ended(value)
             self.finish(run)
         return value
 
@@ -117,9 +119,9 @@ class Cells:
 
     # -- failing -----------------------------------------------------------------------
 
-    def failing(self) -> bool:
-        """The traced cell failed (IPython is about to show why): finish its trace.
-        True if there was one to finish."""
+    def failing(self, exc: BaseException | None = None) -> bool:
+        """The traced cell failed (IPython is about to show why: `exc`, when known):
+        finish its trace.  True if there was one to finish."""
         done = False
         for token, run in list(self.runs.items()):
             if run.thread != threading.get_ident() or _on_stack(run.filename):
@@ -127,6 +129,8 @@ class Cells:
             self.runs.pop(token, None)
             self.shell.user_ns.pop(LAST, None)
             try:
+                if exc is not None and run.started and not run.stopped:
+                    run.recorder.cell_ended(exc=exc)
                 self.finish(run)
             except BaseException as err:  # never hide the cell's own exception
                 display.error_line(f"asyncviz: could not finish the trace: {err!r}")
@@ -136,12 +140,17 @@ class Cells:
     def before_traceback(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
         """Called with showtraceback's arguments before it runs: the partial trace is
         shown, and the arguments it is to be called with returned."""
-        if not (self.runs and self.failing()):
+        if not self.runs:
+            return args, kwargs
+        exc_tuple = args[0] if args else kwargs.get("exc_tuple")
+        try:
+            value = self.shell._get_exc_info(exc_tuple)[1]
+        except Exception:  # no exception to show after all: IPython will say so
+            value = None
+        if not self.failing(value if isinstance(value, BaseException) else None):
             return args, kwargs
         from ..recording.recorder import TraceError
 
-        exc_tuple = args[0] if args else kwargs.get("exc_tuple")
-        value = self.shell._get_exc_info(exc_tuple)[1]
         if isinstance(value, TraceError):  # a trace inside the traced cell: one line
             return ((UsageError, UsageError(str(value)), None),), {}
         return args, kwargs
@@ -194,12 +203,17 @@ class Cells:
         return count if count is not None else getattr(self.shell, "execution_count", None)
 
 
-def _recorder(args):
+def _recorder(args, filename: str):
     from ..recording.recorder import Recorder
 
     try:
         return Recorder(
-            args.include, args.exclude, args.max_events, not args.no_values, root_label="cell"
+            args.include,
+            args.exclude,
+            args.max_events,
+            not args.no_values,
+            cell=filename,
+            blocked_ms=args.blocked_ms,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -11,63 +11,86 @@ import os
 import sys
 
 EXPORT_DIR_ENV = "ASYNCVIZ_EXPORT_DIR"
-# what every traced cell leaves in the export directory, as cell<N><suffix>
-EXPORTS = (".txt", ".html", ".avz", ".png", ".svg", ".dot")
+# what every traced cell leaves in the export directory, as <NAME><suffix> for
+# --out NAME (a name the notebook chose survives edits above it), else cell<N><suffix>
+EXPORTS = (".txt", ".html", ".avz", ".json", ".png", ".svg", ".dot")
 DOT_EXPORTS = (".states.svg",)  # drawn by Graphviz's dot: only when it is installed
 
 
 def present(trace, args, count: int | None) -> None:
     """Show the view the options asked for, write each ``--save`` file, then the
-    exports; `count` is the cell's execution count."""
+    exports, named after ``--out`` or else `count`, the cell's execution count."""
     if args.view != "none":
         show(trace, args.view)
     for path in args.save:
         save(trace, path)
     directory = os.environ.get(EXPORT_DIR_ENV)
     if directory:
-        export(trace, directory, count if count is not None else 0)
+        name = args.out or f"cell{count if count is not None else 0}"
+        export(trace, directory, name)
 
 
 def show(trace, view: str) -> None:
-    """Display `view` ("timeline", "states", "summary" or "all") of `trace`."""
+    """Display `view` ("timeline", "states", "summary" or "all") of `trace`.
+
+    Each view is displayed as soon as it is made, the timeline first: under --view all
+    its first frame does not wait for the state machines or the table.  The summary is
+    made once: the timeline's text/plain is its first rows, and the table (--view all, or
+    standing in for a view that failed) is the whole of it."""
     from IPython.display import display
 
-    timeline, states = _widgets(trace, view)
-    for widget in (timeline, states):
-        if widget is not None:
-            display(widget)
-    shown = {"timeline": timeline, "states": states}
-    if view in shown and shown[view] is not None:
+    summary = None
+    timeline = states = None
+    if view in ("timeline", "all"):
+        timeline = _made(trace.timeline, "the timeline")
+        if timeline is not None:
+            summary = _summary(trace, quiet=True)  # None: the bundle keeps its own text
+            _display_timeline(timeline, trace, summary)
+    if view in ("states", "all"):
+        states = _made(trace.states, "the state machines")
+        if states is not None:
+            if timeline is not None:
+                try:
+                    states.link(timeline)  # cursor and selection, in the browser
+                except Exception as exc:
+                    error_line(f"asyncviz: cannot link the timeline and the state machines: {exc}")
+            display(states)
+    if view in ("timeline", "states") and (timeline if view == "timeline" else states) is not None:
         return  # else the summary stands in for the view that failed
-    try:
-        summary = trace.summary()
-    except Exception as exc:
-        error_line(f"asyncviz: cannot show the summary: {exc!r}")
+    if summary is None:
+        summary = _summary(trace)
+    if summary is None:
         print(repr(trace))
         return
     display(summary)
 
 
-def _widgets(trace, view: str):
-    """The timeline and state-machine widgets `view` asks for (None: not asked for, or
-    they could not be made: no front-end bundle, no anywidget), linked when both are."""
-    timeline = states = None
-    if view in ("timeline", "all"):
-        try:
-            timeline = trace.timeline()
-        except Exception as exc:
-            error_line(f"asyncviz: cannot show the timeline ({exc}); showing the summary")
-    if view in ("states", "all"):
-        try:
-            states = trace.states()
-        except Exception as exc:
-            error_line(f"asyncviz: cannot show the state machines ({exc}); showing the summary")
-    if timeline is not None and states is not None:
-        try:
-            states.link(timeline)  # cursor and selection, in the browser
-        except Exception as exc:
-            error_line(f"asyncviz: cannot link the timeline and the state machines: {exc}")
-    return timeline, states
+def _made(make, what: str):
+    """make(), or None when it failed (said in one line: the summary stands in)."""
+    try:
+        return make()
+    except Exception as exc:
+        error_line(f"asyncviz: cannot show {what} ({exc}); showing the summary")
+        return None
+
+
+def _summary(trace, quiet: bool = False):
+    try:
+        return trace.summary()
+    except Exception as exc:
+        if not quiet:
+            error_line(f"asyncviz: cannot show the summary: {exc!r}")
+        return None
+
+
+def _display_timeline(widget, trace, summary) -> None:
+    """The timeline widget with the cheap fallbacks of widgets/bundle.py (its text/plain
+    is the summary made here, not made again)."""
+    from IPython.display import display
+
+    from ..widgets.bundle import TimelineDisplay
+
+    display(TimelineDisplay(widget, trace, summary))
 
 
 def save(trace, path: str) -> None:
@@ -81,12 +104,12 @@ def save(trace, path: str) -> None:
         )
 
 
-def export(trace, directory: str, count: int) -> None:
+def export(trace, directory: str, name: str) -> None:
     suffixes: list[str] = list(EXPORTS)
     if _has_dot():
         suffixes.extend(DOT_EXPORTS)
     for suffix in suffixes:
-        save(trace, os.path.join(directory, f"cell{count}{suffix}"))
+        save(trace, os.path.join(directory, f"{name}{suffix}"))
 
 
 def _has_dot() -> bool:

@@ -10,14 +10,28 @@ from __future__ import annotations
 
 import keyword
 from argparse import Namespace
-from pathlib import Path
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+# shared with the command line (asyncviz run): one definition of each
+from ..options import (
+    BLOCKED_MS,
+    DEFAULT_MAX_EVENTS,
+    EXCLUDE,
+    INCLUDE,
+    MAX_EVENTS,
+    NO_VALUES,
+    SAVE,
+    blocked_ms_problem,
+    max_events_problem,
+    save_problem,
+)
+
+__all__ = ["DEFAULT_MAX_EVENTS", "VIEWS", "AsyncTraceMagics", "parse_options", "save_formats"]
+
 VIEWS = ("timeline", "states", "summary", "all", "none")
-DEFAULT_MAX_EVENTS = 1_000_000
 
 
 @magics_class
@@ -36,32 +50,15 @@ class AsyncTraceMagics(Magics):
         "highlights the current state, and selecting in one selects in the "
         "other; then the table), 'none'.",
     )
-    @argument(
-        "--save",
-        action="append",
-        metavar="PATH",
-        help="also write the trace to PATH, in the format its suffix names "
-        "(.png, .svg, .pdf: the timeline as an image; .avz: the trace file, "
-        "asyncviz.load() reads it again; .html; .txt: the summary; .dot: the "
-        "state machines). May be given more than once.",
-    )
+    @argument(*SAVE.flags, **SAVE.spec)
     @argument(
         "--out",
         metavar="NAME",
         help="also bind the Trace to NAME in the user namespace "
         "(it is always bound to _asynctrace).",
     )
-    @argument(
-        "--max-events",
-        type=int,
-        default=DEFAULT_MAX_EVENTS,
-        metavar="N",
-        help="keep at most N events (default: %(default)s); the trace then says "
-        "it was truncated (Trace.truncated) and how many were dropped.",
-    )
-    @argument(
-        "--no-values", action="store_true", help="record no values (every Event.value is None)."
-    )
+    @argument(*MAX_EVENTS.flags, **MAX_EVENTS.spec)
+    @argument(*NO_VALUES.flags, **NO_VALUES.spec)
     @argument(
         "--thread",
         action="store_true",
@@ -71,19 +68,9 @@ class AsyncTraceMagics(Magics):
         "applied to the kernel's loop (said once). A worker stuck in a "
         "blocking call cannot be killed by an interrupt.",
     )
-    @argument(
-        "--include",
-        action="append",
-        metavar="GLOB",
-        help="also record generators/coroutines from modules or files matching "
-        "GLOB (e.g. 'mylib.*'; '*' records everything). Repeatable.",
-    )
-    @argument(
-        "--exclude",
-        action="append",
-        metavar="GLOB",
-        help="do not record modules or files matching GLOB. Repeatable.",
-    )
+    @argument(*BLOCKED_MS.flags, **BLOCKED_MS.spec)
+    @argument(*INCLUDE.flags, **INCLUDE.spec)
+    @argument(*EXCLUDE.flags, **EXCLUDE.spec)
     @line_cell_magic
     def asynctrace(self, line, cell=None):
         """Run the cell exactly as without the magic, recording every generator,
@@ -116,8 +103,9 @@ class AsyncTraceMagics(Magics):
 def parse_options(options: str) -> Namespace:
     """The parsed options of a ``%%asynctrace`` line; UsageError (one line) if bad."""
     args = parse_argstring(AsyncTraceMagics.asynctrace, options)
-    if args.max_events < 0:
-        raise UsageError(f"--max-events must be 0 or more, not {args.max_events}")
+    problem = max_events_problem(args.max_events) or blocked_ms_problem(args.blocked_ms)
+    if problem:
+        raise UsageError(problem)
     if args.out is not None:
         args.out = _unquote(args.out)
         if not args.out.isidentifier() or keyword.iskeyword(args.out):
@@ -131,15 +119,9 @@ def parse_options(options: str) -> Namespace:
 
 
 def _check_save(path: str) -> None:
-    formats = save_formats()
-    suffix = Path(path).suffix.lower()
-    if suffix not in formats:
-        why = (
-            f"{suffix} is not a format asyncviz writes"
-            if suffix
-            else f"{path!r} has no suffix to pick a format by"
-        )
-        raise UsageError(f"--save {path}: {why}; use one of {' '.join(formats)}")
+    problem = save_problem(path)
+    if problem:
+        raise UsageError(problem)
 
 
 def _unquote(text: str) -> str:

@@ -26,6 +26,7 @@ def run_in_thread(run, filename: str, globals_: dict, locals_, *, flags: int, bi
     __tracebackhide__ = True  # noqa: F841 - read by IPython's traceback formatter
     if not linecache.getlines(filename):
         filename = f"<asynctrace-cell-{run.count}>"
+    run.recorder.cell = filename  # the file its statements are compiled in
     body, last = _compile(run.plan, filename, flags)
     context = contextvars.copy_context()
     outcome: dict = {}
@@ -104,7 +105,7 @@ def _work(run, body, last, globals_, locals_, outcome: dict, bind) -> None:
                 try:
                     exec(body, globals_, locals_)
                     outcome["value"] = eval(last, globals_, locals_) if last is not None else None
-                finally:
+                finally:  # the cell never awaited: it has no end to record
                     run.trace = recorder.stop()
     except BaseException as exc:
         outcome["error"] = exc
@@ -117,17 +118,29 @@ async def _amain(run, body, last, globals_, locals_):
     __tracebackhide__ = True  # noqa: F841
     run.recorder.start()
     try:
-        result = eval(body, globals_, locals_)
-        if body.co_flags & _CO_COROUTINE:
-            await result
-        if last is None:
-            return None
-        value = eval(last, globals_, locals_)
-        if last.co_flags & _CO_COROUTINE:
-            value = await value
+        value = await _body(body, last, globals_, locals_)
+    except BaseException as exc:
+        run.recorder.cell_ended(exc=exc)
+        raise
+    else:
+        run.recorder.cell_ended(value)
         return value
     finally:
         run.trace = run.recorder.stop()
+
+
+async def _body(body, last, globals_, locals_):
+    """The cell's statements, then its last expression's value."""
+    __tracebackhide__ = True  # noqa: F841
+    result = eval(body, globals_, locals_)
+    if body.co_flags & _CO_COROUTINE:
+        await result
+    if last is None:
+        return None
+    value = eval(last, globals_, locals_)
+    if last.co_flags & _CO_COROUTINE:
+        value = await value
+    return value
 
 
 def _interrupt(worker: threading.Thread) -> None:

@@ -110,6 +110,17 @@ def frame_of(obj):
     return None
 
 
+def line_of(frame) -> int | None:
+    """The line a frame is at (`f_lineno`, else the line of the instruction it stands at:
+    3.12 gives None in a call's inline cache, where a finaliser may run)."""
+    line = frame.f_lineno
+    if line is None:
+        from .codeinfo import CodeInfo
+
+        line = CodeInfo(frame.f_code).line(frame.f_lasti) or None
+    return line
+
+
 def raise_line(frame, exc) -> int:
     """Where the exception passed through `frame`, as its traceback says (3.12+ reports
     the offset of the frame's implicit handler, on another line)."""

@@ -87,6 +87,7 @@ class NativeBackend:
         self.tool: int | None = None
         self.sent_hook = None  # __avz_sent__ for rewritten cell code
         self._local: list = []
+        self._calls = None  # cancels.CallWatching, when asyncio is watched (3.12+)
 
     def start(self, registry, thread: int, max_events: int, values: bool):
         native = module()
@@ -109,12 +110,13 @@ class NativeBackend:
         set_local = mon.set_local_events
         decide_ = registry.decide
         LOCAL = E.PY_YIELD | E.PY_RETURN
+        calls = self._calls = registry.call_watching(tool, local)
 
         def decide(code, frame):
             """Decide once per code object; code in scope gets its local events."""
             d = decide_(code, frame)
             if d == RECORD:
-                set_local(tool, code, LOCAL)
+                set_local(tool, code, LOCAL | (calls.events_of(code) if calls else 0))
                 local.append(code)
             return d
 
@@ -124,6 +126,9 @@ class NativeBackend:
         for code in registry.special:  # their returns (their starts are global events)
             set_local(tool, code, E.PY_RETURN)
             local.append(code)
+        if calls is not None:  # cancel() calls: CALL events in the code that may make them
+            calls.start()
+            core.watch_calls = calls.watch
         mon.restart_events()  # DISABLEs of an earlier trace would hide code in scope now
         for event, callback in (
             (E.PY_START, core.py_start),
@@ -196,6 +201,7 @@ class NativeBackend:
                     E.PY_RETURN,
                     E.PY_THROW,
                     E.PY_UNWIND,
+                    E.CALL,
                 ):
                     mon.register_callback(tool, event, None)
                 mon.set_events(tool, 0)

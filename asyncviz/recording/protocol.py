@@ -35,7 +35,9 @@ CREATE_TASK = 2  # asyncio's BaseEventLoop.create_task: a task is born
 SELECT = 3  # a selector's select(): the event loop waits (idle time)
 UNAWAITED = 4  # warnings._warn_unawaited_coroutine: a coroutine never awaited
 TASK_NAME = 5  # asyncio.tasks._set_task_name (3.11, 3.12): a task named after it is made
+CANCELS = 6  # 3.11: asyncio code that calls Task.cancel() (cancels.watched_codes_311)
 WAITS = 8  # a stdlib function whose return names a future or a timeout (waits.py)
+EXCEPTION_HANDLER = 9  # BaseEventLoop.call_exception_handler: asyncio reports a fault
 
 # One event costs 1 in the record's budget; an object and a string cost what they weigh,
 # in records: `max_events` bounds the memory of the whole record, not just its events.
@@ -71,6 +73,8 @@ class Core(Protocol):
 
     def value(self, v: Any) -> int: ...
 
+    def set_value(self, at: int, value: int) -> None: ...
+
     def intern(self, text: str) -> int: ...
 
     def add(
@@ -92,6 +96,14 @@ class Core(Protocol):
     def end_task(self, task_oid: int, t: int, kind: int, value: int) -> None: ...
 
     def running(self) -> int: ...
+
+    # read by the watchdog thread while a step runs (ints: they allocate nothing a garbage
+    # collection counts)
+    def running_since(self) -> int: ...
+
+    def last_record_at(self) -> int: ...
+
+    def dying(self, obj: Any) -> int: ...
 
 
 class Backend(Protocol):

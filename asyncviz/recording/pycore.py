@@ -30,7 +30,7 @@ from .protocol import (
     SUSPENDED,
     TASK,
 )
-from .pyrecord import PyRecord
+from .pyrecord import ObjState, PyRecord
 
 K_CREATE = KIND_CODE["create"]
 K_START = KIND_CODE["start"]
@@ -48,41 +48,6 @@ _KIND_AT = RECORD.size - 4  # the record's (line << 8 | kind) field: kind is its
 _VALUE_AT = RECORD.size - 8  # the record's value field
 
 
-class ObjState:
-    """Recording state of one traced instance (a generator, coroutine, async generator,
-    task or future), by its id in the trace."""
-
-    __slots__ = (
-        "oid",
-        "kind",
-        "state",
-        "resume_at",
-        "task",
-        "line",
-        "key",
-        "ref",
-        "info",
-        "root_of",
-        "root_key",
-        "root_ref",
-        "__weakref__",
-    )
-
-    def __init__(self, oid: int, kind: int, state: int, task: int, line: int, info):
-        self.oid = oid
-        self.kind = kind
-        self.state = state
-        self.resume_at = -1  # record offset of the last start/resume (sent values patch it)
-        self.task = task  # id of the task whose coroutine chain this belongs to
-        self.line = line  # line of the last suspension point
-        self.key: int | None = None  # id() of its frame, while it is known by it
-        self.ref: weakref.ref | None = None  # weak reference to the object
-        self.info = info  # CodeInfo of its code
-        self.root_of = -1  # the task whose coroutine this is: it ends with it
-        self.root_key: int | None = None  # a task: id() of its unrecorded coroutine
-        self.root_ref: weakref.ref | None = None
-
-
 class PyCore(PyRecord):
     def __init__(self, registry, thread: int, max_events: int, values: bool = True):
         super().__init__(registry, max_events, values)
@@ -95,6 +60,7 @@ class PyCore(PyRecord):
         self.stack: list[ObjState] = []  # running objects on the recording thread
         self.pending_target = None  # (id of delegating frame, oid) after an inner yield
         self.just_died = None  # key of the object whose weak reference just died
+        self.just_died_oid = -1  # ... and its id
         self.active = True
         self.infos: dict[int, object] = {}  # id(code) -> CodeInfo, for this trace
 
@@ -146,6 +112,7 @@ class PyCore(PyRecord):
             o.state = CLOSED
             # the finaliser may throw GeneratorExit into it next: that is this close
             self.just_died = o.key
+            self.just_died_oid = o.oid
 
     def lookup(self, obj) -> int:
         o = self.by_id.get(id(obj))
@@ -161,6 +128,28 @@ class PyCore(PyRecord):
 
     def task(self, oid: int) -> int:
         return self.states[oid].task
+
+    def merge(self, oid: int, frame, gen, code) -> None:
+        """`frame` (of `gen`, running `code`) is a part of object `oid` from now on.  A cell
+        runs each top-level statement that awaits as a coroutine of its own; the record
+        shows one coroutine, the cell: a part's start is the cell's start (the first) or
+        nothing, its end is nothing (the cell goes on), its suspensions are the cell's."""
+        o = self.states[oid]
+        self._part_done(o)
+        o.merged = True
+        o.info = self.info(code)
+        o.key = id(frame)
+        self.frames[o.key] = o
+        self.by_id[id(gen)] = o
+        o.part = id(gen)
+
+    def _part_done(self, o: ObjState) -> None:
+        """A merged object's running part ended: it is known by it no more."""
+        if o.key is not None and self.frames.get(o.key) is o:
+            del self.frames[o.key]
+        if o.part is not None and self.by_id.get(o.part) is o:
+            del self.by_id[o.part]
+        o.key = o.part = None
 
     def link(self, coro_oid: int, task_oid: int) -> None:
         """`coro_oid` is the coroutine `task_oid` runs: the task ends when it does."""
@@ -203,6 +192,22 @@ class PyCore(PyRecord):
     def running(self) -> int:
         return self.stack[-1].oid if self.stack else -1
 
+    # for the watchdog thread: ints only (nothing a garbage collection would count)
+
+    def running_since(self) -> int:
+        """When the innermost running object last started, resumed or was thrown into."""
+        try:
+            return self.stack[-1].began
+        except IndexError:
+            return -1
+
+    def last_record_at(self) -> int:
+        """The time of the latest record (0 before the first)."""
+        end = len(self.buf)
+        if end < RECORD.size:
+            return 0
+        return int.from_bytes(self.buf[end - RECORD.size : end - RECORD.size + 8], "little")
+
     # -- what the backends report -------------------------------------------------------
 
     def _first_sight(self, frame, code, initial: int, dying: bool = False) -> ObjState:
@@ -213,8 +218,12 @@ class PyCore(PyRecord):
         o = self.frames.get(id(frame))
         if o is None or o.state != CREATED:
             o = self._first_sight(frame, code, CREATED)
+            if o.merged and o.state == RUNNING:
+                self.stack.append(o)  # a cell's next statement: the cell runs on
+                return
         line = o.info.line(offset) or code.co_firstlineno
-        o.resume_at = self.emit(self.now(), o.oid, K_START, NO_VALUE, line)
+        o.began = t = self.now()
+        o.resume_at = self.emit(t, o.oid, K_START, NO_VALUE, line)
         o.state = RUNNING
         o.line = line
         self.pending_target = None
@@ -227,9 +236,8 @@ class PyCore(PyRecord):
             o = self._first_sight(frame, code, SUSPENDED)
         elif o.state == RUNNING:  # a resume we missed the suspension of; keep the record legal
             return
-        o.resume_at = self.emit(
-            self.now(), o.oid, K_RESUME, NO_VALUE, o.line or o.info.line(offset)
-        )
+        o.began = t = self.now()
+        o.resume_at = self.emit(t, o.oid, K_RESUME, NO_VALUE, o.line or o.info.line(offset))
         o.state = RUNNING
         self.pending_target = None
         self.just_died = None
@@ -261,6 +269,7 @@ class PyCore(PyRecord):
             # the iterator this frame delegates to finished on the throw path; CPython
             # hands its return value back by throwing StopIteration: a resume, really
             o.resume_at = self.emit(t, o.oid, K_RESUME, self.value(exc.value), line)
+            o.began = t
             o.state = RUNNING
             self.pending_target = None
             self.stack.append(o)
@@ -269,15 +278,21 @@ class PyCore(PyRecord):
             self.emit(t, o.oid, K_CLOSE, NO_VALUE, line)
             o.state = CLOSED
             return
+        self._cancel_check(o, exc, t)  # a cancel no request explains comes before its throw
         o.resume_at = self.emit(t, o.oid, K_THROW, self.value(exc), line)
+        o.began = t
         o.state = RUNNING
         self.pending_target = None
         self.stack.append(o)
-        self._cancel_check(o, exc, t)
 
-    def _cancel_check(self, o: ObjState, exc, t: int) -> None:
-        if o.task >= 0 and type(exc).__name__ == "CancelledError":
-            self.registry.cancel_reached(o.task, exc, t)
+    def _cancel_check(self, o: ObjState, exc, t: int) -> bool:
+        """A CancelledError about to be thrown into a task's coroutine chain: True when
+        the asyncio watch recorded a `cancel` for it now."""
+        if o.task < 0 or self.states[o.task].kind != TASK:
+            return False
+        if type(exc).__name__ != "CancelledError":
+            return False
+        return self.registry.cancel_reached(o.task, exc, t) is True
 
     def retype_as_throw(self, frame, exc) -> None:
         """3.11: the resume just recorded for `frame` was an exception thrown in."""
@@ -293,9 +308,17 @@ class PyCore(PyRecord):
             o.state = CLOSED
             self._pop(o)
             return
+        size = RECORD.size
+        if self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0]):
+            if at == len(self.buf) - 2 * size:
+                # the cancel it just recorded goes before the throw, as on every other path
+                resumed = self.buf[at : at + size]
+                self.buf[at : at + size] = self.buf[at + size : at + 2 * size]
+                self.buf[at + size : at + 2 * size] = resumed
+                at = o.resume_at = at + size
+        value = self.value(exc)
         self.buf[at + _KIND_AT] = K_THROW
-        struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(exc))
-        self._cancel_check(o, exc, RECORD.unpack_from(self.buf, at)[0])
+        struct.pack_into("<I", self.buf, at + _VALUE_AT, value)
 
     def on_yield(self, frame, code, offset: int, value) -> None:
         by_frame = self.frames
@@ -340,6 +363,11 @@ class PyCore(PyRecord):
         if o is None or o.state != RUNNING:
             if o is None and self.roots:
                 self._root_ends(frame, K_RETURN, value)
+            return
+        if o.merged:  # a cell's statement ended: the cell runs on
+            self._part_done(o)
+            self.pending_target = None
+            self._pop(o)
             return
         t = self.now()
         v = self.value(value)
@@ -394,6 +422,14 @@ class PyCore(PyRecord):
         o.resume_at = -1
         if at >= 0 and self.buf[at + _KIND_AT] == K_RESUME and self.values:
             struct.pack_into("<I", self.buf, at + _VALUE_AT, self.value(value))
+
+    def dying(self, obj) -> int:
+        """The object its collection just closed, if `obj` is it: its finaliser runs next
+        and may report it (a coroutine never awaited)."""
+        frame = frames.frame_of(obj)
+        if frame is not None and self.just_died is not None and id(frame) == self.just_died:
+            return self.just_died_oid
+        return -1
 
     def sync(self, obj) -> None:
         """Bring the record of `obj` in line with its real state (close() without events)."""

@@ -37,7 +37,8 @@ class PythonMonitoringBackend:
         core = PyCore(registry, thread, max_events, values)
         registry.attach(core)
         core.watch_end = self._watch_end
-        hooks = _Callbacks(core, registry, self.tool, thread, self._local)
+        calls = registry.call_watching(self.tool, self._local)
+        hooks = _Callbacks(core, registry, self.tool, thread, self._local, calls)
         # DISABLEs from an earlier trace would hide code that this trace's scope wants.
         mon.restart_events()
         self._events = (E.PY_START, E.PY_RESUME, E.PY_YIELD, E.PY_RETURN, E.PY_THROW, E.PY_UNWIND)
@@ -53,6 +54,9 @@ class PythonMonitoringBackend:
             ),
         ):
             mon.register_callback(self.tool, event, callback)
+        if calls is not None:  # cancel() calls: CALL events in the code that may make them
+            calls.start()
+            self._events += (E.CALL,)
         mon.set_events(self.tool, E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_UNWIND)
         return core
 
@@ -106,8 +110,9 @@ class PythonMonitoringBackend:
 class _Callbacks:
     """The six callbacks, around the decision cache they share."""
 
-    def __init__(self, core, registry, tool: int, thread: int, local: list):
+    def __init__(self, core, registry, tool: int, thread: int, local: list, calls=None):
         self.core = core
+        self.calls = calls  # cancels.CallWatching, or None
         self.thread = thread
         self.tool = tool
         self.local = local  # codes given local events (turned off at the end)
@@ -121,10 +126,11 @@ class _Callbacks:
         d = self.decide_(code, frame)
         if d != OUT:  # in scope: its yields and returns; watched stdlib code: its returns
             E = sys.monitoring.events
+            events = E.PY_YIELD | E.PY_RETURN if d == RECORD else E.PY_RETURN
+            if d == RECORD and self.calls is not None:
+                events |= self.calls.events_of(code)
             try:
-                sys.monitoring.set_local_events(
-                    self.tool, code, E.PY_YIELD | E.PY_RETURN if d == RECORD else E.PY_RETURN
-                )
+                sys.monitoring.set_local_events(self.tool, code, events)
             except ValueError:  # the tool id was released under us: stop quietly
                 return OUT
             self.local.append(code)
@@ -135,6 +141,8 @@ class _Callbacks:
         d = self.decided.get(id(code))
         if d is None:
             if not code.co_flags & CO_GENERATOR_FLAGS and id(code) not in self.special_ids:
+                if self.calls is not None and "cancel" in code.co_names:
+                    self.calls.watch(code, sys._getframe(1))
                 return self.DISABLE  # ordinary code: never asked again
             d = self.decide(code, sys._getframe(1))
         if d == OUT:

@@ -1,10 +1,11 @@
 """The Python core's record: fixed records appended to a bytearray, values described or
 kept as numbers, and the budget that bounds them all (the C core's `records.c` and
-`values.c`, event for event)."""
+`values.c`, event for event); and `ObjState`, the state it keeps per traced object."""
 
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Callable
 
 from ..trace import (
@@ -61,6 +62,11 @@ class PyRecord:
         at = len(self.buf)
         self._append(_pack(t, oid, target, value, (line << 8) | kind))
         return at
+
+    def set_value(self, at: int, value: int) -> None:
+        """The value of the record `emit()` returned `at` for (learnt later)."""
+        if 0 <= at <= len(self.buf) - RECORD.size:
+            self.buf[at + RECORD.size - 8 : at + RECORD.size - 4] = value.to_bytes(4, "little")
 
     def _take(self, cost: int) -> bool:
         """Room for `cost` more in the record's budget?  When there is none, something is
@@ -124,3 +130,44 @@ class PyRecord:
 
     def to_ns(self, t: int) -> int:
         return t
+
+
+class ObjState:
+    """Recording state of one traced instance (a generator, coroutine, async generator,
+    task or future), by its id in the trace."""
+
+    __slots__ = (
+        "oid",
+        "kind",
+        "state",
+        "resume_at",
+        "began",
+        "task",
+        "line",
+        "key",
+        "ref",
+        "info",
+        "root_of",
+        "root_key",
+        "root_ref",
+        "merged",
+        "part",
+        "__weakref__",
+    )
+
+    def __init__(self, oid: int, kind: int, state: int, task: int, line: int, info):
+        self.oid = oid
+        self.kind = kind
+        self.state = state
+        self.resume_at = -1  # record offset of the last start/resume (sent values patch it)
+        self.began = -1  # time of its last start/resume/throw (the watchdog asks)
+        self.task = task  # id of the task whose coroutine chain this belongs to
+        self.line = line  # line of the last suspension point
+        self.key: int | None = None  # id() of its frame, while it is known by it
+        self.ref: weakref.ref | None = None  # weak reference to the object
+        self.info = info  # CodeInfo of its code
+        self.root_of = -1  # the task whose coroutine this is: it ends with it
+        self.root_key: int | None = None  # a task: id() of its unrecorded coroutine
+        self.root_ref: weakref.ref | None = None
+        self.merged = False  # a cell: its statements' coroutines are its parts (merge)
+        self.part: int | None = None  # id() of the part running, for a merged object

@@ -9,16 +9,32 @@ list, labels, the string table, the scope, and the asyncio watch (`tasks.py`).
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
 from ..events import KIND_CODE, OBJECT_KINDS, STATES
 from ..trace import NO_TARGET, NO_VALUE, StringTable, Traced
 from ..values import describe
-from .protocol import CLOSED, CREATED, FUTURE, OUT, RECORD, RUNNING, SUSPENDED, object_kind
+from .faults import Faults
+from .protocol import (
+    CLOSED,
+    COROUTINE,
+    CREATED,
+    FUTURE,
+    OUT,
+    RECORD,
+    RUNNING,
+    SUSPENDED,
+    object_kind,
+)
 from .scope import module_of
 
 _K_CREATE = KIND_CODE["create"]
+_K_RETURN = KIND_CODE["return"]
+_K_RAISE = KIND_CODE["raise"]
+_CO_COROUTINE = 0x80
+_MAX_DEPTH = 200  # frames walked to find the program's own
 
 
 class Registry:
@@ -33,10 +49,14 @@ class Registry:
         # the recording core (protocol.Core): attach() sets it before its hooks go on
         self.core: Any = None
         self.asyncio = None  # tasks.AsyncioWatch, when asyncio is in play
+        self.faults = Faults(self)  # never awaited, never retrieved (faults.py)
+        self._owned: dict[int, tuple] = {}  # id(code) -> (code, the program's own?)
         self.special: dict = {}  # code -> decision, for the stdlib code watched for asyncio
         self.special_ids: set[int] = set()  # their ids (the dict keeps the codes alive)
         self._decisions: dict[int, tuple] = {}  # id(code) -> (code, decision)
         self.never_awaited: list[int] = []
+        self.cell = -1  # a %%asynctrace cell: one coroutine, its statements its parts
+        self.cell_file: str | None = None
         self.waits: Any = None  # waits.Waits: awaited futures' names, made when first needed
 
     def attach(self, core) -> None:
@@ -54,7 +74,7 @@ class Registry:
         self.special_ids = {id(code) for code in self.special}
         self.special_event = watch.on_code
         self.task_ended = watch.ended
-        self.cancel_reached = watch.cancel_reached
+        self.cancel_reached = watch.cancels.delivered
 
     def decide(self, code, frame=None) -> int:
         """What a core does with `code` (protocol.OUT, RECORD, or an asyncio hook)."""
@@ -62,11 +82,63 @@ class Registry:
         if known is not None:
             return known[1]
         decision = self.special.get(code)
-        if decision is None:
+        if decision is None and self._cell_part(code):
+            decision = RECORD
+        elif decision is None:
             module = module_of(frame) if frame is not None else None
             decision = RECORD if self.scope.wants(code, module) else OUT
         self._decisions[id(code)] = (code, decision)  # the code is kept: its id stays its own
         return decision
+
+    def owns(self, code, frame=None) -> bool:
+        """Is `code` the program's own (any code: the watchdog and the fault finder ask
+        which frame of a stack is the program's)?  Decided once per code object."""
+        known = self._owned.get(id(code))
+        if known is None:
+            module = module_of(frame) if frame is not None else None
+            known = self._owned[id(code)] = (code, self.scope.owns(code, module))
+        return known[1]
+
+    def own_frame(self, frame):
+        """The innermost frame of the program's own code, from `frame` outwards."""
+        for _ in range(_MAX_DEPTH):
+            if frame is None or self.owns(frame.f_code, frame):
+                return frame
+            frame = frame.f_back
+        return None
+
+    # -- the cell -----------------------------------------------------------------------
+
+    def start_cell(self, filename: str) -> None:
+        """%%asynctrace: the cell is a coroutine labelled `cell`.  IPython runs each of its
+        top-level statements that awaits as a coroutine of its own (code `<module>` in the
+        cell's file); they are its parts (core.merge).  Its events are its awaits and its
+        end; a cell that never awaits has none.  A cell whose file is excluded is not
+        recorded, as any code out of scope."""
+        if self.scope.excludes_file(filename):
+            return
+        oid = self.new_object(COROUTINE, "<cell>", None, CREATED, label="cell")
+        if oid >= 0:
+            self.objects[oid].filename, self.objects[oid].firstlineno = filename, 1
+            self.cell, self.cell_file = oid, filename
+
+    def _cell_part(self, code) -> bool:
+        return (
+            self.cell >= 0
+            and code.co_name == "<module>"
+            and code.co_filename == self.cell_file
+            and bool(code.co_flags & _CO_COROUTINE)
+        )
+
+    def end_cell(self, value=None, exc: BaseException | None = None) -> None:
+        """The cell's last statement ran (`value`: what it shows) or `exc` stopped it: the
+        end of a cell that awaited (it is running between its statements)."""
+        core = self.core
+        if self.cell < 0 or core.state(self.cell) != RUNNING:
+            return
+        kind, what = (_K_RETURN, value) if exc is None else (_K_RAISE, exc)
+        core.emit(core.now(), self.cell, kind, core.value(what), 0)
+        core.set_state(self.cell, CLOSED)
 
     # -- objects ------------------------------------------------------------------------
 
@@ -150,15 +222,19 @@ class Registry:
         if running >= 0:
             return running, core.task(running)
         if self.asyncio is not None:
-            task = self.asyncio.current()
+            task = self.asyncio.current()  # the cell, for the task that runs it
             if task >= 0:
-                return task, task
-        return None, -1
+                return task, (task if task != self.cell else -1)
+            return None, -1
+        return (self.cell, -1) if self.cell >= 0 else (None, -1)
 
     def first_sight(self, frame, gen, code, initial: int, dying: bool = False) -> int:
         """A core met a running frame it does not know.  `dying`: it is first seen being
         closed, maybe by its finaliser inside its deallocation, which has cleared its weak
         references already: a new one would outlive it."""
+        if self.cell >= 0 and self._cell_part(code):
+            self.core.merge(self.cell, frame, gen, code)
+            return self.cell
         aio = self.asyncio
         starting = aio.starting(gen) if aio is not None and gen is not None else -1
         if starting >= 0:
@@ -229,6 +305,13 @@ class Registry:
     # No-ops without asyncio; `watch_asyncio` puts the watch's own methods in their place,
     # so that a core calls them directly.
 
+    def call_watching(self, tool: int, local: list):
+        """3.12+: what watches cancel() calls for a backend on `tool` (cancels.py), or
+        None without asyncio."""
+        if self.asyncio is None or not hasattr(sys, "monitoring"):
+            return None
+        return self.asyncio.cancels.call_watching(tool, local)
+
     def special_event(self, decision: int, event: int, frame, *value) -> None:
         """A core saw watched stdlib code start (event 0; `value`: its argument, when the
         core read it), return (1; what it returned) or raise (2)."""
@@ -236,8 +319,10 @@ class Registry:
     def task_ended(self, task_oid: int) -> None:
         """The coroutine of a task ended it."""
 
-    def cancel_reached(self, task_oid: int, exc, t: int) -> None:
-        """A CancelledError was thrown into a task's coroutine chain."""
+    def cancel_reached(self, task_oid: int, exc, t: int) -> bool:
+        """A CancelledError is about to be thrown into a task's coroutine chain: True
+        when a `cancel` was recorded for it now (cancels.CancelWatch.delivered)."""
+        return False
 
     # -- the end --------------------------------------------------------------------------
 

@@ -58,24 +58,51 @@ class Scope:
             for p in patterns
         )
 
+    def excludes_file(self, filename: str) -> bool:
+        """Is code in `filename` (a notebook cell's) excluded by name?"""
+        return bool(self.exclude) and self._matches(self.exclude, "__main__", filename)
+
     def wants(self, code, module: str | None) -> bool:
         """Record objects running `code` (from a module named `module`)?"""
         if not code.co_flags & CO_GENERATOR_FLAGS:
             return False
+        if code.co_name == "<module>":  # a cell's own top-level code, run by IPython
+            return False
+        return self.owns(code, module)
+
+    def owns(self, code, module: str | None) -> bool:
+        """Is `code` the program's own — the user's, or included — rather than a
+        library's or the machinery's?  (Any code: what `wants` asks of generators.)"""
         filename = code.co_filename
         module = module or ""
-        if module.split(".")[0] in _ALWAYS_OUT_TOP or module.startswith("IPython.core"):
-            return False
         real = os.path.realpath(filename) if os.path.isabs(filename) else filename
-        if real.startswith(_OWN_DIR):
-            return False
-        if code.co_name == "<module>":  # a cell's own top-level code, run by IPython
+        if machinery(real, module):
             return False
         if self.exclude and self._matches(self.exclude, module, filename):
             return False
         if self.everything or (self.include and self._matches(self.include, module, filename)):
             return True
         return is_user_code(real)
+
+    def allows(self, code, module: str | None) -> bool:
+        """Not the machinery's and not excluded: code whose faults the record keeps even
+        when it is a library's (a coroutine the program forgot to await)."""
+        filename = code.co_filename
+        real = os.path.realpath(filename) if os.path.isabs(filename) else filename
+        if machinery(real, module):
+            return False
+        return not (self.exclude and self._matches(self.exclude, module or "", filename))
+
+
+def machinery(filename: str, module: str | None) -> bool:
+    """Code that runs the program rather than being run by it (asyncviz, the kernel,
+    IPython's core): never the program's, even with --include '*'.  `filename` real."""
+    module = module or ""
+    return (
+        module.split(".")[0] in _ALWAYS_OUT_TOP
+        or module.startswith("IPython.core")
+        or filename.startswith(_OWN_DIR)
+    )
 
 
 def is_user_code(filename: str) -> bool:

@@ -12,7 +12,13 @@ instead (`special_codes()`), whose start and return they report here:
 - `warnings._warn_unawaited_coroutine`: the interpreter finalising a coroutine that
   never ran;
 - `asyncio.tasks._set_task_name` (3.11, 3.12): a name given after the task was made
-  (an eager task may be over and gone by the time the trace ends).
+  (an eager task may be over and gone by the time the trace ends);
+- 3.11: asyncio's functions that cancel tasks (`cancels.watched_codes_311()`; 3.12+ sees
+  the cancel() calls themselves).
+
+Labels are given at the end (`tasknames.py`), cancellations recorded as they are asked
+for (`cancels.py`).  With %%asynctrace the task that runs the cell is not a task of the
+record: the cell (a coroutine, `Registry.cell`) stands for it.
 
 A task's end is its coroutine's return or raise, in the same step; a task whose
 coroutine is out of scope still ends with it (the core watches that coroutine's end
@@ -32,10 +38,14 @@ from asyncio import base_events
 from asyncio import events as _events
 
 from ..trace import NO_VALUE
+from .faults import fault_codes
+from . import cancels
 from .protocol import (
+    CANCELS,
     CLOSED,
     CREATE_TASK,
     CREATED,
+    EXCEPTION_HANDLER,
     RECORD,
     SELECT,
     SUSPENDED,
@@ -44,7 +54,8 @@ from .protocol import (
     UNAWAITED,
     WAITS,
 )
-from .pycore import K_CANCEL, K_CLOSE, K_CREATE, K_RAISE, K_RETURN
+from .pycore import K_CREATE, K_RAISE, K_RETURN
+from .tasknames import TaskNames, coroutine_name
 from .waits import watched_codes
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
@@ -56,6 +67,7 @@ def special_codes() -> dict:
     """The stdlib code objects the cores watch, and what each one means (they do not
     change while the interpreter runs: found once)."""
     codes = {base_events.BaseEventLoop.create_task.__code__: CREATE_TASK}
+    codes.update(fault_codes())  # asyncio reporting a fault (faults.py)
     for cls in vars(selectors).values():
         select = vars(cls).get("select") if isinstance(cls, type) else None
         if select is not None and hasattr(select, "__code__"):
@@ -66,6 +78,8 @@ def special_codes() -> dict:
     set_name = getattr(asyncio.tasks, "_set_task_name", None)
     if set_name is not None:
         codes[set_name.__code__] = TASK_NAME
+    if not cancels.MONITORING:  # 3.12+ sees cancel() calls themselves (CALL events)
+        codes.update(dict.fromkeys(cancels.watched_codes_311(), CANCELS))
     codes.update(dict.fromkeys(watched_codes(), WAITS))  # what names a wait (waits.py)
     return codes
 
@@ -86,8 +100,11 @@ class AsyncioWatch:
         self.creating: list[tuple] = []  # (coro, task oid or -1) while create_task runs
         self.selecting: list[tuple[int, bool]] = []  # (start, may wait) while select() runs
         self.idle: list[tuple[int, int]] = []  # core ticks
-        self.names: dict[int, str] = {}  # oid -> label given by the recorder's caller
-        self.cancels: dict[int, int] = {}  # oid -> cancellation requests recorded
+        self.naming = TaskNames()
+        self.cancels = cancels.CancelWatch(self)
+        # %%asynctrace: the task that runs the cell and its loop (the cell stands for it)
+        self.root_task: Any = None
+        self.root_loop: Any = None
 
     def attach(self, core) -> None:
         self.core = core
@@ -99,7 +116,8 @@ class AsyncioWatch:
         returned (`value`: what it returned) or raised."""
         if decision == CREATE_TASK:
             if event == START:
-                self._create_start(_arg(frame, "coro") if value is MISSING else value)
+                coro = _arg(frame, "coro") if value is MISSING else value
+                self._create_start(coro, _arg(frame, "name"))
             else:
                 self._create_end(value if event == RETURN else None)
         elif decision == SELECT:
@@ -112,20 +130,26 @@ class AsyncioWatch:
                 if waits and self.core.active:
                     self.idle.append((began, self.core.now()))
         elif decision == UNAWAITED and event == START:
-            self._unawaited(_arg(frame, "coro") if value is MISSING else value)
+            coro = _arg(frame, "coro") if value is MISSING else value
+            self.registry.faults.unawaited(coro, frame)  # faults.py
+        elif decision == EXCEPTION_HANDLER and event == START:
+            self.registry.faults.exception_handler(frame)
         elif decision == TASK_NAME and event == RETURN:
             # the native core hands over the task; the Python backends its return value
             task = value if value is not None and value is not MISSING else _arg(frame, "task")
             oid = self.core.lookup(task) if task is not None else -1
             if oid >= 0:
+                self.naming.named(oid, _arg(frame, "name"))
                 self._read_name(oid, task)
+        elif decision == CANCELS:
+            self.cancels.on_code(event, frame)
         elif decision == WAITS and event == RETURN:
             try:
                 self.registry.waits_of().returned(frame, value)
             except Exception:  # the wait keeps its plain name; the program never sees this
                 pass
 
-    def _create_start(self, coro) -> None:
+    def _create_start(self, coro, name) -> None:
         core = self.core
         running = core.running()
         parent = core.task(running) if running >= 0 else -1
@@ -142,6 +166,7 @@ class AsyncioWatch:
             TASK, "Task", parent if parent >= 0 else None, CREATED, label=""
         )
         if oid >= 0:
+            self.naming.created(oid, name)
             core.emit(core.now(), oid, K_CREATE, NO_VALUE, 0)
         self.creating.append((coro, oid))
 
@@ -170,30 +195,14 @@ class AsyncioWatch:
             code is not None and frame is not None and self.registry.decide(code, frame) == RECORD
         )
 
-    def _unawaited(self, coro) -> None:
-        if coro is None:
-            return
-        oid = self.core.lookup(coro)
-        if oid < 0:
-            code = getattr(coro, "cr_code", None)
-            if code is None or self.registry.decide(code) != RECORD:
-                return
-            oid = self.registry.object_of_code(
-                code, None, CREATED, CREATED, -1, code.co_firstlineno, coro, False, None
-            )
-            if oid < 0:
-                return
-        if self.core.state(oid) != CLOSED:
-            self.core.emit(self.core.now(), oid, K_CLOSE, NO_VALUE, code_line(coro))
-            self.core.set_state(oid, CLOSED)
-        self.registry.never_awaited.append(oid)
-
     # -- tasks ----------------------------------------------------------------------------
 
     def _follow(self, task, oid: int, coro) -> None:
         core = self.core
         core.bind(oid, task)
         self.tasks.append(oid)
+        self._read_name(oid, task)
+        self.naming.first_name(oid, self.registry.objects[oid].name)
         if coro is None:
             return
         c = core.lookup(coro)
@@ -202,11 +211,17 @@ class AsyncioWatch:
         if c >= 0:
             self._link(oid, c)
         else:
-            core.link_unrecorded(oid, coro)
-        if _finished(task):  # an eager task, over before create_task returned
-            self._read_name(oid, task)
-            if core.state(oid) != CLOSED:
-                self._settle(oid, task)
+            self._unrecorded(oid, coro)
+        if _finished(task) and core.state(oid) != CLOSED:  # eager: over in create_task
+            self._settle(oid, task)
+
+    def _unrecorded(self, oid: int, coro) -> None:
+        """The task's coroutine is out of scope: its end is the task's; its name labels
+        the task."""
+        self.core.link_unrecorded(oid, coro)
+        name = coroutine_name(coro)
+        if name:
+            self.naming.coro_names[oid] = name
 
     def _link(self, task_oid: int, coro_oid: int) -> None:
         self.core.link(coro_oid, task_oid)
@@ -228,8 +243,8 @@ class AsyncioWatch:
         if oid < 0:
             return -1
         if label:
-            self.names[oid] = label
-        self._read_name(oid, task)
+            self.naming.fixed[oid] = label
+        self.naming.adopted.add(oid)
         self._follow(task, oid, None)
         try:
             coro = task.get_coro()  # pending: safe (3.12.1 crashes only for eagerly finished tasks)
@@ -237,7 +252,7 @@ class AsyncioWatch:
             coro = None
         if coro is not None and not self._wanted(coro):
             # out of scope: its end is the task's; one in scope is adopted when it runs
-            self.core.link_unrecorded(oid, coro)
+            self._unrecorded(oid, coro)
         return oid
 
     def adopt(self, task_oid: int, coro_oid: int, gen, eager: bool = False) -> None:
@@ -257,30 +272,26 @@ class AsyncioWatch:
             pass
 
     def current(self, adopt: bool = True) -> int:
-        """The running task's object; adopt=False: only if it is already recorded."""
+        """The running task's object (the cell, for the task that runs it); adopt=False:
+        only if it is already recorded.  No task running: the cell, when it is what runs."""
         loop = _events._get_running_loop()
-        if loop is None:
-            return -1
-        task = asyncio.current_task(loop)
+        task = asyncio.current_task(loop) if loop is not None else None
         if task is None:
-            return -1
+            return self._cell_now(loop)
+        if task is self.root_task:
+            return self.registry.cell
         return self.register(task) if adopt else self.core.lookup(task)
 
-    def cancel_reached(self, task_oid: int, exc, t: int) -> None:
-        """A CancelledError was thrown into the task's coroutine chain.  It is the task's
-        own cancellation only if someone asked for it (cancelling() went up); otherwise it
-        is an awaited task's cancellation passing through."""
-        task = self.core.alive(task_oid)
-        try:
-            requests = task.cancelling() if task is not None else 0
-        except AttributeError:
-            requests = 1
-        if requests <= self.cancels.get(task_oid, 0):
-            return
-        self.cancels[task_oid] = requests
-        self.core.emit(
-            t, task_oid, K_CANCEL, self.core.value(exc.args[0]) if exc.args else NO_VALUE, 0
-        )
+    def _cell_now(self, loop) -> int:
+        """The cell, when no task runs: its own code runs with no loop running, or a loop
+        it runs (run_until_complete on a new loop) runs a callback; -1 else."""
+        cell = self.registry.cell
+        if cell < 0 or loop is None:
+            return cell
+        root = self.root_loop
+        if root is not None and root is not loop and asyncio.current_task(root) is self.root_task:
+            return cell
+        return -1
 
     def ended(self, oid: int) -> None:
         """Its coroutine ended it: read the name now, the task may not outlive the trace."""
@@ -317,7 +328,6 @@ class AsyncioWatch:
         """Read names late, settle the tasks that finished unseen, label them."""
         core = self.core
         objects = self.registry.objects
-        seen: dict[str, int] = {}
         for oid in self.tasks:
             traced = objects[oid]
             task = core.alive(oid)
@@ -325,13 +335,12 @@ class AsyncioWatch:
                 self._read_name(oid, task)
                 if core.state(oid) != CLOSED and _finished(task):
                     self._settle(oid, task)
-            label = self.names.get(oid) or traced.name
-            seen[label] = seen.get(label, 0) + 1
-            traced.label = label if seen[label] == 1 else f"{label}#{seen[label]}"
             if core.state(oid) != CLOSED:
                 coro = traced.coro
                 started = coro is not None and core.state(coro) != CREATED
                 core.set_state(oid, SUSPENDED if started or core.state(oid) != CREATED else CREATED)
+        self.naming.label_all(self.tasks, objects, self.registry._label)
+        self.root_task = self.root_loop = None  # the trace keeps nothing of the program
 
 
 def _finished(task) -> bool:
@@ -339,8 +348,3 @@ def _finished(task) -> bool:
         return task.done()
     except Exception:
         return False
-
-
-def code_line(coro) -> int:
-    code = getattr(coro, "cr_code", None)
-    return code.co_firstlineno if code is not None else 0

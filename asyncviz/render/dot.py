@@ -13,10 +13,11 @@ The machines come from `analysis/states.py`; nothing is recomputed here, only dr
   double circle; states never entered are drawn dashed, so the whole machine is always
   there to point at;
 - the *suspension-point* machine top to bottom: the start a small filled circle; each
-  `yield`/`await` site a rounded blue box with two lines, "yield · line 5" and its source
-  text in a monospace font; each way out a double-bordered box coloured by kind —
-  return green, raise vermillion, close grey (Okabe–Ito colours, safe for colour-blind
-  readers).
+  `yield`/`await` site a rounded blue box with two lines, "await · line 5" and its source
+  text in a monospace font, and a third for what was awaited there by label ("→
+  sleep(0.01) ×10"); each way out a double-bordered box coloured by kind — return green
+  (a function falling off its end: "end of function", no line), raise vermillion, close
+  grey (Okabe–Ito colours, safe for colour-blind readers).
 
 Edges carry `Edge.label` (the transitions and how often); the busier an edge, the thicker.
 Every node and edge has an `id` (`node-<Node.id>`, `edge-<index into machine.edges>`; in
@@ -42,7 +43,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..analysis.states import Edge, Machine, Node, functions, suspension_points
+from ..analysis.states import Edge, Machine, Node, suspension_points_all
 from ..trace import Trace
 from .dot_looks import (
     FONT,
@@ -83,6 +84,7 @@ __all__ = [
 
 COLUMNS = 3  # trace_dot: functions per row, so many functions stack, not sprawl
 MAX_NODES = 200  # more nodes than this: the most visited stay, a note counts the rest
+MAX_WAITS_SAID = 8  # an await site's tooltip lists at most this many labels it waited on
 # -- pieces ----------------------------------------------------------------------------------
 
 
@@ -98,6 +100,11 @@ def _node_tooltip(machine: Machine, node: Node) -> str:
     if node.text:
         lines.append(node.text)
     lines.append(f"entered {_times(node.count)}" if node.count else "not entered in the trace")
+    if node.waits:
+        lines.append("awaited:")
+        lines += [f"• {label} ×{n:,}" for label, n in node.waits.most_common(MAX_WAITS_SAID)]
+        if len(node.waits) > MAX_WAITS_SAID:
+            lines.append(f"• +{len(node.waits) - MAX_WAITS_SAID:,} more")
     return plain(*lines)
 
 
@@ -166,7 +173,7 @@ def _node_look(node: Node, seen: bool) -> dict:
         penwidth="1.4",
         margin="0.16,0.07",
         **extra,
-        label=box_label(node.label, node.text, shade(colour)),
+        label=box_label(node.label, node.text, shade(colour), node.waits_text),
     )
 
 
@@ -415,7 +422,8 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
     `f<N>-`).  A trace where nothing ran gives a single note, "nothing ran in scope"."""
     import graphviz
 
-    fns = functions(trace)
+    machines = suspension_points_all(trace)  # every function's, from one pass over the events
+    fns = list(machines)
     g = graphviz.Digraph(name="asyncviz")
     _graph_defaults(g, "TB")
     n = len(fns)
@@ -444,7 +452,7 @@ def trace_dot(trace: Trace, *, max_nodes: int = MAX_NODES, dpi: int | None = Non
         g.attr(newrank="true")  # rank=same across clusters: the rows below line up
     drawn: list[list[str]] = []  # per cluster, the DOT names of its nodes
     for i, fn in enumerate(fns):
-        machine = suspension_points(trace, fn)
+        machine = machines[fn]
         with _subgraph(g, f"cluster_{i}") as c:
             objs = len(machine.objects)
             label = fn.key + (f" — {objs} objects" if objs > 1 else "")

@@ -9,6 +9,7 @@ from .theme import theme, variant
 
 SOURCE_CHARS = 56  # a site's source text is cut to this many characters on the box
 TOOLTIP_CHARS = 300  # each line of a tooltip
+WAITS_CHARS = 60  # what an await site waited on, on its box
 
 # -- looks ---------------------------------------------------------------------------------
 
@@ -50,10 +51,13 @@ def html_text(text: str, limit: int | None = None) -> str:
     return for_markup(text, limit)
 
 
-def box_label(head: str, source: str | None, colour: str) -> str:
-    """An HTML-like label: a head line ("yield · line 5"), and the source text below it in
-    a monospace font.  Every user string is escaped here."""
+def box_label(head: str, source: str | None, colour: str, waits: str = "") -> str:
+    """An HTML-like label: a head line ("await · line 5"), the source text below it in a
+    monospace font, and what was awaited there ("→ sleep(0.01) ×10").  Every user string
+    is escaped here."""
     rows = f'<font color="{colour}">{html_text(head)}</font>'
     if source:
         rows += f'<br/><font face="{MONO}" point-size="11">{html_text(source, SOURCE_CHARS)}</font>'
+    if waits:
+        rows += f'<br/><font point-size="11" color="{MUTED}">{html_text(waits, WAITS_CHARS)}</font>'
     return f"<{rows}>"

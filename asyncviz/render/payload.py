@@ -1,6 +1,6 @@
 """The timeline payload: what the front-end draws, computed in analysis/, sent in binary.
 
-Version 2.  A JSON header (the widget's `header` trait) plus little-endian typed arrays
+Version 3.  A JSON header (the widget's `header` trait) plus little-endian typed arrays
 (the widget's `buffers` trait, one bytes object, sliced by the offsets the header gives).
 Per event the bulk costs 12 bytes (14 when there are more than 65,535 objects), plus 6
 bytes per event that names a known object and 13 per relation drawn (8 and 17 with
@@ -10,7 +10,8 @@ distinct texts); "on_demand", the widget asks for them when the pointer rests on
 event (`describe` message) — see widgets/timeline.py for which is chosen.
 
 header = {
-  "version": 2,
+  "version": 3,
+  "title": str,                                      # what an exported image is called
   "n_events": int, "end_ns": int, "tick_ns": int,    # t[i] * tick_ns = ns since start
   "truncated": bool, "dropped": int,
   "truncation": str | None,                          # what the view says when cut
@@ -19,14 +20,18 @@ header = {
   "roles": ["mark", "begin", ...],                   # per kind code, events.ROLE
   "state_names": [...],                              # state codes, as in events.STATES
   "lanes": {"label": [...], "kind": ["task"|"free"|"idle", ...], "rows": [...],
-            "object": [int|None, ...]},              # columns: lane i is index i
+            "object": [int|None, ...],               # columns: lane i is index i
+            "group": [int|None, ...]},               # its fold group, if any
+  "groups": {"label": [...], "first": [...], "count": [...]},  # lanes first .. first+count-1
+  "diagnostics": [{"kind": str, "objects": [int, ...], "t0": ns, "t1": ns,
+                   "line": int|None, "message": str}, ...],   # Trace.diagnostics()
   "object_kinds": [...], "files": [...],
   "objects": {"label": [...], "kind": [index into object_kinds], "lane": [int|None],
               "depth": [...], "parent": [int|None], "state": [index into state_names],
               "file": [index into files|None], "line": [firstlineno|None],
               "link": [int|None]},                   # analysis.timeline.links()
-  "relation_kinds": ["spawn", "await", "wake"],
-  "relation_counts": {"spawn": int, "await": int, "wake": int},
+  "relation_kinds": ["spawn", "await", "wake", "cancel"],
+  "relation_counts": {"spawn": int, "await": int, "wake": int, "cancel": int},
   "details": "inline" | "on_demand",
   "values": [str, ...],                              # inline: the distinct values
   "sites": {"line": [int, ...], "text": [str|None, ...]},  # inline: distinct lines
@@ -53,13 +58,15 @@ Arrays, one entry per event unless said otherwise:
            analysis.timeline.Relations: an arrow of kind relation_kinds[rel_kind] from
            rel_tail_obj's row at event rel_tail to rel_head_obj's row at event rel_head
   idle     the event loop waiting in select(): [start, end] tick pairs
+  implicit_end  (sparse) the return events that are a function falling off its end
+           (analysis.endings.implicit_return): the views say "end of function"
   value    (inline) index into header.values (0xFFFFFFFF: no value)
   site     (inline) index into header.sites (0xFFFFFFFF: no line)
 
-Lanes: one per task, one per generator or coroutine that no task and no delegating
-frame drives, and one for loop idle time.  Objects that something delegates to
-(`yield from`, `await`) sit in the delegator's lane one row deeper; objects run inside
-a task's coroutines without delegation sit in the task's lane below their driver.
+Lanes and rows are analysis/lanes.py's layout (Trace.lanes()): objects.lane and
+objects.depth give each object's lane and its row in that lane; a lane's rows are
+`lanes.rows[lane]` rows, one per object alive at the same time.  Lanes of one group are
+consecutive; the front-end draws a folded group as one row of all their objects.
 """
 
 from __future__ import annotations
@@ -67,21 +74,33 @@ from __future__ import annotations
 import json
 import struct
 from array import array
+from collections.abc import Iterable
+from typing import cast
 
+from ..analysis.endings import implicit_return
 from ..analysis.timeline import RELATION_KINDS, SourceLines, Timeline, timeline_of
-from ..events import KINDS, OBJECT_KINDS, ROLE, STATES
-from ..trace import Trace, record_columns, value_text
+from ..events import KIND_CODE, KINDS, OBJECT_KINDS, ROLE, STATES
+from ..trace import NO_VALUE, Trace, record_columns, value_text
 
-VERSION = 2
+VERSION = 3
+DEFAULT_TITLE = "asyncviz timeline"
+DIAGNOSTIC_FIELDS = ("kind", "objects", "t0", "t1", "line", "message")
 DETAILS = ("inline", "on_demand")
 NONE = 0xFFFFFFFF  # no value, no line (in the inline `value` and `site` arrays)
 _TYPECODES = {"u8": "B", "u16": "H", "u32": "I", "i32": "i"}
 
 
 def encode(
-    trace: Trace, timeline: Timeline | None = None, details: str = "on_demand"
+    trace: Trace,
+    timeline: Timeline | None = None,
+    details: str = "on_demand",
+    diagnostics=None,
+    title: str | None = None,
 ) -> tuple[dict, bytes]:
-    """(header, buffer) for the widget; see the module docstring for the layout."""
+    """(header, buffer) for the widget; see the module docstring for the layout.
+    diagnostics: items with kind, objects, t0, t1, line, message (objects or dicts);
+    None: the trace's own (Trace.diagnostics(), when it has them).  title: what an
+    exported image is called (None: the trace's)."""
     if details not in DETAILS:
         raise ValueError(f"details must be one of {DETAILS}, not {details!r}")
     tl = timeline if timeline is not None else timeline_of(trace)
@@ -97,6 +116,7 @@ def encode(
         "rel_tail": ("u32", rel.tail_event),
         "rel_head": ("u32", rel.head_event),
         "idle": ("u32", (x // tick for pair in tl.idle for x in pair)),
+        "implicit_end": ("u32", implicit_ends(trace)),
         "obj": (ids, tl.obj),
         "target_obj": (ids, tl.target_obj),
         "rel_tail_obj": (ids, rel.tail_obj),
@@ -106,6 +126,8 @@ def encode(
         "rel_kind": ("u8", rel.kind),
     }
     header = _header(trace, tl, end, tick)
+    header["title"] = title or trace_title(trace)
+    header["diagnostics"] = diagnostic_items(trace if diagnostics is None else diagnostics)
     if details == "inline":
         values, sites, value, site = inline_details(trace)
         header.update(values=values, sites=sites)
@@ -135,9 +157,14 @@ def _header(trace: Trace, tl: Timeline, end: int, tick: int) -> dict:
         # columns, not one JSON object per row: ten thousand tasks would otherwise cost
         # more header than all their events
         "lanes": _columns(
-            tl.lanes,
-            ("label", "kind", "rows", "object"),
-            lambda lane: (lane.label, lane.kind, lane.rows, lane.object),
+            tl.layout.lanes,
+            ("label", "kind", "rows", "object", "group"),
+            lambda lane: (lane.label, lane.kind, len(lane.rows), lane.object, lane.group),
+        ),
+        "groups": _columns(
+            tl.layout.groups,
+            ("label", "first", "count"),
+            lambda g: (g.label, g.lanes[0], len(g.lanes)),
         ),
         "object_kinds": list(OBJECT_KINDS),
         "files": files,
@@ -155,6 +182,62 @@ def _header(trace: Trace, tl: Timeline, end: int, tick: int) -> dict:
         "relation_kinds": list(RELATION_KINDS),
         "relation_counts": {k: tl.relations.count(k) for k in RELATION_KINDS},
     }
+
+
+def trace_title(trace: Trace) -> str:
+    """What an exported image of `trace` is called: the name the trace was given
+    (meta "title"), else the timeline's with the time the recording started."""
+    given = trace.meta.get("title")
+    if given:
+        return str(given)
+    started = str(trace.meta.get("started_at") or "")[:19].replace("T", " ")
+    return f"{DEFAULT_TITLE} · {started}" if started else DEFAULT_TITLE
+
+
+def diagnostic_items(source) -> list[dict]:
+    """Diagnostics as the header carries them: from a trace (its `diagnostics()`, when
+    it has one) or from a list of items — objects or dicts with DIAGNOSTIC_FIELDS."""
+    items: Iterable = source or ()
+    if isinstance(source, Trace):
+        found = getattr(source, "diagnostics", None)
+        items = cast(Iterable, (found() if callable(found) else None) or ())
+    out = []
+    for item in items:
+        field = (
+            dict(item)
+            if isinstance(item, dict)
+            else {k: getattr(item, k, None) for k in DIAGNOSTIC_FIELDS}
+        )
+        objects: Iterable = field.get("objects") or ()
+        out.append(
+            {
+                "kind": str(field.get("kind") or ""),
+                "objects": [int(o) for o in objects],
+                "t0": int(field.get("t0") or 0),
+                "t1": int(field.get("t1") or field.get("t0") or 0),
+                "line": field.get("line"),
+                "message": str(field.get("message") or ""),
+            }
+        )
+    return out
+
+
+def implicit_ends(trace: Trace) -> array:
+    """The return events that are their function falling off its end (sorted)."""
+    _t, obj, _target, value, kind, line = record_columns(trace.buffer)
+    code = KIND_CODE["return"]
+    raw = bytes(kind)
+    source = SourceLines(trace)
+    out = array("I")
+    at = raw.find(code)
+    while at >= 0:
+        v = value[at]
+        text = None if v == NO_VALUE else value_text(v, trace.strings, trace.numbers)
+        o = trace.objects[obj[at]]
+        if implicit_return("return", text, source(o.filename, line[at])):
+            out.append(at)
+        at = raw.find(code, at + 1)
+    return out
 
 
 def inline_details(trace: Trace) -> tuple[list[str], dict, array, array]:

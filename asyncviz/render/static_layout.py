@@ -1,12 +1,12 @@
 """The static timeline's layout: a pure function of the trace to drawable primitives.
 
 What is drawn comes from the timeline analysis (`analysis/timeline.py`); nothing is
-recomputed here.  One lane per timeline lane, labelled at the left, one row per depth
-(frames that a lane's object delegates to sit below it); running slices as bars coloured
+recomputed here.  The timeline's lanes and rows (as Trace.lanes() gives them), labelled at
+the left; running slices as bars coloured
 by the kind of object, suspended spans as thin lines, the loop-idle lane, a time axis, a
 legend, a title line, and a notice when the trace was truncated.  Event markers (and, for
 short traces, the values that crossed) are drawn when there are few enough events to read
-them; otherwise bars only.  Colours, glyphs and legend words are the widget's, from
+them; otherwise bars and failures only.  Colours, glyphs and legend words are the widget's, from
 theme.json.
 
 `layout()` works in pixel space (static_primitives.py) in named steps — heading, density,
@@ -15,8 +15,12 @@ a `Layout`; the lanes and rows are static_rows.py's, the markers and values
 static_marks.py's.  A renderer per format only draws its primitives.  Nothing here
 imports a renderer.
 
-Two clocks: "wall" (the default: time since the trace started) and "step" (every event
-the same width, for programs whose order matters more than their microseconds).
+Two clocks: "wall" (time since the trace started) and "step" (every event the same width,
+for programs whose order matters more than their microseconds); by default the trace's
+natural one (analysis.clocks: step time when no asyncio ran, where the wall clock would
+measure the tracer).  Failures (throw, raise, cancel) are marked at every size, over the
+other markers; a suspended span wide enough is named by what it awaits; diagnostics are
+listed under the title and marked on their rows (static_diagnostics.py).
 
 Scale: slices are turned into pixels before anything is drawn: per row and colour, slices
 closer than one pixel merge into one rectangle, each rectangle at least one pixel wide and
@@ -31,19 +35,37 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..analysis.clocks import natural_clock
 from ..analysis.summary import format_ns
 from ..analysis.timeline import Timeline, timeline_of
 from ..events import BEGIN_CODES, KIND_CODE, KINDS, SUSPEND_CODES
 from ..text import one_line
 from ..trace import Trace
-from .static_marks import add_markers, incoming, marks_of, write_values
-from .static_rows import COLOUR_KINDS, Rows, draw_rows, place_rows, row_labels, shown_lanes
+from .static_diagnostics import (
+    LEGEND_TEXT,
+    SPAN_FILL,
+    diagnostics_of,
+    draw_diagnostics,
+    heading_line,
+)
+from .static_marks import add_markers, incoming, marks_of, name_waits, write_values
+from .static_rows import (
+    COLOUR_KINDS,
+    LABEL_COLUMN,
+    Rows,
+    draw_rows,
+    place_rows,
+    row_labels,
+    shown_lanes,
+    trace_lanes,
+)
 from .static_primitives import (
     ALERT,
     AXIS_H,
     BAR_H,
     EMPTY_HINT,
     EMPTY_MESSAGE,
+    FAILURE_KINDS,
     FILL_LEVELS,
     GRID,
     IDLE,
@@ -73,6 +95,7 @@ from .static_primitives import (
     Line,
     Rects,
     Text,
+    fit_text,
     text_width,
 )
 from .static_scale import merge, step_ticks, time_ticks
@@ -102,38 +125,50 @@ def layout(
     trace: Trace,
     *,
     width: int = 1200,
-    clock: str = "wall",
+    clock: str | None = None,
     markers: bool | None = None,
     values: bool | None = None,
     max_lanes: int = MAX_LANES,
     max_rows: int = MAX_ROWS,
     timeline: Timeline | None = None,
+    diagnostics: list | None = None,
 ) -> Layout:
     """The picture of `trace`, in pixels; see the module docstring.
 
     clock: "wall" (time since the trace started) or "step" (every event the same width:
-    the order of a microsecond-long generator pipeline, readable).  markers / values:
-    None decides by the number of events (MARKER_LIMIT, VALUE_LIMIT).  max_lanes: more
+    the order of a microsecond-long generator pipeline, readable); None: the trace's
+    natural clock (analysis.clocks: step time when no asyncio ran, where wall-clock time
+    measures the tracer, not the code).  markers / values: None decides by the number of
+    events (MARKER_LIMIT, VALUE_LIMIT); failures are marked either way.  max_lanes: more
     lanes fold into one "+N more lanes" lane; max_rows: deeper frames share the last row.
-    timeline: the trace's `timeline_of()`, if the caller has it already.
+    timeline: the trace's `timeline_of()`, if the caller has it already.  diagnostics:
+    items with kind, objects, t0, t1, line, message (None: `trace.diagnostics()` when
+    the trace has them), listed under the title and marked on their rows.
     """
     import numpy as np
 
-    if clock not in ("wall", "step"):
+    if clock not in (None, "wall", "step"):
         raise ValueError(f"clock must be 'wall' or 'step', not {clock!r}")
     width = max(int(width), MIN_WIDTH)
     tl = timeline if timeline is not None else timeline_of(trace)
     n = len(tl.t)
-    out = Layout(width=width, height=0, title=_title(trace, n), clock=clock, n_events=n)
+    natural = natural_clock(trace, tl.obj)
+    out = Layout(width=width, height=0, title=_title(trace, n), clock=clock or natural, n_events=n)
+    out.clock_chosen = clock is None
     if (truncation := trace.truncation) is not None:
         out.notes.append(truncation)
+    found = diagnostics_of(trace) if diagnostics is None else list(diagnostics)
+    if found:
+        out.notes.append(heading_line(found, width))
     if n == 0:
         return _empty(out)
 
     row_h = _density(out, trace, n, markers, values)
-    rows = place_rows(np, trace.objects, tl, shown_lanes(out, tl, max_lanes, max_rows))
+    lanes = trace_lanes(trace, tl)
+    display = shown_lanes(out, lanes, trace.objects, max_lanes, max_rows, bool(tl.idle))
+    rows = place_rows(np, trace.objects, display)
     out.object_row = {i: int(r) for i, r in enumerate(rows.obj_row.tolist()) if r >= 0}
-    labels = row_labels(trace.objects, tl, rows)
+    labels = row_labels(trace.objects, rows)
     label_w = max(
         (
             text_width(t, LABEL_PX + 1, bold)
@@ -143,7 +178,7 @@ def layout(
         ),
         default=60,
     )
-    x0 = MARGIN + min(max(label_w, 70), 240) + 10
+    x0 = MARGIN + min(max(label_w, 70), LABEL_COLUMN) + 10
     x1 = width - MARGIN - 6
     clk = _clock(np, out, tl, x0, x1)
     kind_arr = np.frombuffer(tl.kind, dtype=np.uint8)
@@ -151,22 +186,24 @@ def layout(
     spans = _spans(np, tl, rows, clk, kind_arr, obj)
     out.n_slices = spans["n_slices"]
 
-    legend_rects, y = _legend(np, out, spans, bool(tl.idle), kind_arr)
+    legend_rects, y = _legend(np, out, spans, bool(tl.idle), kind_arr, bool(found))
     plot_y0 = y
     bar_off = (ROW_H_VALUES - BAR_H - 3) if out.values else (row_h - BAR_H) / 2
     plot_y1, row_y0 = draw_rows(np, out, rows, labels, y, row_h, bar_off)
     out.plot = (x0, plot_y0, x1, plot_y1)
     bar_y0 = row_y0 + bar_off  # per row: the top of a bar
     mid_y = bar_y0 + BAR_H / 2  # per row: thin lines and markers
+    if found:  # under the bars
+        draw_diagnostics(np, out, found, rows.obj_row, tl, clk, row_y0, row_h)
     _bars(np, out, spans, bar_y0, mid_y)
     for colour, box in legend_rects:
         out.rects.append(Rects(colour, np.array([box], dtype=np.float64), "legend"))
     _axis(out, clk, x0, x1, plot_y0, plot_y1)
 
-    if out.markers:
-        add_markers(out, kind_arr, rows.obj_row[obj], clk.xs, mid_y)
+    add_markers(out, kind_arr, rows.obj_row[obj], clk.xs, mid_y)
+    named = name_waits(out, trace, tl, rows.obj_row, clk.xs, clk.x_end, mid_y)
     if out.values:
-        write_values(out, trace, tl, rows.obj_row, clk.xs, clk.x_end, bar_y0)
+        write_values(out, trace, tl, rows.obj_row, clk.xs, clk.x_end, bar_y0, named)
     return out
 
 
@@ -196,7 +233,8 @@ def _heading(out: Layout) -> float:
     out.texts.append(Text(MARGIN, y, out.title, TITLE_PX, INK, bold=True))
     for note in out.notes:
         y += TEXT_PX + 7
-        out.texts.append(Text(MARGIN, y, one_line(note), TEXT_PX, ALERT, bold=True))
+        text = fit_text(one_line(note), TEXT_PX, out.width - 2 * MARGIN, bold=True)
+        out.texts.append(Text(MARGIN, y, text, TEXT_PX, ALERT, bold=True))
     return y
 
 
@@ -292,8 +330,9 @@ def _spans(np, tl: Timeline, rows: Rows, clk: _Clock, kind_arr, obj) -> dict:
 # -- legend -----------------------------------------------------------------------------------
 
 
-def _legend_entries(np, out: Layout, spans: dict, idle: bool, kind_arr) -> list:
-    """(what, colour or kind, text) in the widget's order: bars, suspended, idle, glyphs."""
+def _legend_entries(np, out: Layout, spans: dict, idle: bool, kind_arr, found: bool) -> list:
+    """(what, colour or kind, text) in the widget's order: bars, suspended, idle, glyphs;
+    then the diagnostics' mark, if any."""
     present = np.unique(spans["bars"][0] % spans["n_colours"]).tolist()
     entries = [("chip", PALETTE[COLOUR_KINDS[c]], OBJECT_LEGEND[COLOUR_KINDS[c]]) for c in present]
     if (spans["level"] < len(TINTS) - 1).any():
@@ -302,22 +341,22 @@ def _legend_entries(np, out: Layout, spans: dict, idle: bool, kind_arr) -> list:
     entries.append(("line", MUTED, LEGEND["suspended"]))
     if idle:
         entries.append(("chip", IDLE, LEGEND["idle"]))
-    if out.markers:
-        seen = set(np.unique(kind_arr).tolist())
-        entries += [
-            ("mark", kind, glyph(kind)["legend"]) for kind in KINDS if KIND_CODE[kind] in seen
-        ]
+    seen = set(np.unique(kind_arr).tolist())
+    marked = KINDS if out.markers else FAILURE_KINDS
+    entries += [("mark", kind, glyph(kind)["legend"]) for kind in marked if KIND_CODE[kind] in seen]
+    if found:
+        entries.append(("chip", SPAN_FILL, LEGEND_TEXT))
     return entries
 
 
-def _legend(np, out: Layout, spans: dict, idle: bool, kind_arr) -> tuple[list, float]:
+def _legend(np, out: Layout, spans: dict, idle: bool, kind_arr, found: bool) -> tuple[list, float]:
     """The heading, then the legend in lines as wide as the picture; returns the legend's
     rectangles (added after the bars) and the y below it."""
     y = _heading(out) + 10
     lx = MARGIN
     line_y = y + SMALL_PX
     rects: list[tuple[str, tuple]] = []
-    for what, colour, text in _legend_entries(np, out, spans, idle, kind_arr):
+    for what, colour, text in _legend_entries(np, out, spans, idle, kind_arr, found):
         w = 18 + text_width(text, SMALL_PX) + 16
         if lx + w > out.width - MARGIN and lx > MARGIN:
             lx = MARGIN
@@ -328,7 +367,7 @@ def _legend(np, out: Layout, spans: dict, idle: bool, kind_arr) -> tuple[list, f
         elif what == "line":
             rects.append((colour, (lx, mid - 1, lx + 14, mid + 1)))
         else:
-            out.marks.append(marks_of(colour, np.array([[lx + 7, mid]])))
+            out.marks.append(marks_of(colour, np.array([[lx + 7, mid]]), role="legend"))
         out.texts.append(Text(lx + 18, line_y, text, SMALL_PX, INK))
         lx += w
     return rects, line_y + 14
@@ -392,10 +431,14 @@ def _axis(out: Layout, clk: _Clock, x0: float, x1: float, y0: float, y1: float) 
         out.lines.append(Line(x, y1, x, y1 + 5, MUTED, 1.0))
         out.texts.append(Text(x, y1 + 8 + SMALL_PX, text, SMALL_PX, INK, "middle"))
     out.lines.append(Line(x0, y1, x1, y1, MUTED, 1.0))
-    label = (
-        "wall-clock time since the trace started"
-        if out.clock == "wall"
-        else "events in order (step clock: every event the same width)"
-    )
+    if out.clock == "wall":
+        label = "wall-clock time since the trace started"
+    elif out.clock_chosen:
+        label = (
+            "step time: one step per event, in order (no asyncio ran: "
+            "wall-clock time would measure the tracer, not the code)"
+        )
+    else:
+        label = "step time: one step per event, in order"
     out.texts.append(Text(x1, y1 + 14 + 2 * SMALL_PX, label, SMALL_PX, MUTED, "end", italic=True))
     out.height = int(math.ceil(y1 + AXIS_H + 6))

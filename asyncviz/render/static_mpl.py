@@ -140,6 +140,11 @@ def _draw(out: Layout, fig) -> None:
             case Marks():
                 _marks(ax, item, z)
             case Text():
+                effects = []
+                if item.halo:
+                    from matplotlib import patheffects
+
+                    effects = [patheffects.withStroke(linewidth=3 * PT, foreground=item.halo)]
                 ax.text(
                     item.x,
                     item.y,
@@ -155,6 +160,7 @@ def _draw(out: Layout, fig) -> None:
                     usetex=False,
                     clip_on=False,
                     zorder=z,
+                    path_effects=effects,
                 )
     flush_lines()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 
+from ..text import cut
 from .theme import theme, variant
 
 if TYPE_CHECKING:
@@ -48,7 +49,10 @@ EMPTY_HINT = (
 FILL_LEVELS = (0.0, 1 / 3, 2 / 3)
 TINTS = (0.5, 0.75, 1.0)
 
-MARKER_LIMIT = 2_000  # fewer events than this: markers; otherwise bars only
+MARKER_LIMIT = 2_000  # fewer events than this: markers; otherwise bars and failures only
+# what went wrong: drawn at every size, over every other marker
+FAILURE_KINDS = ("throw", "raise", "cancel")
+SPAN_LABEL_PX = 60  # a suspended span this wide is named by what it awaits ("→ sleep(0.01)")
 VALUE_LIMIT = 200  # fewer events than this: values and object names written on the bars
 MAX_LANES = 40  # more lanes than this: the rest fold into one lane
 MAX_ROWS = 8  # rows per lane; deeper frames share the last row
@@ -77,6 +81,15 @@ def text_width(text: str, px: float, bold: bool = False) -> float:
     return len(text) * px * (0.66 if bold else 0.61)
 
 
+def fit_text(text: str, px: float, room: float, bold: bool = False) -> str:
+    """`text` cut (ending in "…") to what fits in `room` px by text_width's estimate; ""
+    when not even a character and the ellipsis fit."""
+    if text_width(text, px, bold) <= room:
+        return text
+    n = int(room // (px * (0.66 if bold else 0.61)))
+    return cut(text, n) if n >= 2 else ""
+
+
 # -- primitives --------------------------------------------------------------------------------
 
 
@@ -90,6 +103,7 @@ class Text:
     anchor: str = "start"  # start | middle | end
     bold: bool = False
     italic: bool = False
+    halo: str | None = None  # a colour drawn around the letters (text over a line)
 
 
 @dataclass
@@ -98,7 +112,7 @@ class Rects:
 
     colour: str
     boxes: NDArray[np.float64]
-    role: str = "bar"  # bar | suspended | idle | band | legend | chip
+    role: str = "bar"  # bar | suspended | idle | band | legend | chip | diagnostic
 
 
 @dataclass
@@ -112,6 +126,7 @@ class Marks:
     xy: NDArray[np.float64]
     stroked: bool = False
     size: float = MARKER_PX  # px, the marker's width
+    role: str = "event"  # event | legend
 
 
 @dataclass
@@ -173,6 +188,7 @@ class Layout:
     rows: list[RowBox] = field(default_factory=list)
     plot: tuple[float, float, float, float] = (0, 0, 0, 0)  # x0, y0, x1, y1 of the lanes
     clock: str = "wall"
+    clock_chosen: bool = False  # the trace's natural clock (analysis.clocks), not asked for
     span: tuple[float, float] = (0.0, 1.0)  # the clock values at plot x0 and x1
     notes: list[str] = field(default_factory=list)  # truncation, folding
     message: str | None = None  # set when there is nothing to draw

@@ -1,9 +1,14 @@
 """The static timeline's lanes and rows (the rest of the layout: static_layout.py).
 
-One lane per timeline lane as the timeline placed them (past max_lanes the rest fold into
-one), one row per depth: which row each object is drawn in, each row's label, and the lane
-and row boxes with their labels and the bands behind every other lane.  numpy comes in as
-the `np` argument, so that importing this module does not import it.
+The lanes and rows are the timeline's own, in the shape `Trace.lanes()` gives them: a list
+of lanes, each with `label`, `kind` and `rows` — a list of rows, each a list of
+`Traced.id`.  `trace_lanes` is the one call that reads them; everything below works on
+that shape.  Then, as the widget draws them: lanes of one function fold into one group
+with a count once there are more than GROUP_AFTER (2,000 tasks of `work`: one lane
+`work ×2000`), rows deeper than max_rows share the last one, lanes past max_lanes fold
+into one, and the loop-idle lane comes last.  This module places each object in a row,
+labels the rows and draws their boxes and labels.  numpy comes in as the `np` argument,
+so that importing this module does not import it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..analysis.timeline import Timeline
+from ..analysis.lanes import FOLD_AT
 from ..text import one_line
 from .static_primitives import (
     BAND,
@@ -28,6 +33,7 @@ from .static_primitives import (
     Rects,
     RowBox,
     Text,
+    fit_text,
     text_width,
 )
 
@@ -35,53 +41,112 @@ if TYPE_CHECKING:
     import numpy
     from numpy.typing import NDArray
 
+    from ..analysis.timeline import Timeline
+    from ..trace import Trace
+
 COLOUR_KINDS = list(PALETTE)  # colour index -> object kind
+GROUP_AFTER = FOLD_AT  # more lanes of one function than this fold into one group
+LABEL_COLUMN = 240  # px: the widest the lane labels' column gets
+
+
+@dataclass
+class Lane:
+    """A lane in `Trace.lanes()`'s shape: what the static layout reads."""
+
+    label: str
+    kind: str  # task | free | idle (as the timeline says); group | more (folded here)
+    rows: list[list[int]]  # Traced ids, per row
+
+
+def trace_lanes(trace: Trace, tl: Timeline) -> list[Lane]:
+    """The timeline's lanes and rows, as `Trace.lanes()` gives them (analysis/lanes.py,
+    which `tl` was laid out by)."""
+    return [Lane(lane.label, lane.kind, lane.rows) for lane in tl.layout.lanes]
 
 
 @dataclass
 class Rows:
-    """Where each object is drawn: lanes as displayed (folded past max_lanes), the first
-    row of each, and per object its row (-1: none) and colour index."""
+    """Where each object is drawn: lanes as displayed, the first row of each, and per
+    object its row (-1: none) and colour index."""
 
-    display: list  # (label, kind, timeline lane ids, rows) per displayed lane
+    display: list  # (label, kind, lane indices, rows drawn, rows it has) per displayed lane
     base: NDArray[numpy.int64]  # first row of each displayed lane
     total: int
     obj_row: NDArray[numpy.int64]
     obj_colour: NDArray[numpy.int64]
 
 
-def shown_lanes(out: Layout, tl: Timeline, max_lanes: int, max_rows: int) -> list:
-    """The lanes drawn, as the timeline placed them: past max_lanes the rest fold into one
-    lane (and a note says so); the idle lane last."""
-    work = [lane for lane in tl.lanes if lane.kind != "idle"]
+def _function_of(lane: Lane, objects) -> str | None:
+    """What a lane runs, for grouping: the name of its first row's generator, coroutine or
+    async generator (a task lane: its coroutine's)."""
+    for i in lane.rows[0] if lane.rows else ():
+        o = objects[i]
+        if o.kind not in ("task", "future"):
+            return o.name
+    return None
+
+
+def _merged(lanes: list[Lane]) -> list[list[int]]:
+    """The rows of several lanes drawn as one: row k holds every lane's row k."""
+    depth = max(len(lane.rows) for lane in lanes)
+    return [[i for lane in lanes if k < len(lane.rows) for i in lane.rows[k]] for k in range(depth)]
+
+
+def grouped(lanes: list[Lane], objects) -> list[tuple[Lane, list[int]]]:
+    """Lanes of one function past GROUP_AFTER folded into one `name ×N` lane, where the
+    first of them was; each with the indices of the lanes it stands for."""
+    by_function: dict[tuple, list[int]] = {}
+    for i, lane in enumerate(lanes):
+        name = _function_of(lane, objects)
+        if name is not None and lane.kind in ("task", "free"):
+            by_function.setdefault((lane.kind, name), []).append(i)
+    folded = {i: key for key, ids in by_function.items() if len(ids) > GROUP_AFTER for i in ids}
+    out = []
+    for i, lane in enumerate(lanes):
+        key = folded.get(i)
+        if key is None:
+            out.append((lane, [i]))
+        elif by_function[key][0] == i:
+            ids = by_function[key]
+            label = f"{key[1].rsplit('.', 1)[-1]} ×{len(ids):,}"
+            out.append((Lane(label, "group", _merged([lanes[j] for j in ids])), ids))
+    return out
+
+
+def shown_lanes(
+    out: Layout, lanes: list[Lane], objects, max_lanes: int, max_rows: int, idle: bool
+) -> list:
+    """The lanes drawn: grouped, past max_lanes the rest fold into one lane (and a note
+    says so); the idle lane last (added when the lanes have none and the loop idled)."""
+    work = [(lane, ids) for lane, ids in grouped(lanes, objects) if lane.kind != "idle"]
     keep = max(max_lanes - 1, 1)
     shown, folded = (work, []) if len(work) <= max_lanes else (work[:keep], work[keep:])
     display = [
-        (lane.label, lane.kind, [lane.id], min(lane.rows, max(max_rows, 1))) for lane in shown
+        (lane.label, lane.kind, ids, min(len(lane.rows), max(max_rows, 1)) or 1, lane.rows)
+        for lane, ids in shown
     ]
     if folded:
-        display.append((f"+{len(folded):,} more lanes", "more", [lane.id for lane in folded], 1))
+        rows = [[i for lane, _ in folded for row in lane.rows for i in row]]
+        ids = [i for _, lane_ids in folded for i in lane_ids]
+        display.append((f"+{len(folded):,} more lanes", "more", ids, 1, rows))
         out.notes.append(
             f"{len(work):,} lanes: the last {len(folded):,} are drawn together "
             f"in one (max_lanes={max_lanes})"
         )
-    display += [(lane.label, "idle", [lane.id], 1) for lane in tl.lanes if lane.kind == "idle"]
+    idle_lanes = [(i, lane) for i, lane in enumerate(lanes) if lane.kind == "idle"]
+    if not idle_lanes and idle:
+        idle_lanes = [(len(lanes), Lane("loop idle", "idle", [[]]))]
+    display += [(lane.label, "idle", [i], 1, lane.rows) for i, lane in idle_lanes]
     return display
 
 
-def place_rows(np, objects, tl: Timeline, display: list) -> Rows:
-    lane_display = np.full(max(len(tl.lanes), 1), -1, dtype=np.int64)
-    for d, (_, _, ids, _) in enumerate(display):
-        lane_display[ids] = d
-    row_count = np.array([rows for *_, rows in display] or [1], dtype=np.int64)
+def place_rows(np, objects, display: list) -> Rows:
+    row_count = np.array([drawn for _, _, _, drawn, _ in display] or [1], dtype=np.int64)
     row_base = np.concatenate([[0], np.cumsum(row_count)[:-1]]).astype(np.int64)
-    lane_arr = np.array([-1 if x is None else x for x in tl.lane_of], dtype=np.int64)
-    depth_arr = np.array(tl.depth_of, dtype=np.int64)
-    obj_disp = np.where(lane_arr >= 0, lane_display[np.maximum(lane_arr, 0)], -1)
-    safe = np.maximum(obj_disp, 0)
-    obj_row = np.where(
-        obj_disp >= 0, row_base[safe] + np.minimum(depth_arr, row_count[safe] - 1), -1
-    )
+    obj_row = np.full(len(objects), -1, dtype=np.int64)
+    for d, (_, _, _, drawn, rows) in enumerate(display):
+        for k, row in enumerate(rows):
+            obj_row[row] = row_base[d] + min(k, drawn - 1)
     obj_colour = np.array(
         [COLOUR_KINDS.index(o.kind) if o.kind in PALETTE else 0 for o in objects], dtype=np.int64
     )
@@ -97,30 +162,32 @@ def _deeper_label(objs: list) -> str:
     return f"{objs[0].label} +{len(objs) - 1}" if objs else ""
 
 
-def row_labels(objects, tl: Timeline, rows: Rows) -> list:
-    """(text, bold, extra) per row: the lane's name (and the coroutine a task runs) on
-    its first row, what runs there on deeper rows."""
+def row_labels(objects, rows: Rows) -> list:
+    """(text, bold, extra) per row: the lane's name (and the coroutine a task runs, when
+    it reads differently) on its first row, what runs there on deeper rows; each cut to
+    fit the label column."""
     in_row: dict[int, list] = {}
     for o in objects:
         r = int(rows.obj_row[o.id])
         if r >= 0 and o.kind not in ("task", "future"):
             in_row.setdefault(r, []).append(o)
     labels = []
-    for d, (label, kind, ids, count) in enumerate(rows.display):
+    bold_px = LABEL_PX + 1
+    for d, (label, kind, _ids, count, all_rows) in enumerate(rows.display):
         for k in range(count):
             objs = in_row.get(int(rows.base[d]) + k, [])
             if k == 0:
-                extra = (
-                    objs[0].label
-                    if kind != "more" and len(objs) == 1 and objs[0].label != label
-                    else ""
-                )
-                labels.append((one_line(label, 26), True, one_line(extra, 20)))
+                name = fit_text(one_line(label), bold_px, LABEL_COLUMN, bold=True)
+                extra = ""
+                if kind in ("task", "free") and len(objs) == 1 and objs[0].label != label:
+                    room = LABEL_COLUMN - text_width(name, bold_px, True) - 6
+                    extra = fit_text(one_line(objs[0].label), LABEL_PX, room)
+                labels.append((name, True, extra))
                 continue
             text = _deeper_label(objs)
-            if k == count - 1 and max(tl.lanes[i].rows for i in ids) > count:
+            if k == count - 1 and len(all_rows) > count:
                 text = f"depth ≥{k}: {text}"
-            labels.append((one_line(text, 24), False, ""))
+            labels.append((fit_text(one_line(text), LABEL_PX, LABEL_COLUMN - INDENT), False, ""))
     return labels
 
 
@@ -129,7 +196,7 @@ def draw_rows(np, out: Layout, rows: Rows, labels: list, y: float, row_h: float,
     lane; returns the y below the last lane and each row's top."""
     bands = []
     row_y0 = np.zeros(rows.total, dtype=np.float64)
-    for d, (label, kind, ids, count) in enumerate(rows.display):
+    for d, (label, kind, ids, count, _rows) in enumerate(rows.display):
         lane_y0 = y
         y += LANE_GAP / 2
         row_ids = []
@@ -148,7 +215,7 @@ def draw_rows(np, out: Layout, rows: Rows, labels: list, y: float, row_h: float,
                     LABEL_PX + (1 if bold else 0),
                     INK if bold else MUTED,
                     bold=bold,
-                    italic=kind in ("idle", "more"),
+                    italic=kind in ("idle", "more", "group"),
                 )
             )
             if extra:

@@ -1,5 +1,6 @@
 """Clock values to pixels: axis ticks, and spans merged so that a million slices draw as a
 few hundred rectangles.  numpy is imported when first needed, not with the module."""
+
 from __future__ import annotations
 
 import math
@@ -24,7 +25,7 @@ def time_ticks(lo: float, hi: float, count: int) -> list[tuple[float, str]]:
             unit, scale = u, s
             break
     digits = max(0, -math.floor(math.log10(step / scale) + 1e-9)) if step < scale else 0
-    if step / scale * 10 ** digits % 1 > 1e-6:  # 2.5 steps need one digit more
+    if step / scale * 10**digits % 1 > 1e-6:  # 2.5 steps need one digit more
         digits += 1
     first = math.ceil(lo / step) * step
     ticks = []

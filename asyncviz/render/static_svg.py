@@ -79,6 +79,10 @@ def _text(item: Text) -> str:
         style_attrs += ' font-style="italic"'
     if item.anchor != "start":
         style_attrs += f' text-anchor="{_ANCHOR[item.anchor]}"'
+    if item.halo:  # the outline first, under the letters
+        style_attrs += (
+            f' stroke="{item.halo}" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
+        )
     return (
         f'<text x="{_num(item.x)}" y="{_num(item.y)}" '
         f'font-size="{_num(item.px)}" fill="{item.colour}"{style_attrs}>'

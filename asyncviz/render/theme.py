@@ -44,6 +44,7 @@ so the fields are described here; their names are stable (the bundle reads them 
                    out: return raise close), error (throw/raise edges), grey (never entered,
                    notes), edge (ordinary edges), cluster (a function's frame), note
 """
+
 from __future__ import annotations
 
 import functools
@@ -73,11 +74,10 @@ def glyph(kind: str) -> dict:
 
 def tint(colour: str, strength: float) -> str:
     """`colour` mixed with white: strength 1 is the colour itself, 0 is white."""
-    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(255 - (255 - c) * strength):02X}" for c in rgb)
 
 
 def shade(colour: str, by: float = 0.72) -> str:
     """`colour` mixed with black (text on a tint of it): `by` 1 is the colour itself."""
-    return "#" + "".join(f"{round(int(colour[i:i + 2], 16) * by):02X}" for i in (1, 3, 5))
-
+    return "#" + "".join(f"{round(int(colour[i : i + 2], 16) * by):02X}" for i in (1, 3, 5))

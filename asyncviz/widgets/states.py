@@ -37,7 +37,6 @@ coroutine), keeping the machine kind.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from typing import NamedTuple
 
@@ -45,6 +44,7 @@ import anywidget
 import traitlets
 
 from ..analysis import states
+from ..render import dot_run
 from ..trace import Trace
 from .bundle import INLINE_EVENTS, STATIC, clamp_cursor, esm, valid_selection
 
@@ -82,7 +82,7 @@ def layout_engine() -> bytes | None:
 
 def has_dot() -> bool:
     """Is Graphviz's `dot` binary on PATH (then Python renders the SVG)?"""
-    return shutil.which("dot") is not None
+    return dot_run.dot_program() is not None
 
 
 class StatesWidget(anywidget.AnyWidget):
@@ -120,9 +120,10 @@ class StatesWidget(anywidget.AnyWidget):
     @classmethod
     def of(cls, trace: Trace, obj=None, *, details: str | None = None, **kwargs) -> "StatesWidget":
         """The widget for `trace`: with `obj` (an id or a label; a task stands for its
-        coroutine) that object's lifecycle machine, else the first function's
-        suspension-point machine.  details: "inline" or "on_demand" (module docstring);
-        by default inline when the trace is small enough."""
+        coroutine) that object's lifecycle machine, else the suspension-point machine of
+        the user's function with the most events (states.default_function).  details:
+        "inline" or "on_demand" (module docstring); by default inline when the trace is
+        small enough."""
         if details not in (None, "inline", "on_demand"):
             raise ValueError(f"details must be 'inline' or 'on_demand', not {details!r}")
         choice, machine = "", "points"
@@ -135,8 +136,8 @@ class StatesWidget(anywidget.AnyWidget):
                     "(choose a generator, coroutine or async generator)"
                 )
             choice, machine = f"o:{target}", "lifecycle"
-        elif states.functions(trace):
-            choice = "f:0"
+        elif (default := states.default_function(trace)) is not None:
+            choice = f"f:{states.functions(trace).index(default)}"
         w = cls(trace, choice=choice, machine=machine, **kwargs)
         if details == "inline" or (details is None and w._small(trace)):
             w.machines = inline_machines(trace, w._functions)
@@ -350,7 +351,8 @@ def _machine_object(trace: Trace, obj: int) -> int | None:
 
 def machine_meta(machine: "states.Machine", trace: Trace | None = None) -> dict:
     """What the front-end needs besides the drawing: per node id its label, kind, count,
-    line and source text; per edge index its ends, label, count and samples; and the
+    line, source text and `waits` (what an await site waited on: [label, times] pairs,
+    most first); per edge index its ends, label, count and samples; and the
     cursor mapping (machine.steps()): `events` (sorted event indices that move the
     machine) with, per event, `event_nodes` (the node entered) and `event_edges` (the
     edge taken, -1: none).  `objects`: the ids the machine describes (with `labels`)."""
@@ -373,6 +375,7 @@ def machine_meta(machine: "states.Machine", trace: Trace | None = None) -> dict:
                 "count": n.count,
                 "line": n.line,
                 "text": n.text,
+                "waits": [[label, k] for label, k in n.waits.most_common()],
             }
             for n in machine.nodes
         },

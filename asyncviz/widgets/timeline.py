@@ -4,12 +4,15 @@
     w.selection                       # the object id clicked in the browser (-1: none)
     w.cursor = 12                     # put the playback cursor on event 12
     w.clock = "step"                  # every event the same width
+    w.presentation = True             # the projector size: larger type, markers, bars
 
 The front-end (js/, bundled into asyncviz/static/timeline.js at install) draws.  Values
 and source lines travel in the payload ("inline" details: the page needs no kernel to
 show them) for traces of at most INLINE_EVENTS events, and are answered on request
 (`describe`) for bigger ones.  `link_id` joins this widget with a StatesWidget in the
-browser (StatesWidget.link).
+browser (StatesWidget.link).  `presentation` (the toolbar's projector toggle) and
+`unfolded` (the lane groups the user opened) are kept in the widget's state, so a saved
+notebook reopens as it was left; `title` names the exported image (empty: the trace's).
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ class TimelineWidget(anywidget.AnyWidget):
     clock = traitlets.Unicode("wall").tag(sync=True)
     height = traitlets.Int(0).tag(sync=True)  # px; 0: as tall as the lanes need (capped)
     link_id = traitlets.Unicode("").tag(sync=True)  # widgets with the same id follow each other
+    presentation = traitlets.Bool(False).tag(sync=True)  # larger type, markers and bars
+    unfolded = traitlets.List(traitlets.Int()).tag(sync=True)  # lane groups shown unfolded
+    title = traitlets.Unicode("").tag(sync=True)  # the exported image's title ("": the trace's)
 
     def __init__(self, trace: Trace | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -58,21 +64,26 @@ class TimelineWidget(anywidget.AnyWidget):
         clock: str | None = None,
         height: int = 0,
         details: str | None = None,
+        diagnostics=None,
         **kwargs,
     ) -> "TimelineWidget":
-        """The widget for `trace`.  clock: "wall" or "step"; by default wall-clock time
-        when the event loop waited (there is loop idle time: time is what matters),
-        step time otherwise (a generator pipeline lasts microseconds: its order is
-        what matters).  details: "inline" (values and source lines in the payload) or
-        "on_demand" (asked of the kernel); by default inline up to INLINE_EVENTS."""
+        """The widget for `trace`.  clock: "wall" or "step"; by default the trace's
+        natural clock (analysis/clocks.py): wall-clock time when asyncio ran or one step
+        took far longer than the rest (time is what matters), step time otherwise (a
+        generator pipeline lasts microseconds: its order is what matters).  details: "inline" (values and source lines in the payload) or
+        "on_demand" (asked of the kernel); by default inline up to INLINE_EVENTS.
+        diagnostics: what to list and mark (items with kind, objects, t0, t1, line,
+        message); by default the trace's own (Trace.diagnostics())."""
         if details is None:
             # a record that does not fit its tables (Trace.check) is not inlined whole: the
             # events that do decode are still described one by one
             small = len(trace.events) <= INLINE_EVENTS
             details = "inline" if small and trace.check() is None else "on_demand"
-        header, buffer = encode(trace, details=details)
+        header, buffer = encode(trace, details=details, diagnostics=diagnostics)
         if clock is None:
-            clock = "wall" if trace.idle else "step"
+            from ..analysis.clocks import natural_clock
+
+            clock = natural_clock(trace)
         return cls(trace, header=header, buffers=buffer, clock=clock, height=height, **kwargs)
 
     @property

@@ -66,10 +66,12 @@ def test_yield_from_chain_nests_in_one_lane():
     ]
 
 
-def test_round_robin_workers_get_lanes_of_their_own():
+def test_round_robin_workers_share_a_lane_one_row_each():
     t, _ = record(PROGRAMS["round_robin"])
     tl, lane_list, place = lanes(t)
-    assert lane_list == [("worker#1", "free", 1), ("worker#2", "free", 1)]
+    # alive at the same time: one lane, a row each, their interleaving visible
+    assert lane_list == [("worker ×2", "free", 2)]
+    assert place == {"worker#1": ("worker ×2", 0), "worker#2": ("worker ×2", 1)}
     assert slices(t, tl) == [
         ("worker#1", "start", "yield"),
         ("worker#2", "start", "yield"),
@@ -122,7 +124,7 @@ async def main():
 def test_payload_layout_and_size():
     t, _ = record(PROGRAMS["gather"])
     header, buf = encode(t)
-    assert header["version"] == VERSION == 2
+    assert header["version"] == VERSION == 3
     assert header["n_events"] == len(t.events)
     n = header["n_events"]
     offset, count, code = header["arrays"]["t"]
@@ -171,7 +173,7 @@ async def main():
     assert total / header["n_events"] <= 16, total / header["n_events"]
 
 
-def test_generators_nest_below_what_drives_them():
+def test_generators_driven_in_a_task_get_rows_in_its_lane():
     t, _ = record("""
 def numbers(n):
     for i in range(n):
@@ -183,9 +185,11 @@ async def main():
     return sum(relay(numbers(3)))
 """)
     _tl, _lanes, place = lanes(t)
-    assert place["main#1"] == ("root", 1)
-    assert place["relay#1"] == ("root", 2)  # driven by main's sum()
-    assert place["numbers#1"] == ("root", 3)  # driven by relay's for loop, not by its creator
+    # the trace began inside `root` (its coroutine is not recorded): main#1 shares its
+    # first row; numbers#1 is created first (relay's argument), so it takes the next row
+    assert place["main#1"] == ("root", 0)
+    assert place["numbers#1"] == ("root", 1)
+    assert place["relay#1"] == ("root", 2)
 
 
 # -- what the front-end used to work out for itself, now computed here -------------------
@@ -303,7 +307,24 @@ def naive_relations(trace, tl):
         drawn = e.kind == "await" and e.target is not None and e.target != e.obj
         if drawn and placed[e.obj] and placed[e.target]:
             out += naive_await(events, tl, i)
+    for i, e in enumerate(events):
+        if e.kind == "cancel" and e.target is not None and placed[e.obj] and placed[e.target]:
+            out.append(naive_cancel(events, tl, i))
     return out
+
+
+def naive_cancel(events, tl, i):
+    """A cancel arrow: from the requester (the event's target) at the request to where
+    the cancelled task or its coroutine was told — its next throw, else its next end,
+    else the request itself."""
+    e = events[i]
+    mine = {e.obj, tl.link[e.obj]}
+    after = [j for j in range(i + 1, len(events)) if events[j].obj in mine]
+    head = next((j for j in after if events[j].kind == "throw"), None)
+    if head is None:
+        ends = ("return", "raise", "close")
+        head = next((j for j in after if events[j].kind in ends), i)
+    return ("cancel", i, head, e.target, e.obj)
 
 
 def naive_await(events, tl, i):

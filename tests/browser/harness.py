@@ -217,6 +217,15 @@ class JupyterServer:
         except (urllib.error.URLError, OSError):
             pass
 
+    def shutdown_session(self, path: str) -> None:
+        """End the session (and its kernel) of the notebook at `path` only."""
+        try:
+            for s in self.api("GET", "/api/sessions") or []:
+                if s.get("path") == path or s.get("notebook", {}).get("path") == path:
+                    self.api("DELETE", f"/api/sessions/{s['id']}")
+        except (urllib.error.URLError, OSError):
+            pass
+
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
@@ -395,8 +404,17 @@ class Guard:
         return out
 
 
-def new_context(browser, server: JupyterServer):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, service_workers="block")
+# a projector: 1024×768 at 150 % browser zoom is a 683×512 CSS px viewport at 1.5 px per px
+PROJECTOR = {"viewport": {"width": 683, "height": 512}, "device_scale_factor": 1.5}
+
+
+def new_context(browser, server: JupyterServer, viewport=None, device_scale_factor=None):
+    """A browser context for `server` (VIEWPORT unless told; PROJECTOR's size for the
+    presentation tests), watched by a Guard."""
+    extra = {} if device_scale_factor is None else {"device_scale_factor": device_scale_factor}
+    context = browser.new_context(
+        viewport=viewport or VIEWPORT, accept_downloads=True, service_workers="block", **extra
+    )
     guard = Guard(context, server.url)
     return context, guard
 

@@ -18,6 +18,7 @@ import types
 
 import pytest
 
+from asyncviz.analysis.states import functions
 from asyncviz.widgets.states import BUNDLE as STATES_BUNDLE, StatesWidget
 from asyncviz.widgets.timeline import BUNDLE as TIMELINE_BUNDLE, TimelineWidget
 from programs import record
@@ -196,8 +197,10 @@ def test_linked_in_the_page_with_no_kernel(widgets, page):
         node, edge = machine.at(i)
         assert st.get_attribute("data-current-node") == (node or ""), i
         assert st.get_attribute("data-current-edge") == ("" if edge is None else str(edge)), i
-    # an object selected in the timeline: the states widget shows that object's machine
-    worker = trace.object("worker#1").id
+    # an object selected in the timeline that the machine shown (worker's, the busiest
+    # function's) does not cover: the states widget shows that object's own machine
+    assert states.choice == f"f:{[f.name for f in functions(trace)].index('worker')}"
+    worker = trace.object("probe#1").id
     lane = timeline.header["lanes"]["object"].index(worker)
     p = tl.evaluate("(el, lane) => el.__asyncviz.lanePosition(lane)", lane)
     page.mouse.click(p["x"], p["y"])

@@ -35,15 +35,18 @@ IMG = "<img src=x onerror=alert(1)>"
 STATES = "[data-testid=asyncviz-states]"
 TIMELINE = "[data-testid=asyncviz-timeline]"
 
-# probe() runs first, so it is the default choice: the suspension points of probe, whose
-# first yield's source line carries IMG.  The round-robin workers add a second function.
+# probe() runs first and most (it is sent ten values), so it is the default choice: the
+# suspension points of probe, whose first yield's source line carries IMG.  The round-robin
+# workers add a second function.
 TRACED_SOURCE = (
     """%%asynctrace --view all
 def probe():
     x = yield """
     + repr(IMG)
     + """
-    yield x
+    while True:
+        x = yield x
+        x = yield -x
 
 def worker(name, n):
     got = None
@@ -53,7 +56,8 @@ def worker(name, n):
 
 p = probe()
 next(p)
-p.send(1)
+for i in range(10):
+    p.send(i)
 p.close()
 ready, replies = [worker("a", 2), worker("b", 1)], {}
 while ready:
@@ -95,7 +99,21 @@ finally:
     os.environ["PATH"] = _path
 assert widgets["python"].svg and shutil.which("dot") is None
 widgets["python"]"""
-SETUP, TRACED, INFO, CLICK, PYTHON, STATE = range(6)
+# the everyday gather of a generator expression: the widget opens on f, not the <genexpr>;
+# f falls off its end, and its await site says what it awaited
+DEFAULT_SOURCE = """%%asynctrace --view states
+import asyncio
+done = []
+async def f(x):
+    await asyncio.sleep(0.001)
+    done.append(x)
+await asyncio.gather(*(f(x) for x in range(3)))"""
+DEFAULT_INFO_SOURCE = """_w = _asynctrace.states()
+_site = next(n for n in _w.current_machine.nodes if n.kind == "site")
+print(json.dumps({"choice": _w.choice, "title": _w.meta["title"],
+                  "functions": [c["label"] for c in _w.choices if c["kind"] == "function"],
+                  "site": _site.id, "waits": _site.waits_text}))"""
+SETUP, TRACED, INFO, CLICK, PYTHON, STATE, DEFAULT, DEFAULT_INFO = range(8)
 CELLS = [
     "%load_ext asyncviz\nimport json, os, shutil\nwidgets = {}\n"
     "print(json.dumps({'dot': shutil.which('dot')}))",
@@ -105,6 +123,8 @@ CELLS = [
     PYTHON_SVG_SOURCE,
     "print(json.dumps({name: {'selection': w.selection, 'selected_events': w.selected_events,"
     " 'cursor': w.cursor, 'choice': w.choice} for name, w in widgets.items()}))",
+    DEFAULT_SOURCE,
+    DEFAULT_INFO_SOURCE,
 ]
 
 
@@ -158,6 +178,7 @@ def nb(shared_page):
             notebook.setup = notebook.last_json(SETUP)
             notebook.info = notebook.last_json(INFO)
             notebook.initial = notebook.last_json(STATE)
+            notebook.default = notebook.last_json(DEFAULT_INFO)
             cache["nb"] = notebook
         except Exception as exc:  # noqa: BLE001 - reported by every test of this UI
             cache["nb"] = exc
@@ -271,7 +292,7 @@ def test_stepping_the_timeline_cursor_moves_the_highlight(nb, ui, screenshots, r
             assert "avz-current" in (states.node(node).get_attribute("class") or "")
             assert states.root.locator("svg .avz-current").count() == 1
         seen.append(got[0])
-    # the probe's cursor walk: its first yield, its second yield, then closed
+    # the probe's cursor walk: its first yield, then its loop's two yields in turn
     walked = [n for k, n in enumerate(seen) if n and (k == 0 or n != seen[k - 1])]
     assert len(walked) >= 3, seen
     assert walked[0] == info["img_node"], (walked, info["img_node"])
@@ -368,3 +389,31 @@ def test_selecting_an_object_in_the_timeline_shows_its_machine(nb, ui):
         arg=[states.root.element_handle(), info["choice"]],
         timeout=15_000,
     )
+
+
+def test_it_opens_on_the_users_busiest_function(nb, ui, screenshots, request):
+    """`gather(*(f(x) for x in xs))`: the widget opens on f — not on the cell's own code
+    or the <genexpr>, which come first — its end reads "end of function", and its await
+    site names its wait."""
+    info = nb.default
+    first = [f.split(" (")[0] for f in info["functions"][:2]]
+    assert first == ["<cell>", "<genexpr>"], info  # they ran first
+    assert info["title"].startswith("f (coroutine, line "), info
+    states = States(nb, DEFAULT).wait_drawn()
+    assert states.attr("data-choice") == info["choice"]
+    choice = states.root.locator("[data-testid=states-choice]")
+    assert choice.input_value() == info["choice"]
+    assert choice.locator("option:checked").inner_text().startswith("f (coroutine"), info
+    texts = states.root.evaluate(
+        "el => [...el.querySelectorAll('svg text')].map(t => t.textContent)"
+    )
+    assert "end of function" in texts, texts
+    assert info["waits"].startswith("→ ") and info["waits"] in texts, (info, texts)
+    site = states.node(info["site"])
+    site.scroll_into_view_if_needed()
+    site.hover()
+    tip = states.root.locator("[data-testid=states-tooltip]")
+    tip.wait_for(state="visible", timeout=5_000)
+    said = tip.text_content() or ""
+    assert "awaited" in said and "→ " in said, said
+    states.shot(screenshots, request.node.name)

@@ -87,6 +87,7 @@ print(json.dumps({
     "lane_events": {str(k): v for k, v in _lane_events.items()},
     "labels": {str(o.id): o.label for o in _asynctrace.objects},
     "tasks": [[o.id, o.label, o.parent] for o in _asynctrace.objects if o.kind == "task"],
+    "cell": [o.id for o in _asynctrace.objects if o.label == "cell"],
 }))"""
     % SCRIPT
 )
@@ -285,11 +286,10 @@ def test_run_all_records_only_the_cells_own_tasks(nb, ui):
     """Run All queues every cell's execute_request while the %%asynctrace cell awaits;
     the tasks the kernel makes for them are not the cell's and must not become lanes."""
     tasks = nb.info["tasks"]
-    cell = [t for t in tasks if t[1] == "cell"]
-    assert len(cell) == 1, tasks
-    foreign = [label for _id, label, parent in tasks if label != "cell" and parent is None]
+    (cell,) = nb.info["cell"]  # the cell: one coroutine labelled cell, not a task
+    foreign = [label for _id, label, parent in tasks if parent != cell]
     assert foreign == [], tasks
-    assert len(tasks) == 3, tasks  # the cell and its two workers
+    assert len(tasks) == 2, tasks  # the cell's two workers
 
 
 def test_tooltip_shows_the_value_as_text(nb, ui, shared_page):
@@ -327,7 +327,7 @@ def test_clicking_a_lane_sets_the_selection_seen_from_python(nb, ui):
     tl = Timeline(nb, WIDGET["select"]).wait_drawn()
     assert nb.initial["select"]["selection"] == -1
     # the lane of a task the cell created (a worker's), not the cell's own lane
-    cell = next(t[0] for t in nb.info["tasks"] if t[1] == "cell")
+    (cell,) = nb.info["cell"]
     workers = {t[0] for t in nb.info["tasks"] if t[2] == cell}
     lane = next(lane for lane in nb.info["lanes"] if lane["object"] in workers)
     p = tl.lane_xy(lane["id"])

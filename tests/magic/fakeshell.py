@@ -7,6 +7,7 @@ to showtraceback, then post_run_cell) — without a kernel, for sync cells.
 from __future__ import annotations
 
 import ast
+import asyncio
 import itertools
 import linecache
 import sys
@@ -96,6 +97,12 @@ class FakeShell:
             tree = ast.fix_missing_locations(transformer.visit(tree))
         return filename, tree
 
+    def run_async(self, source: str):
+        """Run `source` as IPython runs a cell with top-level await: each statement that
+        awaits is a coroutine of its own, awaited in one task (the cell's) on a fresh loop."""
+        filename, tree = self.prepare(source)
+        return asyncio.run(_RUN_ASYNC(self, filename, tree))
+
     def run(self, filename: str, tree: ast.Module):
         self.execution_count += 1
         value = None
@@ -112,3 +119,33 @@ class FakeShell:
             self.showtraceback()
         self.events.trigger("post_run_cell", None)
         return value
+
+
+# The task's own driver, as IPython's run_cell_async: compiled under a name that reads as
+# the interpreter's (out of the recorder's scope), as IPython's own code is.
+_DRIVER = """
+async def run_async(shell, filename, tree):
+    shell.execution_count += 1
+    value = None
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    try:
+        for i, node in enumerate(tree.body):
+            if i == len(tree.body) - 1 and isinstance(node, ast.Expr):
+                code = compile(ast.Expression(node.value), filename, "eval", flags=flags)
+            else:
+                code = compile(ast.Module([node], []), filename, "exec", flags=flags)
+            result = eval(code, shell.user_ns)
+            if code.co_flags & 0x80:  # CO_COROUTINE: a statement that awaits
+                result = await result
+            if i == len(tree.body) - 1 and isinstance(node, ast.Expr):
+                value = result
+    except shell.custom_exceptions:
+        pass
+    except BaseException:
+        shell.showtraceback()
+    shell.events.trigger("post_run_cell", None)
+    return value
+"""
+_namespace: dict = {"ast": ast}
+exec(compile(_DRIVER, "<frozen fake shell>", "exec"), _namespace)
+_RUN_ASYNC = _namespace["run_async"]

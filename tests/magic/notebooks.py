@@ -73,6 +73,61 @@ print(json.dumps({"same_loop": cell_loop == kernel_loop, "answer": answer,
 # case: semicolon
 await double(5);
 """,
+    # -- test_cell_coroutine.py: the cell is a coroutine; labels of two runs; its cancel -----
+    """%%asynctrace --view none
+# case: cell_coro
+def numbers():
+    yield 1
+async def tick():
+    await asyncio.sleep(0)
+first = sum(numbers())
+await asyncio.sleep(0)
+ticking = asyncio.create_task(tick())
+y = await double(21)
+await ticking
+y + first
+""",
+    """# case: cell_coro_probe
+t = _asynctrace
+c = [o for o in t.objects if o.label == "cell"][0]
+print(json.dumps({"cell": [c.kind, c.name, c.id],
+                  "cell_events": [[e.kind, e.value] for e in t.events if e.obj == c.id],
+                  "parents": {o.label: o.parent for o in t.objects
+                              if o.kind != "task" and o.label != "cell"},
+                  "tasks": [[o.label, o.parent, t.objects[o.coro].label]
+                            for o in t.objects if o.kind == "task"]}))
+""",
+    """%%asynctrace --view none --out twice1
+# case: twice1
+async def sleeper():
+    await asyncio.sleep(10)
+s = asyncio.create_task(sleeper())
+await asyncio.sleep(0)
+s.cancel("bye")
+try:
+    await s
+except asyncio.CancelledError:
+    pass
+""",
+    """%%asynctrace --view none --out twice2
+# case: twice2
+async def sleeper():
+    await asyncio.sleep(10)
+s = asyncio.create_task(sleeper())
+await asyncio.sleep(0)
+s.cancel("bye")
+try:
+    await s
+except asyncio.CancelledError:
+    pass
+""",
+    """# case: twice_probe
+_c = [e for e in twice2.events if e.kind == "cancel"][0]
+print(json.dumps({"first": [[o.kind, o.label] for o in twice1.objects],
+                  "second": [[o.kind, o.label] for o in twice2.objects],
+                  "cancel": [_c.value, twice2.objects[_c.target].label
+                             if _c.target is not None else None]}))
+""",
     # -- test_thread.py, before any cell applies nest_asyncio2 -----------------------------
     """%%asynctrace --thread
 # case: thread_run
@@ -264,6 +319,27 @@ t = _asynctrace
 print(json.dumps({"files": sorted({o.filename for o in t.objects if o.filename}),
                   "cell_file": main2.__code__.co_filename,
                   "objects": [[o.kind, o.name, o.label] for o in t.objects]}))
+""",
+    # -- test_cell_coroutine.py: run_until_complete on a new loop (nest_asyncio2 applied) --
+    """%%asynctrace --view none
+# case: ruc_new_loop
+async def main3():
+    await asyncio.sleep(0)
+    return 'new loop'
+
+new_loop = asyncio.new_event_loop()
+try:
+    out3 = new_loop.run_until_complete(main3())
+finally:
+    new_loop.close()
+out3
+""",
+    """# case: ruc_new_loop_probe
+from asyncviz.analysis.timeline import timeline_of
+t = _asynctrace
+print(json.dumps({"tasks": [[o.label, t.objects[o.parent].label, t.objects[o.coro].label]
+                            for o in t.objects if o.kind == "task"],
+                  "lanes": [[l.kind, l.label] for l in timeline_of(t).lanes]}))
 """,
     # -- test_extension.py: %reset, then the kernel as found (last) ------------------------
     "# case: reset\n%reset -f\n",

@@ -94,6 +94,25 @@ def test_a_traced_cell_run_from_a_traced_cell_is_refused_and_the_outer_goes_on(s
     assert "gen#1" in [o.label for o in shell.user_ns["_asynctrace"].objects]
 
 
+def test_blocked_ms_reaches_the_watchdog_and_the_diagnostics(shell):
+    shell.run_cell(
+        "%%asynctrace --view none --blocked-ms 40\n"
+        "import time\n"
+        "async def slow():\n"
+        "    time.sleep(0.1)\n"
+        "try:\n"
+        "    slow().send(None)\n"
+        "except StopIteration:\n"
+        "    pass\n"
+    )
+    assert shell.shown == []
+    trace = shell.user_ns["_asynctrace"]
+    assert trace.meta["blocked_ms"] == 40 and trace.meta["blocked"]
+    (said,) = trace.diagnostics()
+    assert (said.kind, trace.objects[said.objects[0]].label) == ("loop-blocked", "slow#1")
+    assert said.message.endswith("by slow#1 at line 4 (time.sleep(0.1))"), said.message
+
+
 def test_post_run_cell_stops_a_trace_nothing_else_stopped(shell):
     shell.custom_exceptions = (LookupError,)  # the shell handles these without a traceback
     shell.run_cell(f"%%asynctrace --view none\n{GEN}g = gen()\nnext(g)\nraise LookupError\n")

@@ -101,7 +101,7 @@ def test_each_view(shown, capsys, view, expected):
 def test_all_links_the_state_machines_to_the_timeline(shown):
     display.show(StubTrace(), "all")
     timeline, states, _ = shown
-    assert states.linked is timeline
+    assert states.linked is timeline.widget  # shown as a TimelineDisplay of the widget
 
 
 @pytest.mark.parametrize(
@@ -119,6 +119,49 @@ def test_a_view_that_fails_falls_back_to_the_summary(shown, capsys, view, broken
     assert said in err and "showing the summary" in err and err.count("\n") == 1
 
 
+class LoggedTrace(StubTrace):
+    """A stub trace that notes, in one log with what display() was given, each view it
+    makes."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def _view(self, name):
+        self.log.append(("made", name))
+        return super()._view(name)
+
+
+@pytest.mark.parametrize(
+    "view, expected",
+    [
+        # the timeline is on its way to the page before the state machines are made;
+        # the summary is made once: the timeline's text/plain, then the table
+        (
+            "all",
+            ["made timeline", "made summary", "shown <timeline>", "made states"]
+            + ["shown <states>", "shown <summary>"],
+        ),
+        ("timeline", ["made timeline", "made summary", "shown <timeline>"]),
+        ("states", ["made states", "shown <states>"]),
+        ("summary", ["made summary", "shown <summary>"]),
+    ],
+)
+def test_each_view_is_shown_as_soon_as_it_is_made(monkeypatch, view, expected):
+    import IPython.display
+
+    log = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: log.append(("shown", repr(obj))))
+    display.show(LoggedTrace(log), view)
+    assert [" ".join(entry) for entry in log] == expected
+
+
+def test_the_timelines_text_is_the_summary_shown_as_the_table(shown):
+    display.show(StubTrace(), "all")
+    timeline, _, table = shown
+    assert timeline.summary is table and timeline.trace is not None
+
+
 def test_without_a_summary_the_trace_says_what_it_is(shown, capsys):
     display.show(StubTrace("timeline", "summary"), "timeline")
     assert shown == []
@@ -130,17 +173,26 @@ def test_present_shows_saves_and_exports(shown, monkeypatch, tmp_path):
     monkeypatch.setenv(display.EXPORT_DIR_ENV, str(tmp_path))
     monkeypatch.setattr(display, "_has_dot", lambda: False)
     trace = StubTrace()
-    args = SimpleNamespace(view="summary", save=["~/run.avz", "run.txt"])
+    args = SimpleNamespace(view="summary", save=["~/run.avz", "run.txt"], out=None)
     display.present(trace, args, 7)
     assert names(shown) == ["<summary>"]
     exported = [os.path.join(str(tmp_path), f"cell7{s}") for s in display.EXPORTS]
     assert trace.saved == [os.path.expanduser("~/run.avz"), "run.txt", *exported]
 
 
+def test_exports_are_named_after_out_when_the_cell_names_its_trace(monkeypatch, tmp_path):
+    # a workshop's files keep their names when a cell is added above
+    monkeypatch.setenv(display.EXPORT_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(display, "_has_dot", lambda: False)
+    trace = StubTrace()
+    display.present(trace, SimpleNamespace(view="none", save=[], out="averager"), 7)
+    assert trace.saved == [os.path.join(str(tmp_path), f"averager{s}") for s in display.EXPORTS]
+
+
 def test_view_none_shows_nothing_and_no_export_dir_exports_nothing(shown, monkeypatch):
     monkeypatch.delenv(display.EXPORT_DIR_ENV, raising=False)
     trace = StubTrace()
-    display.present(trace, SimpleNamespace(view="none", save=["a.avz"]), 3)
+    display.present(trace, SimpleNamespace(view="none", save=["a.avz"], out=None), 3)
     assert shown == [] and trace.saved == ["a.avz"]
 
 
@@ -148,7 +200,7 @@ def test_view_none_shows_nothing_and_no_export_dir_exports_nothing(shown, monkey
 def test_state_machine_pictures_are_exported_only_with_dot(monkeypatch, tmp_path, has_dot):
     monkeypatch.setattr(display, "_has_dot", lambda: has_dot)
     trace = StubTrace()
-    display.export(trace, str(tmp_path), 0)
+    display.export(trace, str(tmp_path), "cell0")
     suffixes = [os.path.basename(p)[len("cell0") :] for p in trace.saved]
     assert suffixes == list(display.EXPORTS) + (list(display.DOT_EXPORTS) if has_dot else [])
 

@@ -57,4 +57,4 @@ def test_asyncio_run_trace_has_only_the_cells_code(main_nb, name, coro):
     labels = [label for _, _, label in got["objects"]]
     assert f"{coro}#1" in labels, got
     code = [(kind, name) for kind, name, _ in got["objects"] if kind not in ("task", "future")]
-    assert code == [("coroutine", coro)], got
+    assert code == [("coroutine", "<cell>"), ("coroutine", coro)], got

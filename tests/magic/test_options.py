@@ -26,6 +26,7 @@ OPTIONS = (
     "--max-events",
     "--no-values",
     "--thread",
+    "--blocked-ms",
     "--include",
     "--exclude",
 )
@@ -36,6 +37,12 @@ def test_defaults():
     assert args.view == "timeline" and args.max_events == DEFAULT_MAX_EVENTS
     assert args.out is None and args.no_values is False and args.thread is False
     assert args.save == args.include == args.exclude == []
+    assert args.blocked_ms == 100
+
+
+def test_blocked_ms_takes_a_number_of_ms():
+    assert parse_options("--blocked-ms 50").blocked_ms == 50
+    assert parse_options("--blocked-ms 12.5").blocked_ms == 12.5
 
 
 def test_every_view_is_accepted():
@@ -65,6 +72,9 @@ def test_save_takes_every_format_the_exports_write():
     [
         ("--view nope", ["--view", "nope"]),
         ("--max-events -3", ["--max-events", "-3"]),
+        ("--blocked-ms 0", ["--blocked-ms must be more than 0, not 0"]),
+        ("--blocked-ms -5", ["--blocked-ms", "-5"]),
+        ("--blocked-ms soon", ["--blocked-ms", "soon"]),
         ("--bogus", ["--bogus"]),
         ("--save trace.xyz", ["--save trace.xyz", ".xyz is not a format", ".avz"]),
         ("--save trace", ["'trace' has no suffix", ".avz"]),
@@ -159,4 +169,5 @@ def test_max_events_truncates_and_says_so(main_nb):
 def test_exclude_leaves_the_cells_code_out(main_nb):
     cell = main_nb.cell("exclude")
     assert not errors(cell) and result(cell) == "[1, 2]", describe(cell)
-    assert probe(main_nb.cell("exclude_probe"))["kinds"] == ["task"]
+    # the cell too: it is code of the excluded file
+    assert probe(main_nb.cell("exclude_probe"))["kinds"] == []

@@ -99,6 +99,7 @@ def test_native_constants_are_the_python_ones():
         c["SELECT"],
         c["UNAWAITED"],
         c["TASK_NAME"],
+        c["CANCELS"],
         c["WAITS"],
     ) == (
         protocol.OUT,
@@ -107,6 +108,7 @@ def test_native_constants_are_the_python_ones():
         protocol.SELECT,
         protocol.UNAWAITED,
         protocol.TASK_NAME,
+        protocol.CANCELS,
         protocol.WAITS,
     )
     from asyncviz.recording.tasks import RAISE, RETURN, START
@@ -165,3 +167,46 @@ def test_without_the_native_core_the_python_one_records_and_says_so_once(monkeyp
     with pytest.raises(TraceError, match="native recorder is not available"):
         with asyncviz.trace(backend="native"):
             pass
+
+
+BLOCKING = """
+import asyncio, time
+
+async def fetch(n):
+    await asyncio.sleep(0)
+    time.sleep(0.25)
+    return n
+
+async def main():
+    return await asyncio.gather(fetch(1), fetch(2))
+"""
+
+
+def _blocked(name: str) -> tuple:
+    """What the watchdog saw in the long steps and what the diagnostics say of them (not
+    times; a threshold the loaded machine's stalls do not reach)."""
+    trace = _run(BLOCKING, name)
+    labels = {o.id: o.label for o in trace.objects}
+    said = trace.diagnostics(blocked_ms=150)
+    samples = {
+        (labels[s[1]], s[3], s[4], s[7])
+        for s in trace.meta["blocked"]
+        if any(d.t0 <= s[0] <= d.t1 for d in said)
+    }
+    facts = [
+        (d.kind, [trace.objects[o].kind for o in d.objects], d.line, d.message.split(" by ")[1])
+        for d in said
+    ]
+    return samples, facts
+
+
+@needs_native
+def test_native_and_python_watchdogs_agree():
+    native, python = _blocked("native"), _blocked("python")
+    assert native == python
+    samples, said = native
+    assert samples == {("fetch#1", 6, "fetch", None), ("fetch#2", 6, "fetch", None)}
+    assert said == [
+        ("loop-blocked", ["coroutine", "task"], 6, "fetch#1 at line 6 (time.sleep(0.25))"),
+        ("loop-blocked", ["coroutine", "task"], 6, "fetch#2 at line 6 (time.sleep(0.25))"),
+    ]

@@ -1,5 +1,6 @@
 """Tracing leaves nothing the program can see, and keeps nothing alive after it: no
-done-callback, task factory, loop attribute, patched selector or helper thread; a record
+done-callback, task factory, loop attribute, patched selector or thread that threading
+knows of (the watchdog: test_watchdog.py); a record
 is freed with its Trace even when tasks outlive it; the budget bounds memory."""
 
 from __future__ import annotations

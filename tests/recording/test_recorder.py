@@ -164,6 +164,21 @@ def test_values_described_without_harm():
     assert yields[8] == "<Hangs>"  # stopped by the deadline; the program went on
 
 
+def test_numbers_reach_the_trace_the_block_returns(each_backend):
+    # floats and wide ints live in the numbers table: the Trace handed out by `with`
+    # must carry it (it once lost it, and every such value failed to decode)
+    def gen():
+        yield 1.5
+        yield 10**30
+        yield -(2**70)
+
+    with asyncviz.trace() as t:
+        list(gen())
+    assert t.check() is None
+    yields = [e.value for e in t.events if e.kind == "yield"]
+    assert yields == ["1.5", repr(10**30), repr(-(2**70))]
+
+
 def test_no_strong_reference_to_values():
     ns = load("""
 class Box:

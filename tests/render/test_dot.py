@@ -460,7 +460,7 @@ def test_save_dot_of_an_empty_trace(tmp_path):
 def test_saving_an_unknown_suffix_lists_the_state_formats(traces, tmp_path):
     with pytest.raises(ValueError) as info:
         traces["poll"].save(tmp_path / "x.states.jpg")
-    assert str(info.value).endswith(".dot .states.svg .states.png")
+    assert str(info.value).endswith(".dot .json .states.svg .states.png")
 
 
 # -- house rules -----------------------------------------------------------------------------

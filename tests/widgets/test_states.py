@@ -6,7 +6,6 @@ bundles (the browser side is tested in tests/browser/test_states_browser.py)."""
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 
 import pytest
@@ -14,6 +13,7 @@ import traitlets
 
 import asyncviz
 from asyncviz.analysis import states
+from asyncviz.render import dot_run
 from asyncviz.widgets import states as states_widget
 from asyncviz.widgets.states import BUNDLE, LAYOUT_BUNDLE, BrowserLink, StatesWidget, at
 from corpus import TASKS
@@ -21,7 +21,7 @@ from programs import record
 from corpus import PROGRAMS
 
 IMG = "<img src=x onerror=alert(1)>"
-HAS_DOT = shutil.which("dot") is not None
+HAS_DOT = dot_run.dot_program() is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
 
 PROBE = f"""
@@ -77,6 +77,7 @@ def same_machine(meta: dict, machine) -> None:
             "count": n.count,
             "line": n.line,
             "text": n.text,
+            "waits": [list(w) for w in n.waits.most_common()],
         }
     assert [
         (e["source"], e["target"], e["label"], e["count"], e["samples"]) for e in meta["edges"]
@@ -104,8 +105,10 @@ def test_the_widget_builds_for_every_program(name):
     if not fns:
         assert (w.choice, w.dot, w.meta) == ("", "", {})
         return
-    assert (w.choice, w.machine) == ("f:0", "points")
-    same_machine(w.meta, states.suspension_points(trace, function=fns[0]))
+    # it opens on the user's function with the most events
+    default = states.default_function(trace)
+    assert (w.choice, w.machine) == (f"f:{fns.index(default)}", "points")
+    same_machine(w.meta, states.suspension_points(trace, function=default))
     assert w.dot.lstrip().startswith("digraph") and 'id="node-start"' in w.dot
     assert (w.svg != "") == HAS_DOT
 
@@ -255,6 +258,8 @@ def test_a_selection_made_elsewhere_switches_to_that_objects_machine():
 
     trace, _ = record(TASKS)
     w = StatesWidget.of(trace)
+    assert w.meta["title"].startswith("child ")  # the busiest function: child's 5 events
+    w.choice = "f:0"  # main's
     kid = trace.object("kid")
     w.selection = kid.id
     assert w.choice == f"o:{kid.coro}"
@@ -361,7 +366,7 @@ def test_python_svg_when_dot_exists():
 
 def test_no_svg_without_dot(monkeypatch):
     trace, _ = record(PROBE)
-    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
+    monkeypatch.setattr(dot_run, "dot_program", lambda: None)
     w = StatesWidget.of(trace)
     assert w.svg == "" and w.dot.lstrip().startswith("digraph")
     data, _ = w._repr_mimebundle_()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import re
 import struct
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +16,7 @@ from asyncviz.render.payload import VERSION
 from asyncviz.widgets.timeline import BUNDLE, TimelineWidget
 from corpus import TASKS
 from programs import record
+from tracebuilder import TraceBuilder
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -62,7 +64,7 @@ def reply_to(w: TimelineWidget, sent: Sent, content, buffers=()):
 
 def test_traits_hold_the_payload():
     w, trace, _ = widget_for(GENERATOR)
-    assert w.header["version"] == VERSION == 2
+    assert w.header["version"] == VERSION == 3
     assert w.header["n_events"] == len(trace.events) == 6
     assert isinstance(w.buffers, bytes)
     end = max(offset + count * SIZES[code] for offset, count, code in w.header["arrays"].values())
@@ -328,3 +330,141 @@ def test_a_record_that_does_not_fit_its_tables_is_not_inlined():
     w = TimelineWidget.of(trace)
     assert w.header["details"] == "on_demand"
     assert w.describe(1)["value"] == "5"
+
+
+# -- issue 9: folds, diagnostics, ends, the projector size ------------------------------
+
+FALLS_OFF = """
+def quiet():
+    yield 1
+
+def loud():
+    yield 1
+    return None
+
+def main():
+    return list(quiet()), list(loud())
+"""
+
+
+def test_implicit_ends_are_the_returns_that_fall_off_the_end():
+    w, trace, _ = widget_for(FALLS_OFF)
+    offset, count, code = w.header["arrays"]["implicit_end"]
+    ends = list(struct.unpack_from(f"<{count}I", w.buffers, offset))
+    returns = {
+        trace.objects[e.obj].label: i for i, e in enumerate(trace.events) if e.kind == "return"
+    }
+    assert code == "u32" and ends == [returns["quiet#1"]]  # loud#1 writes `return None`
+
+
+def many_tasks(n: int) -> asyncviz.Trace:
+    """`n` tasks of `work` one after the other, then one of `other`."""
+    b = TraceBuilder()
+    for k in range(n + 1):
+        name = "work" if k < n else "other"
+        task = b.obj("task", f"{name}#{k + 1}", f"Task-{k + 1}")
+        coro = b.obj("coroutine", f"{name}#{k + 1}", name)
+        b.objects[task].coro, b.objects[coro].task = coro, task
+        b.ev(4 * k, task, "create").ev(4 * k + 1, coro, "start").ev(4 * k + 2, coro, "return")
+        b.ev(4 * k + 3, task, "return")
+    return b.build()
+
+
+def test_fold_groups_travel_as_columns():
+    w = TimelineWidget.of(many_tasks(12))
+    lanes, groups = w.header["lanes"], w.header["groups"]
+    assert groups == {"label": ["work ×12"], "first": [0], "count": [12]}
+    assert lanes["group"] == [0] * 12 + [None]
+    assert lanes["rows"] == [1] * 13 and lanes["kind"] == ["task"] * 13
+    w = TimelineWidget.of(many_tasks(8))
+    assert w.header["groups"] == {"label": [], "first": [], "count": []}
+    assert w.header["lanes"]["group"] == [None] * 9
+
+
+def test_diagnostics_travel_in_the_header():
+    trace = many_tasks(2)
+    items = [
+        {
+            "kind": "loop_blocked",
+            "objects": [1],
+            "t0": 1,
+            "t1": 2,
+            "line": 89,
+            "message": "the loop was blocked 200 ms at line 89",
+        },
+        SimpleNamespace(
+            kind="never_awaited",
+            objects=(),
+            t0=5,
+            t1=None,
+            line=None,
+            message="coroutine never awaited",
+        ),
+    ]
+    w = TimelineWidget.of(trace, diagnostics=items)
+    assert w.header["diagnostics"] == [
+        {
+            "kind": "loop_blocked",
+            "objects": [1],
+            "t0": 1,
+            "t1": 2,
+            "line": 89,
+            "message": "the loop was blocked 200 ms at line 89",
+        },
+        {
+            "kind": "never_awaited",
+            "objects": [],
+            "t0": 5,
+            "t1": 5,
+            "line": None,
+            "message": "coroutine never awaited",
+        },
+    ]
+    assert TimelineWidget.of(trace, diagnostics=[]).header["diagnostics"] == []
+
+
+def test_a_trace_with_diagnostics_ships_them():
+    trace = many_tasks(1)
+    item = {
+        "kind": "pending",
+        "objects": [0],
+        "t0": 0,
+        "t1": 3,
+        "line": None,
+        "message": "task still pending",
+    }
+    trace.diagnostics = lambda: [item]  # as Trace.diagnostics() will
+    assert TimelineWidget.of(trace).header["diagnostics"] == [item]
+
+
+def test_title_names_the_exported_image():
+    trace = many_tasks(1)
+    assert TimelineWidget.of(trace).header["title"] == "asyncviz timeline"
+    trace.meta["started_at"] = "2025-03-04T05:06:07.123456"
+    assert TimelineWidget.of(trace).header["title"] == "asyncviz timeline · 2025-03-04 05:06:07"
+    trace.meta["title"] = "cell [12]"
+    assert TimelineWidget.of(trace).header["title"] == "cell [12]"
+
+
+def test_presentation_and_unfolded_are_widget_state():
+    w = TimelineWidget.of(many_tasks(9))
+    assert (w.presentation, w.unfolded, w.title) == (False, [], "")
+    w.presentation, w.unfolded, w.title = True, [0], "slide 3"
+    state = w.get_state()
+    assert (state["presentation"], state["unfolded"], state["title"]) == (True, [0], "slide 3")
+    with pytest.raises(Exception, match="int"):
+        w.unfolded = ["a"]
+
+
+def test_cancel_relations_travel_with_the_others():
+    b = TraceBuilder()
+    me = b.obj("task", "me", "me")
+    you = b.obj("task", "you", "you")
+    b.ev(0, me, "create").ev(1, you, "create").ev(2, you, "cancel", target=me).ev(3, you, "raise")
+    w = TimelineWidget.of(b.build())
+    h = w.header
+    assert h["relation_kinds"] == ["spawn", "await", "wake", "cancel"]
+    assert h["relation_counts"]["cancel"] == 1
+    offset, count, _ = h["arrays"]["rel_kind"]
+    kinds = [h["relation_kinds"][k] for k in w.buffers[offset : offset + count]]
+    assert kinds == ["cancel"]

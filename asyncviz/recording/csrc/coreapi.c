@@ -76,6 +76,28 @@ static PyObject *m_bind(Core *c, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *m_set_value(Core *c, PyObject *args)
+{
+    long long at;
+    unsigned int value;
+    if (!PyArg_ParseTuple(args, "LI", &at, &value))
+        return NULL;
+    if (at >= 0 && at < c->buf->n)
+        c->buf->rec[at].value = value;
+    Py_RETURN_NONE;
+}
+
+static PyObject *m_merge(Core *c, PyObject *args)
+{
+    int oid;
+    PyObject *frame, *gen, *code;
+    if (!PyArg_ParseTuple(args, "iOOO", &oid, &frame, &gen, &code) || !valid(c, oid))
+        return NULL;
+    if (core_merge(c, oid, frame, gen, code) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *m_lookup(Core *c, PyObject *obj)
 {
     return PyLong_FromLong(core_lookup(c, obj));
@@ -193,6 +215,18 @@ static PyObject *m_running(Core *c, PyObject *unused)
     return PyLong_FromLong(c->n_stack ? c->stack[c->n_stack - 1] : -1);
 }
 
+/* for the watchdog thread: what runs, since when, and when the record last grew (ints
+ * only: it allocates nothing a garbage collection would count) */
+static PyObject *m_running_since(Core *c, PyObject *unused)
+{
+    return PyLong_FromLongLong(c->n_stack ? c->objs[c->stack[c->n_stack - 1]].began : -1);
+}
+
+static PyObject *m_last_record_at(Core *c, PyObject *unused)
+{
+    return PyLong_FromLongLong(c->last_t);
+}
+
 static PyObject *frame_attr(PyObject *obj)
 {
     static const char *names[] = {"gi_frame", "cr_frame", "ag_frame"};
@@ -203,6 +237,18 @@ static PyObject *frame_attr(PyObject *obj)
         PyErr_Clear();
     }
     return NULL;
+}
+
+/* the object whose end its collection just recorded, if `obj` is it: its finaliser runs
+ * next and may report it (a coroutine never awaited) */
+static PyObject *m_dying(Core *c, PyObject *obj)
+{
+    if (c->just_died == NULL)
+        return PyLong_FromLong(-1);
+    PyObject *frame = frame_attr(obj);
+    int32_t oid = frame != NULL && frame == (PyObject *)c->just_died ? c->just_died_oid : -1;
+    Py_XDECREF(frame);
+    return PyLong_FromLong(oid);
 }
 
 static PyObject *m_sync(Core *c, PyObject *obj)
@@ -296,7 +342,12 @@ PyMethodDef avz_core_methods[] = {
     {"link_unrecorded", (PyCFunction)m_link_unrecorded, METH_VARARGS, "(task, coro): its unrecorded coroutine's end ends it."},
     {"end_task", (PyCFunction)m_end_task, METH_VARARGS, "(task, t, kind, value)"},
     {"running", (PyCFunction)m_running, METH_NOARGS, "The innermost running object, or -1."},
+    {"running_since", (PyCFunction)m_running_since, METH_NOARGS, "Ticks of the innermost running object's last start/resume/throw, or -1."},
+    {"last_record_at", (PyCFunction)m_last_record_at, METH_NOARGS, "Ticks of the latest record."},
+    {"dying", (PyCFunction)m_dying, METH_O, "The id of an object its collection just closed, if it is this one (its finaliser runs), or -1."},
     {"sync", (PyCFunction)m_sync, METH_O, "Record a close that no event reported."},
+    {"set_value", (PyCFunction)m_set_value, METH_VARARGS, "(at, value): the value of a record emit() returned."},
+    {"merge", (PyCFunction)m_merge, METH_VARARGS, "(oid, frame, gen, code): the frame is a part of object oid (a cell's statements)."},
     {"alive", (PyCFunction)m_alive, METH_O, "The object of an id, if it is alive."},
     {"finish", (PyCFunction)m_finish, METH_NOARGS, "No more events: times to ns, objects forgotten."},
     {"to_ns", (PyCFunction)m_to_ns, METH_O, NULL},

@@ -116,6 +116,7 @@ static int core_traverse(Core *c, visitproc visit, void *arg)
     Py_VISIT(c->cancel_reached);
     Py_VISIT(c->on_spent);
     Py_VISIT(c->watch_end);
+    Py_VISIT(c->watch_calls);
     Py_VISIT(c->strings);
     Py_VISIT(c->index);
     Py_VISIT(c->numbers);
@@ -147,6 +148,7 @@ static int core_clear(Core *c)
     Py_CLEAR(c->cancel_reached);
     Py_CLEAR(c->on_spent);
     Py_CLEAR(c->watch_end);
+    Py_CLEAR(c->watch_calls);
     Py_CLEAR(c->strings);
     Py_CLEAR(c->index);
     Py_CLEAR(c->numbers);
@@ -193,6 +195,7 @@ static PyMemberDef core_members[] = {
     {"registry", T_OBJECT, offsetof(Core, registry), READONLY, NULL},
     {"on_spent", T_OBJECT, offsetof(Core, on_spent), 0, "Called once when the budget is spent."},
     {"watch_end", T_OBJECT, offsetof(Core, watch_end), 0, "Called with the code of a task's unrecorded coroutine."},
+    {"watch_calls", T_OBJECT, offsetof(Core, watch_calls), 0, "Called with (code, frame) of ordinary code that names cancel, at its first call."},
     {NULL, 0, 0, 0, NULL},
 };
 

@@ -126,13 +126,19 @@ void ev_start(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offset
         oid = first_sight(c, frame, code, S_CREATED, 0);
         if (oid < 0)
             return;
+        if (c->objs[oid].merged && c->objs[oid].state == S_RUNNING) {
+            core_push(c, oid); /* a cell's next statement: the cell runs on */
+            return;
+        }
     }
     int32_t line = codeinfo_line(ci, code, offset);
     if (line == 0)
         line = ci->firstlineno;
-    int64_t at = core_emit(c, core_now(c), oid, K_START, NO_VALUE, line, NO_TARGET);
+    int64_t t = core_now(c);
+    int64_t at = core_emit(c, t, oid, K_START, NO_VALUE, line, NO_TARGET);
     ObjState *o = &c->objs[oid];
     o->resume_at = at;
+    o->began = t;
     o->state = S_RUNNING;
     o->line = line;
     c->pending_key = NULL;
@@ -158,27 +164,62 @@ void ev_resume_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInf
     }
     ObjState *o = &c->objs[oid];
     int32_t line = o->line ? o->line : codeinfo_line(ci, code, offset);
-    int64_t at = core_emit(c, core_now(c), oid, K_RESUME, NO_VALUE, line, NO_TARGET);
+    int64_t t = core_now(c);
+    int64_t at = core_emit(c, t, oid, K_RESUME, NO_VALUE, line, NO_TARGET);
     o = &c->objs[oid];
     o->resume_at = at;
+    o->began = t;
     o->state = S_RUNNING;
     c->pending_key = NULL;
     c->just_died = NULL;
     core_push(c, oid);
 }
 
-static void cancel_check(Core *c, int32_t oid, PyObject *exc, int64_t t)
+/* a CancelledError about to be thrown into a task's coroutine chain: the asyncio watch
+ * records a `cancel` now if no request explains it (1: it did) */
+static int cancel_check(Core *c, int32_t oid, PyObject *exc, int64_t t)
 {
     int32_t task = c->objs[oid].task;
-    if (task < 0)
-        return;
+    if (task < 0 || c->objs[task].kind != O_TASK)
+        return 0;
     const char *name = Py_TYPE(exc)->tp_name;
     const char *dot = strrchr(name, '.');
     if (strcmp(dot ? dot + 1 : name, "CancelledError") != 0)
-        return;
+        return 0;
     PyObject *r = PyObject_CallFunction(c->cancel_reached, "iOL", task, exc, (long long)t);
-    if (r == NULL)
+    if (r == NULL) {
         core_report(c, "a cancellation");
+        return 0;
+    }
+    int recorded = r == Py_True;
+    Py_DECREF(r);
+    return recorded;
+}
+
+int ev_names_cancel(PyObject *code)
+{
+    static PyObject *cancel = NULL;
+    if (cancel == NULL && (cancel = PyUnicode_InternFromString("cancel")) == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *names = ((PyCodeObject *)code)->co_names;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        PyObject *s = PyTuple_GET_ITEM(names, i);
+        if (s == cancel || (PyUnicode_GET_LENGTH(s) == 6 && PyUnicode_Compare(s, cancel) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+void ev_watch_calls(Core *c, PyObject *code, PyObject *frame)
+{
+    if (c->watch_calls == NULL || c->watch_calls == Py_None || !ev_names_cancel(code))
+        return;
+    PyObject *r = PyObject_CallFunctionObjArgs(c->watch_calls, code,
+                                               frame ? frame : Py_None, NULL);
+    if (r == NULL)
+        core_report(c, "watching calls");
     Py_XDECREF(r);
 }
 
@@ -213,6 +254,7 @@ void ev_throw(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, PyObject *
         int64_t at = core_emit(c, t, oid, K_RESUME, v, line, NO_TARGET);
         ObjState *o = &c->objs[oid];
         o->resume_at = at;
+        o->began = t;
         o->state = S_RUNNING;
         c->pending_key = NULL;
         core_push(c, oid);
@@ -223,14 +265,15 @@ void ev_throw(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, PyObject *
         c->objs[oid].state = S_CLOSED;
         return;
     }
+    cancel_check(c, oid, exc, t); /* a cancel no request explains comes before its throw */
     uint32_t v = core_value(c, exc);
     int64_t at = core_emit(c, t, oid, K_THROW, v, line, NO_TARGET);
     ObjState *o = &c->objs[oid];
     o->resume_at = at;
+    o->began = t;
     o->state = S_RUNNING;
     c->pending_key = NULL;
     core_push(c, oid);
-    cancel_check(c, oid, exc, t);
 }
 
 void ev_retype_as_throw(Core *c, PyObject *frame, PyObject *exc)
@@ -252,9 +295,16 @@ void ev_retype_as_throw(Core *c, PyObject *frame, PyObject *exc)
         return;
     }
     int64_t t = r->t;
+    int64_t at = o->resume_at;
+    if (cancel_check(c, oid, exc, t) && at == c->buf->n - 2) {
+        /* the cancel it just recorded goes before the throw, as on every other path */
+        Record resumed = c->buf->rec[at];
+        c->buf->rec[at] = c->buf->rec[at + 1];
+        c->buf->rec[at + 1] = resumed;
+        c->objs[oid].resume_at = ++at;
+    }
     uint32_t v = core_value(c, exc);
     r = &c->buf->rec[c->objs[oid].resume_at];
     r->line_kind = (r->line_kind & ~0xFFu) | K_THROW;
     r->value = v;
-    cancel_check(c, oid, exc, t);
 }

@@ -44,8 +44,11 @@ static PyObject *py_start(Core *c, PyObject *const *args, Py_ssize_t nargs)
     PyObject *code = args[0];
     if (!(code_flags(code) & GEN_FLAGS)) {
         int d = c->n_special ? ev_special_decision(c, code) : D_OUT;
-        if (d == D_OUT)
+        if (d == D_OUT) {
+            if (c->watch_calls != NULL) /* a cancel() call it makes is seen */
+                ev_watch_calls(c, code, (PyObject *)PyEval_GetFrame());
             return Py_NewRef(c->disable); /* ordinary code: never asked again */
+        }
         if (this_thread(c))
             ev_special_start(c, d, (PyObject *)PyEval_GetFrame());
         Py_RETURN_NONE;

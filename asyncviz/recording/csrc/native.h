@@ -44,7 +44,7 @@ enum { K_CREATE = 0, K_START, K_RESUME, K_THROW, K_YIELD, K_AWAIT, K_RETURN, K_R
        K_CLOSE, K_CANCEL };
 /* decisions about a code object (protocol.py) */
 enum { D_OUT = 0, D_RECORD = 1, D_CREATE_TASK = 2, D_SELECT = 3, D_UNAWAITED = 4,
-       D_TASK_NAME = 5, D_WAITS = 8 };
+       D_TASK_NAME = 5, D_CANCELS = 6, D_WAITS = 8 };
 /* the events reported for the stdlib code watched for asyncio (tasks.py) */
 enum { W_START = 0, W_RETURN = 1, W_RAISE = 2 };
 
@@ -158,10 +158,12 @@ struct Number {
 /* ---- core.c: the core object ------------------------------------------------------- */
 typedef struct {
     uint8_t state, kind;
+    uint8_t merged;        /* a cell: its statements' coroutines are its parts (merge) */
     int32_t task;          /* task whose coroutine chain it belongs to, or -1 */
     int32_t root_of;       /* the task whose coroutine it is, or -1 */
     int32_t line;          /* line of its last suspension point */
     int64_t resume_at;     /* record of its last start/resume, or -1 */
+    int64_t began;         /* ticks of its last start/resume/throw (the watchdog asks) */
     void *key;             /* the map knows it by its own address... */
     PyObject *frame;       /* ...and by its frame's (borrowed; the frame lives as long) */
     PyObject *ref;         /* weak reference to it (owned), or NULL */
@@ -176,6 +178,7 @@ typedef struct {
     /* what Python gave */
     PyObject *registry, *decide, *first_sight, *describe, *target, *special_event;
     PyObject *task_ended, *cancel_reached, *on_spent, *watch_end;
+    PyObject *watch_calls;         /* 3.12+: code that names `cancel` (cancels.py), or NULL */
     PyObject *strings, *index;     /* the registry's string table: list, dict */
     PyObject *numbers;             /* the registry's numbers: filled when the trace stops */
     PyObject *strcache;            /* short str -> index */
@@ -210,6 +213,7 @@ typedef struct {
     int32_t pending_oid;
     void *just_died;   /* the frame of the object whose weak reference just died (its
                         * finaliser is next) */
+    int32_t just_died_oid; /* ... and its id */
     /* 3.11: per-frame notes of the trace hook */
     PtrMap aux;
     struct Aux *auxes;
@@ -244,6 +248,9 @@ int32_t core_add(Core *c, int kind, int state, int32_t task, int32_t line, PyObj
 int32_t core_lookup(Core *c, PyObject *obj);
 void core_end_task(Core *c, int32_t task, int64_t t, int kind, uint32_t value);
 void core_unroot(Core *c, int32_t task); /* its unrecorded coroutine is no longer known */
+/* `frame` (of `gen`, running `code`) is a part of object `oid` from now on; -1 on error */
+int core_merge(Core *c, int32_t oid, PyObject *frame, PyObject *gen, PyObject *code);
+void core_part_done(Core *c, int32_t oid); /* its running part ended: known by it no more */
 void core_report(Core *c, const char *where); /* an error inside a hook: say it, go on */
 int core_numbers_out(Core *c);                /* the numbers into the registry's list */
 int core_keep_code(Core *c, CodeInfo *ci, PyObject *code); /* alive while the trace is */
@@ -273,6 +280,8 @@ void ev_resume_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInf
 void ev_special(Core *c, int decision, int event, PyObject *frame, PyObject *value);
 void ev_special_start(Core *c, int decision, PyObject *frame); /* with its argument */
 int ev_special_decision(Core *c, PyObject *code);
+int ev_names_cancel(PyObject *code);  /* does `code` name `cancel` (co_names)? */
+void ev_watch_calls(Core *c, PyObject *code, PyObject *frame);
 /* the bloom bit of a code object's address (code objects are 16-byte aligned) */
 static inline uint64_t special_bit(PyObject *code)
 {

@@ -87,6 +87,12 @@ static CodeInfo *info_of(Core *c, PyObject *code)
     return ci;
 }
 
+static void forget(Core *c, void *key, int32_t tag)
+{
+    if (key != NULL && ptrmap_get(&c->map, key, -1) == tag)
+        ptrmap_del(&c->map, key);
+}
+
 /* known by its frame and by itself; followed weakly if `watch` */
 static int known_by(Core *c, int32_t oid, PyObject *frame, PyObject *obj, int watch)
 {
@@ -157,10 +163,28 @@ int32_t core_lookup(Core *c, PyObject *obj)
     return core_referent(c->objs[oid].ref) == obj ? oid : -1;
 }
 
-static void forget(Core *c, void *key, int32_t tag)
+/* A cell runs each top-level statement that awaits as a coroutine of its own; the record
+ * shows one coroutine, the cell: a part's start is the cell's start (the first) or
+ * nothing, its end is nothing (the cell goes on), its suspensions are the cell's. */
+int core_merge(Core *c, int32_t oid, PyObject *frame, PyObject *gen, PyObject *code)
 {
-    if (key != NULL && ptrmap_get(&c->map, key, -1) == tag)
-        ptrmap_del(&c->map, key);
+    CodeInfo *ci = info_of(c, code);
+    if (ci == NULL)
+        return -1;
+    core_part_done(c, oid);
+    ObjState *o = &c->objs[oid];
+    o->merged = 1;
+    o->info = ci;
+    return known_by(c, oid, frame, gen, 0);
+}
+
+void core_part_done(Core *c, int32_t oid)
+{
+    ObjState *o = &c->objs[oid];
+    forget(c, o->key, oid);
+    forget(c, o->frame, oid);
+    o->key = NULL;
+    o->frame = NULL;
 }
 
 void core_unroot(Core *c, int32_t task)
@@ -210,6 +234,7 @@ PyObject *core_collected(Core *c, PyObject *ref)
         o->state = S_CLOSED;
         /* its finaliser may throw GeneratorExit into it next: that is this close */
         c->just_died = o->frame;
+        c->just_died_oid = oid;
     }
     Py_RETURN_NONE;
 }

@@ -103,6 +103,10 @@ static int call_generator(Core *c, PyFrameObject *frame, PyObject *code)
         return 0;
     }
     int d = ci->epoch == c->epoch ? ci->decision : core_decide(c, ci, code, (PyObject *)frame);
+    if (d > D_RECORD) { /* a stdlib coroutine watched for asyncio: each step starts it */
+        ev_special_start(c, d, (PyObject *)frame);
+        return 1;
+    }
     if (d != D_RECORD)
         return c->n_roots > 0; /* maybe a task's coroutine: its end matters */
     enter_recorded(c, frame, code, ci);
@@ -232,7 +236,7 @@ void th_return(Core *c, PyFrameObject *frame, PyObject *arg)
         Py_DECREF(code);
         return;
     }
-    if (!(((PyCodeObject *)code)->co_flags & GEN_FLAGS)) {
+    if (!(((PyCodeObject *)code)->co_flags & GEN_FLAGS) || d > D_RECORD) {
         return_watched(c, frame, code, d, arg);
     }
     else if (d == D_RECORD || c->n_roots > 0) {

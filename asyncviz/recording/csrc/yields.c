@@ -173,6 +173,12 @@ void ev_return(Core *c, PyObject *frame, PyObject *code, CodeInfo *ci, int offse
     }
     if (c->objs[oid].state != S_RUNNING)
         return;
+    if (c->objs[oid].merged) { /* a cell's statement ended: the cell runs on */
+        core_part_done(c, oid);
+        c->pending_key = NULL;
+        core_pop(c, oid);
+        return;
+    }
     int64_t t = core_now(c);
     uint32_t v = core_value(c, value);
     core_emit(c, t, oid, K_RETURN, v, codeinfo_line(ci, code, offset), NO_TARGET);

@@ -33,23 +33,32 @@ function trim(s) {
 }
 
 /**
- * A ruler tick label for time `ns` when ticks are `stepNs` apart: just enough digits.
+ * The unit an axis of a trace `endNs` long counts in: seconds for long traces,
+ * milliseconds, else microseconds — never nanoseconds.
+ * @param {number} endNs
+ * @returns {[number, string]}  [ns per unit, unit]
+ */
+export function axisUnit(endNs) {
+  if (endNs >= 10e9) return [1e9, "s"];
+  if (endNs >= 1e6) return [1e6, "ms"];
+  return [1e3, "µs"];
+}
+
+/**
+ * A ruler tick label for time `ns` since the trace started, when ticks are `stepNs`
+ * apart on an axis counting in `unit` (axisUnit): just enough decimals to tell ticks
+ * apart, thousands separated — "250 ms", "612.1293 ms", "1,204 µs".
  * @param {number} ns
  * @param {number} stepNs
+ * @param {[number, string]} unit
  */
-export function formatTick(ns, stepNs) {
-  let scale = 1;
-  let unit = "ns";
-  for (const [s, u] of UNITS) {
-    if (stepNs >= s || s === 1) {
-      scale = s;
-      unit = u;
-      break;
-    }
-  }
-  const step = stepNs / scale;
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-  return `${(ns / scale).toFixed(decimals)} ${unit}`;
+export function formatTick(ns, stepNs, unit) {
+  const [scale, name] = unit;
+  const decimals = Math.max(0, Math.min(9, -Math.floor(Math.log10(stepNs / scale) + 1e-9)));
+  const text = (ns / scale).toLocaleString("en-US", {
+    minimumFractionDigits: decimals, maximumFractionDigits: decimals,
+  });
+  return `${text} ${name}`;
 }
 
 /**

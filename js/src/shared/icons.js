@@ -11,6 +11,8 @@ const PATHS = {
   play: "M4 2.5 13.5 8 4 13.5z",
   pause: "M4 3h3v10H4zM9 3h3v10H9z",
   export: "M7 1.5h2v6.5h3l-4 4.5-4-4.5h3zM2 13h12v2H2z",
+  home: "M8 1.5 1 8h2v6.5h4v-4h2v4h4V8h2z",
+  present: "M1 2h14v2H1zM2 4h1.5v8H2zM12.5 4H14v8h-1.5zM2 10.5h12V12H2zM7.25 12h1.5v3h-1.5z",
 };
 
 /**

@@ -12,9 +12,11 @@ const KIND_TEXT = {
   exit: "a way out: the object is finished",
 };
 const MAX_SAMPLES_SHOWN = 5;
+const MAX_WAITS_SHOWN = 6;
 
 /**
- * @typedef {{label: string, kind: string, count: number, line: number|null, text: string|null}} MetaNode
+ * @typedef {{label: string, kind: string, count: number, line: number|null, text: string|null,
+ *   waits?: [string, number][]}} MetaNode  waits: what an await site waited on, most first
  * @typedef {{source: string, target: string, label: string, count: number, samples: string[]}} MetaEdge
  * @typedef {object} Meta
  * @property {string} [kind]  lifecycle | points
@@ -88,6 +90,11 @@ function nodeTip(meta, h, id) {
   const rows = [["kind", KIND_TEXT[/** @type {keyof KIND_TEXT} */ (n.kind)] || n.kind]];
   if (n.line !== null && n.line !== undefined) rows.push([`line ${n.line}`, n.text || "", "avz-mono"]);
   if (n.kind !== "start") rows.push(["entered", times(n.count, "time")]);
+  const waits = n.waits || [];
+  waits.slice(0, MAX_WAITS_SHOWN).forEach(([label, k], i) => {
+    rows.push([i === 0 ? "awaited" : "", `→ ${label}${k > 1 ? ` ×${k.toLocaleString("en-US")}` : ""}`, "avz-mono"]);
+  });
+  if (waits.length > MAX_WAITS_SHOWN) rows.push(["", `+${waits.length - MAX_WAITS_SHOWN} more`, "avz-muted"]);
   const events = eventsOf(meta, h);
   if (events.length) rows.push(["", `click to select its ${times(events.length, "event")}`, "avz-muted"]);
   return { title: n.label, rows };

@@ -6,7 +6,6 @@
 import { PixelRuns } from "../shared/runs.js";
 import { partition } from "../shared/search.js";
 import { colourOf } from "./frame.js";
-import { BAR_H, BAR_TOP, RULER_H } from "./view.js";
 
 /**
  * @typedef {import("./frame.js").FrameState} FrameState
@@ -27,13 +26,13 @@ export function drawSlices(ctx, s, r, y, xa, xb, labels) {
   const { p, v } = s;
   const sp = p.slices;
   const hi = sp.start[r + 1];
-  const top = y + BAR_TOP;
-  const wide = { lastEnd: -Infinity, label: /** @type {Label|null} */ (null) };
+  const top = y + v.barTop;
+  const wide = { lastEnd: -Infinity, label: /** @type {Label|null} */ (null), row: r };
   const runs = new PixelRuns((a, b, o) => {
     const ca = v.clampX(a);
     wide.lastEnd = Math.max(wide.lastEnd, b);
     ctx.fillStyle = colourOf(s, o);
-    ctx.fillRect(ca, top, Math.max(1, v.clampX(b) - ca), BAR_H);
+    ctx.fillRect(ca, top, Math.max(1, v.clampX(b) - ca), v.barH);
   });
   for (let k = v.firstAt(sp.max, sp.start[r], hi, xa); k < hi;) {
     const beg = sp.beg[k];
@@ -62,7 +61,7 @@ export function drawSlices(ctx, s, r, y, xa, xb, labels) {
  * @param {number} px0
  * @param {number} px1
  * @param {number} beg  the event that began it
- * @param {{lastEnd: number, label: Label|null}} wide  the slices drawn before in the row
+ * @param {{lastEnd: number, label: Label|null, row: number}} wide  the slices drawn before in the row
  * @param {Label[]} labels
  */
 function wideSlice(ctx, s, top, px0, px1, beg, wide, labels) {
@@ -74,16 +73,16 @@ function wideSlice(ctx, s, top, px0, px1, beg, wide, labels) {
   const nested = px0 < wide.lastEnd - 0.5;
   const inset = nested ? 2.5 : 0;
   ctx.fillStyle = colourOf(s, o);
-  ctx.fillRect(a + (w > 4 ? 0.5 : 0), top + inset, w > 4 ? w - 1 : w, BAR_H - 2 * inset);
+  ctx.fillRect(a + (w > 4 ? 0.5 : 0), top + inset, w > 4 ? w - 1 : w, v.barH - 2 * inset);
   if (nested) {
     ctx.strokeStyle = theme.bg;
     ctx.lineWidth = 1;
-    ctx.strokeRect(a + 0.5, top + inset - 0.5, Math.max(1, w - 1), BAR_H - 2 * inset + 1);
+    ctx.strokeRect(a + 0.5, top + inset - 0.5, Math.max(1, w - 1), v.barH - 2 * inset + 1);
     // the enclosing slice's label stays left of the nested one
     if (wide.label && wide.label[2] > a) wide.label[2] = a;
   }
   wide.lastEnd = Math.max(wide.lastEnd, px1);
-  if (w > 28) labels.push((wide.label = ["slice", a, b, top + BAR_H / 2, o, beg]));
+  if (w > 28) labels.push((wide.label = ["slice", a, b, top + v.barH / 2, o, beg, wide.row]));
 }
 
 /**
@@ -100,7 +99,7 @@ export function drawSuspensions(ctx, s, r, y, xa, xb, labels) {
   const { p, v, theme } = s;
   const sp = p.susps;
   const hi = sp.start[r + 1];
-  const mid = y + BAR_TOP + BAR_H / 2;
+  const mid = y + v.barTop + v.barH / 2;
   ctx.globalAlpha = theme.dark ? 0.8 : 0.55;
   const runs = new PixelRuns((a, b, o) => {
     const ca = v.clampX(a);
@@ -122,7 +121,7 @@ export function drawSuspensions(ctx, s, r, y, xa, xb, labels) {
     runs.add(px0, px1, p.obj[beg]);
     const target = px1 - px0 > 60 && p.kind[beg] === p.AWAIT ? p.targetOf(beg) : -1;
     if (target >= 0 && p.objects[target]) {
-      labels.push(["await", v.clampX(px0), v.clampX(px1), mid, target, beg]);
+      labels.push(["await", v.clampX(px0), v.clampX(px1), mid, target, beg, r]);
     }
     k++;
   }
@@ -144,11 +143,11 @@ export function drawIdle(ctx, s, r, xa, xb) {
   if (!m) return;
   // span j runs from st[2j] to st[2j + 1], in data x
   const st = v.clock === "step" ? p.idleStep() : p.idle;
-  const y = v.rowTop(r) + BAR_TOP;
+  const y = v.rowTop(r) + v.barTop;
   ctx.fillStyle = s.hatch || theme.object.idle;
   const runs = new PixelRuns((a, b) => {
     const ca = v.clampX(a);
-    ctx.fillRect(ca, y, Math.max(1.5, v.clampX(b) - ca), BAR_H);
+    ctx.fillRect(ca, y, Math.max(1.5, v.clampX(b) - ca), v.barH);
   });
   let j = partition(0, m, (k) => st[2 * k + 1] < xa);
   while (j < m && st[2 * j] <= xb) {
@@ -176,17 +175,17 @@ export function drawIdle(ctx, s, r, xa, xb) {
  * @param {number} xb
  */
 export function drawSelected(ctx, s, xa, xb) {
-  const { p, v, theme } = s;
+  const { v, theme } = s;
   ctx.strokeStyle = theme.fg;
   ctx.lineWidth = 2;
   for (const o of s.selSet) {
-    const r = p.rowOfObj[o];
+    const r = v.display.shownRow(o);
     if (r < 0) continue;
-    const y = v.rowTop(r) + BAR_TOP;
-    if (y > v.height || y + BAR_H < RULER_H) continue;
+    const y = v.rowTop(r) + v.barTop;
+    if (y > v.height || y + v.barH < v.rulerH) continue;
     const runs = new PixelRuns((a, b) => {
       const ca = v.clampX(a);
-      ctx.strokeRect(ca - 1, y - 1, Math.max(2, v.clampX(b) - ca) + 2, BAR_H + 2);
+      ctx.strokeRect(ca - 1, y - 1, Math.max(2, v.clampX(b) - ca) + 2, v.barH + 2);
     }, 3);
     outlineRuns(s, o, xa, xb, runs);
     runs.flush();

@@ -1,15 +1,16 @@
 // One frame on the canvas.  Level of detail keeps a frame proportional to the pixels on
 // screen, not to the events in the trace: bars.js merges what is narrower than a pixel,
 // marks.js draws a marker only where it has room.  Layers, bottom up: lane bands, grid,
-// bars, selection outline, markers, words, relations, cursor and hover, then the gutter,
-// the ruler and the scrollbar over the edges.
+// diagnostics' spans, bars, selection outline, markers, failure and cancel markers,
+// words, relations, cursor and hover, then the gutter, the ruler and the scrollbar over
+// the edges.  What is drawn is what display.js has on display.
 
 import { paintGlyph } from "../shared/glyphs.js";
 import { drawIdle, drawSelected, drawSlices, drawSuspensions } from "./bars.js";
-import { drawGutter, drawRuler, drawScrollbar, laneSelected, rulerTicks } from "./chrome.js";
-import { collectMarkers, drawTextLabels, drawValues } from "./marks.js";
+import { drawGutter, drawRuler, drawScrollbar, entrySelected, rulerTicks } from "./chrome.js";
+import { drawDiagnostics } from "./diagmarks.js";
+import { collectAlarms, collectMarkers, drawTextLabels, drawValues } from "./marks.js";
 import { drawCursorAndHover, drawRelations } from "./overlay.js";
-import { ROW_H, RULER_H } from "./view.js";
 
 /**
  * @typedef {import("./frame.js").FrameState} FrameState
@@ -54,34 +55,38 @@ export function makeHatch(ctx, theme) {
 export function drawFrame(ctx, s) {
   const { v, theme } = s;
   /** @type {Frame} */
-  const frame = { lanes: 0, markers: [], missing: [] };
+  const frame = { lanes: 0, markers: [], missing: [], texts: [], alarms: [], cut: 0 };
   ctx.save();
   ctx.fillStyle = theme.bg;
   ctx.fillRect(0, 0, v.width, v.height);
   ctx.textBaseline = "middle";
-  const [l0, l1] = v.visibleLanes();
-  drawBands(ctx, s, l0, l1);
+  const [e0, e1] = v.visibleEntries();
+  drawBands(ctx, s, e0, e1);
   const ticks = rulerTicks(s.p, v);
   drawGrid(ctx, s, ticks);
 
   ctx.save(); // the plot: clipped right of the gutter
   ctx.beginPath();
-  ctx.rect(v.plotLeft, RULER_H, v.width - v.plotLeft, v.height - RULER_H);
+  ctx.rect(v.plotLeft, v.rulerH, v.width - v.plotLeft, v.height - v.rulerH);
   ctx.clip();
   drawEmpty(ctx, s);
+  drawDiagnostics(ctx, s);
   /** @type {Map<string, Path2D>} */
   const glyphs = new Map();
+  /** @type {Map<string, Path2D>} */
+  const alarms = new Map();
   /** @type {Label[]} */
   const labels = [];
-  drawLanes(ctx, s, l0, l1, glyphs, labels, frame);
+  drawEntries(ctx, s, e0, e1, { glyphs, alarms, labels }, frame);
   paintMarkers(ctx, s, glyphs);
-  drawTextLabels(ctx, s, labels);
+  paintMarkers(ctx, s, alarms);
+  drawTextLabels(ctx, s, labels, frame.texts);
   drawValues(ctx, s, frame);
   drawRelations(ctx, s);
   drawCursorAndHover(ctx, s);
   ctx.restore();
 
-  drawGutter(ctx, s, l0, l1);
+  frame.cut = drawGutter(ctx, s, e0, e1);
   drawRuler(ctx, s, ticks);
   drawScrollbar(ctx, s);
   ctx.restore();
@@ -89,20 +94,21 @@ export function drawFrame(ctx, s) {
 }
 
 /**
- * Alternating lane backgrounds, and the selected lanes' tint.
+ * Alternating entry backgrounds, and the selected entries' tint.
  * @param {CanvasRenderingContext2D} ctx
  * @param {FrameState} s
- * @param {number} l0
- * @param {number} l1
+ * @param {number} e0
+ * @param {number} e1
  */
-function drawBands(ctx, s, l0, l1) {
+function drawBands(ctx, s, e0, e1) {
   const { v, theme } = s;
-  for (let l = l0; l <= l1; l++) {
-    const y = v.laneTop(l);
-    const h = v.laneY[l + 1] - v.laneY[l];
-    ctx.fillStyle = l % 2 ? theme.bandB : theme.bandA;
+  const d = v.display;
+  for (let e = e0; e <= e1; e++) {
+    const y = v.entryTop(e);
+    const h = d.entryY[e + 1] - d.entryY[e];
+    ctx.fillStyle = e % 2 ? theme.bandB : theme.bandA;
     ctx.fillRect(0, y, v.width, h);
-    if (laneSelected(s, l)) {
+    if (entrySelected(s, e)) {
       ctx.fillStyle = theme.select;
       ctx.fillRect(0, y, v.width, h);
     }
@@ -121,7 +127,7 @@ function drawGrid(ctx, s, ticks) {
   ctx.beginPath();
   for (const [x] of ticks) {
     const px = Math.round(v.X(x)) + 0.5;
-    ctx.moveTo(px, RULER_H);
+    ctx.moveTo(px, v.rulerH);
     ctx.lineTo(px, v.height);
   }
   ctx.stroke();
@@ -135,38 +141,41 @@ function drawEmpty(ctx, s) {
   const { v, theme } = s;
   if (s.p.n) return;
   ctx.fillStyle = theme.muted;
-  ctx.font = `13px ${theme.font}`;
+  ctx.font = `${v.px(13)}px ${theme.font}`;
   ctx.textAlign = "center";
   ctx.fillText("no generator, coroutine or task ran in scope", v.plotLeft + v.plotW / 2,
-    RULER_H + v.plotH / 2);
+    v.rulerH + v.plotH / 2);
   ctx.textAlign = "left";
 }
 
 /**
- * Every visible row of lanes l0..l1: suspensions under slices, markers collected.
+ * Every visible row of entries e0..e1: suspensions under slices, markers collected.
  * @param {CanvasRenderingContext2D} ctx
  * @param {FrameState} s
- * @param {number} l0
- * @param {number} l1
- * @param {Map<string, Path2D>} glyphs
- * @param {Label[]} labels
+ * @param {number} e0
+ * @param {number} e1
+ * @param {{glyphs: Map<string, Path2D>, alarms: Map<string, Path2D>, labels: Label[]}} out
  * @param {Frame} frame
  */
-function drawLanes(ctx, s, l0, l1, glyphs, labels, frame) {
+function drawEntries(ctx, s, e0, e1, out, frame) {
   const { p, v } = s;
   const [xa, xb] = v.range();
-  for (let l = l0; l <= l1; l++) {
+  for (let e = e0; e <= e1; e++) {
+    const { kind, id, row0, rows } = v.display.entries[e];
     frame.lanes++;
-    if (l === p.idleLane) {
-      drawIdle(ctx, s, p.laneRow0[l], xa, xb);
+    if (kind === "lane" && id === p.idleLane) {
+      drawIdle(ctx, s, row0, xa, xb);
       continue;
     }
-    for (let r = p.laneRow0[l]; r < p.laneRow0[l + 1]; r++) {
+    for (let r = row0; r < row0 + rows; r++) {
       const y = v.rowTop(r);
-      if (y > v.height || y + ROW_H < RULER_H) continue;
-      if (p.susps.start[r] < p.susps.start[r + 1]) drawSuspensions(ctx, s, r, y, xa, xb, labels);
-      if (p.slices.start[r] < p.slices.start[r + 1]) drawSlices(ctx, s, r, y, xa, xb, labels);
-      if (p.rowStart[r] < p.rowStart[r + 1]) collectMarkers(s, r, y, xa, v.width, glyphs, frame);
+      if (y > v.height || y + v.rowH < v.rulerH) continue;
+      if (p.susps.start[r] < p.susps.start[r + 1]) drawSuspensions(ctx, s, r, y, xa, xb, out.labels);
+      if (p.slices.start[r] < p.slices.start[r + 1]) drawSlices(ctx, s, r, y, xa, xb, out.labels);
+      if (p.rowStart[r] < p.rowStart[r + 1]) collectMarkers(s, r, y, xa, v.width, out.glyphs, frame);
+      const before = frame.markers.length;
+      collectAlarms(s, r, y, xa, xb, out.alarms, frame);
+      for (let j = before; j < frame.markers.length; j += 4) frame.alarms.push(frame.markers[j]);
     }
   }
   if (s.selSet.size) drawSelected(ctx, s, xa, xb);

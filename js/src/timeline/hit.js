@@ -1,9 +1,9 @@
-// Hit testing: what is under a screen point — an event marker, a running slice, a
-// suspended span, loop idle time, a lane label — using the same indexes as drawing.
+// Hit testing: what is under a screen point — an event marker (failures and cancels
+// first: they are drawn at every zoom), a running slice, a suspended span, loop idle
+// time, a row's label or a fold group's — using the same indexes as drawing.
 
 import { partition } from "../shared/search.js";
 import { MARKER_GAP } from "./marks.js";
-import { BAR_H, BAR_TOP, ROW_H, RULER_H } from "./view.js";
 
 const EVENT_PX = 6; // how close the pointer must be to a marker
 const SCAN = 96; // slices examined around the pointer, at most
@@ -15,8 +15,8 @@ const SCAN = 96; // slices examined around the pointer, at most
  * @typedef {{type: "event", i: number, row: number}
  *   | {type: "slice"|"susp", i: number, end: number, row: number, o: number}
  *   | {type: "idle", a: number, b: number, row: number}
- *   | {type: "gutter", lane: number}
- *   | {type: "lane", lane: number, row: number}
+ *   | {type: "gutter", entry: number, row: number}
+ *   | {type: "lane", entry: number, row: number}
  *   | {type: "ruler"}} Hit
  */
 
@@ -28,25 +28,25 @@ const SCAN = 96; // slices examined around the pointer, at most
  */
 export function hitTest(s, px, py) {
   const { p, v } = s;
-  if (py < RULER_H) return { type: "ruler" };
-  const lane = v.laneAt(py);
-  if (lane < 0) return null;
-  if (px < v.plotLeft) return { type: "gutter", lane };
+  if (py < v.rulerH) return { type: "ruler" };
+  const entry = v.entryAt(py);
+  if (entry < 0) return null;
   const row = v.rowAt(py);
-  if (lane === p.idleLane) return idleAt(s, px, row) || { type: "lane", lane, row };
+  if (px < v.plotLeft) return { type: "gutter", entry, row };
+  if (p.rowLane[row] >= 0 && p.rowLane[row] === p.idleLane) return idleAt(s, px, row) || { type: "lane", entry, row };
   const top = v.rowTop(row);
   // an event marker close by (only where markers are drawn: room around them)
-  const near = py >= top - 2 && py <= top + ROW_H + 2;
+  const near = py >= top - 2 && py <= top + v.rowH + 2;
   const i = near ? markerAt(s, px, row) : -1;
   if (i >= 0) return { type: "event", i, row };
   const x = v.invX(px);
   const tol = 1.5 / v.k;
-  const inBar = py >= top + BAR_TOP - 2 && py <= top + BAR_TOP + BAR_H + 2;
+  const inBar = py >= top + v.barTop - 2 && py <= top + v.barTop + v.barH + 2;
   const slice = inBar ? spanAt(s, p.slices, row, x, tol) : null;
   if (slice) return { type: "slice", ...slice, row };
   const susp = near ? spanAt(s, p.susps, row, x, tol) : null;
   if (susp) return { type: "susp", ...susp, row };
-  return { type: "lane", lane, row };
+  return { type: "lane", entry, row };
 }
 
 /**
@@ -76,6 +76,8 @@ function idleAt(s, px, row) {
  * @param {number} row
  */
 function markerAt(s, px, row) {
+  const alarm = alarmAt(s, px, row);
+  if (alarm >= 0) return alarm;
   const { p, v } = s;
   const lo = p.rowStart[row];
   const hi = p.rowStart[row + 1];
@@ -93,6 +95,33 @@ function markerAt(s, px, row) {
   if (best < 0 || bestD > EVENT_PX) return -1;
   const [g0, room] = group(s, ev, lo, hi, best);
   return room > MARKER_GAP || (room > 2 && bestD <= room / 2) ? ev[g0] : -1;
+}
+
+/**
+ * The raise, throw or cancel event whose marker is under px in row `row` (-1: none):
+ * those are drawn at every zoom, so any one close enough is hit.
+ * @param {FrameState} s
+ * @param {number} px
+ * @param {number} row
+ */
+function alarmAt(s, px, row) {
+  const { p, v } = s;
+  const lo = p.alarmStart[row];
+  const hi = p.alarmStart[row + 1];
+  if (lo === hi) return -1;
+  const ev = p.alarmEv;
+  const k = v.firstAt(ev, lo, hi, v.invX(px - EVENT_PX));
+  let best = -1;
+  let bestD = EVENT_PX + 1;
+  for (let c = k; c < hi && c < k + SCAN; c++) {
+    const d = Math.abs(v.X(v.pos(ev[c])) - px);
+    if (v.X(v.pos(ev[c])) > px + EVENT_PX) break;
+    if (d < bestD) {
+      bestD = d;
+      best = ev[c];
+    }
+  }
+  return best;
 }
 
 /**

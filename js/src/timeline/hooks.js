@@ -1,11 +1,13 @@
 // Hooks for tests and benchmarks, on the root element (data-testid=asyncviz-timeline):
-// attributes data-first-frame-ms, data-last-redraw-ms, data-lanes, data-clock,
-// data-cursor, data-selection (set by widget.js), and el.__asyncviz = {eventPosition(i),
-// lanePosition(lane), showEvent(i), hitAt(x, y), redraw(), state(), pan(dx, dy),
-// zoom(factor)}.  Positions are client coordinates.
+// attributes data-first-frame-ms, data-last-redraw-ms, data-lanes (entries drawn),
+// data-alarms (raise/throw/cancel markers drawn), data-clock, data-cursor,
+// data-selection, data-presentation, data-shown-lanes, data-found, data-diagnostic,
+// data-export-width/-height/-title/-range (set by widget.js and shown.js), and
+// el.__asyncviz = {eventPosition(i), lanePosition(lane), rowPosition(row),
+// groupPosition(g), entries(), frame(), showEvent(i), hitAt(x, y), redraw(), state(),
+// pan(dx, dy), zoom(factor)}.  Positions are client coordinates.
 
 import { hitTest } from "./hit.js";
-import { RULER_H } from "./view.js";
 
 /** @typedef {import("./widget.js").Timeline} Timeline */
 
@@ -15,6 +17,13 @@ export function exposeHooks(tl) {
   const client = (x, y) => {
     const b = tl.canvas.getBoundingClientRect();
     return { x: b.left + x, y: b.top + y };
+  };
+  /** @param {number} r */
+  const rowAt = (r) => {
+    const v = tl.v;
+    const y = v.rowMid(r);
+    if (Number.isNaN(y)) return null;
+    return { ...client(Math.min(40, v.gutter / 2), y), visible: y >= v.rulerH && y <= v.height };
   };
   /** @param {() => void} change */
   const redrawAfter = (change) => {
@@ -27,19 +36,38 @@ export function exposeHooks(tl) {
     eventPosition(i) {
       const { p, v } = tl;
       if (!(i >= 0 && i < p.n)) return null;
-      const r = p.rowOfObj[p.obj[i]];
+      const r = v.display.shownRow(p.obj[i]);
       if (r < 0) return null;
       const x = v.X(v.pos(i));
       const y = v.markY(r);
-      const visible = x >= v.plotLeft && x <= v.width && y >= RULER_H && y <= v.height;
+      const visible = x >= v.plotLeft && x <= v.width && y >= v.rulerH && y <= v.height;
       return { ...client(x, y), visible };
     },
-    /** Client coordinates of a lane's label (clicking there selects its object). @param {number} lane */
+    /** Client coordinates of a lane's label (its first row's; null: not on display).
+     * @param {number} lane */
     lanePosition(lane) {
-      const { p, v } = tl;
-      if (!(lane >= 0 && lane < p.lanes.length)) return null;
-      const y = v.rowMid(p.laneRow0[lane]);
-      return { ...client(Math.min(40, v.gutter / 2), y), visible: y >= RULER_H && y <= v.height };
+      const p = tl.p;
+      return lane >= 0 && lane < p.lanes.length ? rowAt(p.laneRow0[lane]) : null;
+    },
+    /** Client coordinates of row r's label (clicking there selects what runs in it).
+     * @param {number} r */
+    rowPosition(r) {
+      return r >= 0 && r < tl.p.nRows ? rowAt(r) : null;
+    },
+    /** Client coordinates of fold group g's label (clicking there folds / unfolds it).
+     * @param {number} g */
+    groupPosition(g) {
+      return g >= 0 && g < tl.p.groups.length ? rowAt(tl.p.laneRows + g) : null;
+    },
+    /** What is on display: [{kind: "lane"|"group", id, rows}], top to bottom. */
+    entries() {
+      return tl.v.display.entries.map((e) => ({ kind: e.kind, id: e.id, rows: e.rows }));
+    },
+    /** The last frame: texts written on bars and spans, alarm events drawn, entries
+     * drawn, gutter labels cut to fit. */
+    frame() {
+      const f = tl.frame;
+      return f ? { texts: [...f.texts], alarms: [...f.alarms], lanes: f.lanes, cut: f.cut } : null;
     },
     /** Pan and zoom so that event i is on screen with room for its marker. @param {number} i */
     showEvent(i) {
@@ -58,6 +86,7 @@ export function exposeHooks(tl) {
       return {
         clock: v.clock, x0: v.x0, k: v.k, scrollY: v.scrollY, width: v.width, height: v.height,
         cursor: tl.s.cursor, selection: tl.s.selection, events: tl.p.n, lanes: tl.p.lanes.length,
+        window: v.plotW / v.k, scale: v.scale, gutter: v.gutter,
       };
     },
     /** Pan by dx, dy px and draw synchronously; returns the redraw time in ms. */

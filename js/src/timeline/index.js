@@ -4,7 +4,8 @@
 // Traits (see asyncviz/widgets/timeline.py): header (dict), buffers (bytes), selection
 // (object id, -1: none), cursor (event index, -1: none), clock ("wall" | "step"),
 // height (px, 0: auto), link_id (widgets with the same id follow each other's cursor
-// and selection: shared/link.js).  Custom messages: {type: "describe", index | indices}
+// and selection: shared/link.js), presentation (the projector size), unfolded (the fold
+// groups shown open), title (the exported image's; "": the payload's).  Custom messages: {type: "describe", index | indices}
 // → {type: "event", …} | {type: "events", events: […]} (details.js); {type: "png"} +
 // buffer (export).  Test hooks: hooks.js.
 
@@ -44,7 +45,7 @@ function render({ model, el: host }) {
     }
   };
   let tl = build(null);
-  const off = onChanges(model, ["header", "buffers", "selection", "cursor", "clock", "height"],
+  const off = onChanges(model, ["header", "buffers", "selection", "cursor", "clock", "height", "presentation", "unfolded"],
     (name) => {
       if (name === "header" || name === "buffers") tl = build(tl);
       else if (tl) tl.onModelChange(name);

@@ -1,14 +1,13 @@
-// What is drawn over the lanes: the relations (spawn, await, wake arrows), the playback
-// cursor and the hover outline.
-
-import { BAR_H, BAR_TOP, RULER_H } from "./view.js";
+// What is drawn over the lanes: the relations (spawn, await, wake and cancel arrows,
+// between the rows the display shows their objects in), the playback cursor and the
+// hover outline.
 
 /**
  * @typedef {import("./frame.js").FrameState} FrameState
  * @typedef {import("./payload.js").Relation} Relation
  */
 
-const DASH = { spawn: [4, 3], await: [], wake: [2, 2] };
+const DASH = { spawn: [4, 3], await: [], wake: [2, 2], cancel: [6, 2, 2, 2] };
 const HEAD = 6; // arrowhead length, px
 
 /**
@@ -21,22 +20,49 @@ export function drawRelations(ctx, s) {
   if (!rels.length) return;
   ctx.save();
   ctx.globalAlpha = s.relationsFaint ? 0.35 : 0.9;
-  ctx.lineWidth = s.relationsFaint ? 1 : 1.6;
-  /** @type {Record<string, string>} */
-  const colour = { spawn: theme.object.task, await: theme.marker.await, wake: theme.marker.resume };
+  const colour = relationColours(theme);
   for (const rel of rels) {
-    const x1 = v.X(v.pos(rel.from));
-    const x2 = v.X(v.pos(rel.to));
-    const y1 = v.rowMid(rel.fromRow);
-    const y2 = v.rowMid(rel.toRow);
-    if (Math.max(x1, x2) < v.plotLeft - 20 || Math.min(x1, x2) > v.width + 20) continue;
-    if (Math.max(y1, y2) < RULER_H || Math.min(y1, y2) > v.height) continue;
+    const ends = arrowEnds(s, rel);
+    if (!ends) continue;
+    const [x1, y1, x2, y2] = ends;
+    ctx.lineWidth = (s.relationsFaint ? 1 : 1.6) * v.scale * (rel.type === "cancel" ? 1.3 : 1);
     ctx.strokeStyle = colour[rel.type];
     ctx.fillStyle = colour[rel.type];
     ctx.setLineDash(DASH[/** @type {keyof DASH} */ (rel.type)] || []);
     arrow(ctx, x1, y1, x2, y2, rel.type === "wake" ? -1 : 1);
   }
   ctx.restore();
+}
+
+/**
+ * Where relation `rel` is drawn: [x1, y1, x2, y2], or null when it is not (an end not
+ * on display or off screen, or both in one row — but a cancel's, arched over it).
+ * @param {FrameState} s
+ * @param {Relation} rel
+ * @returns {number[]|null}
+ */
+function arrowEnds(s, rel) {
+  const v = s.v;
+  const r1 = v.display.shownRow(rel.fromObj);
+  const r2 = v.display.shownRow(rel.toObj);
+  if (r1 < 0 || r2 < 0) return null;
+  const x1 = v.X(v.pos(rel.from));
+  const x2 = v.X(v.pos(rel.to));
+  if (r1 === r2 && (rel.type !== "cancel" || Math.abs(x2 - x1) < 2)) return null;
+  const y1 = v.rowMid(r1);
+  const y2 = v.rowMid(r2);
+  if (Math.max(x1, x2) < v.plotLeft - 20 || Math.min(x1, x2) > v.width + 20) return null;
+  if (Math.max(y1, y2) < v.rulerH || Math.min(y1, y2) > v.height) return null;
+  return [x1, y1, x2, y2];
+}
+
+/**
+ * The colour of each kind of arrow (a cancel in the colour of its marker).
+ * @param {import("../shared/theme.js").Theme} theme
+ * @returns {Record<string, string>}
+ */
+export function relationColours(theme) {
+  return { spawn: theme.object.task, await: theme.marker.await, wake: theme.marker.resume, cancel: theme.marker.cancel };
 }
 
 /**
@@ -53,7 +79,8 @@ function arrow(ctx, x1, y1, x2, y2, side) {
   const dx = x2 - x1;
   const dy = y2 - y1;
   let c = [x1, y1 + dy / 3, x2, y2 - dy / 3];
-  if (Math.abs(dx) >= 40) c = [x1 + dx * 0.5, y1, x1 + dx * 0.5, y2];
+  if (Math.abs(dy) < 1) c = [x1 + dx / 3, y1 - 18, x2 - dx / 3, y2 - 18]; // within a row: arched over it
+  else if (Math.abs(dx) >= 40) c = [x1 + dx * 0.5, y1, x1 + dx * 0.5, y2];
   else if (Math.abs(dx) >= 1) c = [x1 + 18 * side, y1 + dy * 0.3, x2 + 18 * side, y2 - dy * 0.3];
   ctx.beginPath();
   ctx.moveTo(x1, y1);
@@ -78,10 +105,10 @@ function arrow(ctx, x1, y1, x2, y2, side) {
  */
 function ring(ctx, s, i, colour) {
   const { p, v, theme } = s;
-  const r = p.rowOfObj[p.obj[i]];
+  const r = v.display.shownRow(p.obj[i]);
   if (r < 0) return;
   ctx.beginPath();
-  ctx.arc(v.X(v.pos(i)), v.markY(r), 6.5, 0, Math.PI * 2);
+  ctx.arc(v.X(v.pos(i)), v.markY(r), 6.5 * v.scale, 0, Math.PI * 2);
   ctx.strokeStyle = theme.bg;
   ctx.lineWidth = 4;
   ctx.stroke();
@@ -102,7 +129,7 @@ export function drawCursorAndHover(ctx, s) {
     ctx.strokeStyle = theme.accent;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
-    ctx.moveTo(x, RULER_H);
+    ctx.moveTo(x, v.rulerH);
     ctx.lineTo(x, v.height);
     ctx.stroke();
     ring(ctx, s, s.cursor, theme.accent);
@@ -115,7 +142,7 @@ export function drawCursorAndHover(ctx, s) {
     ctx.strokeStyle = theme.fg;
     ctx.lineWidth = 1;
     ctx.setLineDash([3, 2]);
-    ctx.strokeRect(a - 1.5, v.rowTop(h.row) + BAR_TOP - 1.5, b - a + 3, BAR_H + 3);
+    ctx.strokeRect(a - 1.5, v.rowTop(h.row) + v.barTop - 1.5, b - a + 3, v.barH + 3);
     ctx.setLineDash([]);
   }
 }

@@ -1,13 +1,17 @@
-// The payload (asyncviz/render/payload.py, version 2): typed-array views on the buffer
+// The payload (asyncviz/render/payload.py, version 3): typed-array views on the buffer
 // and the display indexes built from it in O(n) — per object and per row event lists,
 // per row running slices and suspended spans with a running maximum of their ends, so
-// that the visible part of a row is two binary searches away.  Nothing here decides
-// what ran when: lanes, rows, partners, states, links and relations all come from Python.
+// that the visible part of a row is two binary searches away, and per row its alarm
+// events (raise, throw, cancel: drawn at every zoom).  Rows are the lanes' rows, then one
+// row per fold group holding every event of its lanes (what a folded group shows).
+// Nothing here decides what ran when: lanes, rows, groups, partners, states, links and
+// relations all come from Python.
 
 import { arrays, known, rows } from "../shared/decode.js";
 import { lowerBound } from "../shared/search.js";
 
-const PAYLOAD_VERSION = 2;
+const PAYLOAD_VERSION = 3;
+const ALARMS = ["raise", "throw", "cancel"];
 const NO_STATE = 255;
 const NONE = 0xffffffff;
 
@@ -18,25 +22,41 @@ const NONE = 0xffffffff;
  * @property {"task"|"free"|"idle"} kind
  * @property {number} rows
  * @property {number|null} object
+ * @property {number} group  its fold group (-1: none)
+ *
+ * @typedef {object} GroupInfo  lanes first .. first + count - 1, folded into one row
+ * @property {number} id
+ * @property {string} label
+ * @property {number} first
+ * @property {number} count
+ *
+ * @typedef {object} Diagnostic  Trace.diagnostics(): times in ns since the start
+ * @property {string} kind
+ * @property {number[]} objects
+ * @property {number} t0
+ * @property {number} t1
+ * @property {number|null} line
+ * @property {string} message
  *
  * @typedef {object} ObjectInfo
  * @property {number} id
  * @property {string} label
  * @property {string} kind
  * @property {number|null} lane
- * @property {number} depth
+ * @property {number} depth  its row in its lane
  * @property {number|null} parent
  * @property {string} state
  * @property {string|null} filename
  * @property {number|null} firstlineno
  * @property {number|null} link  a task's coroutine, that coroutine's task
  *
- * @typedef {object} Relation  an arrow from row fromRow at event from's x to row toRow
- * @property {string} type  spawn | await | wake
+ * @typedef {object} Relation  an arrow from object fromObj's row at event from's x to
+ *   object toObj's row at event to's x (the rows the display shows them in)
+ * @property {string} type  spawn | await | wake | cancel
  * @property {number} from
- * @property {number} fromRow
+ * @property {number} fromObj
  * @property {number} to
- * @property {number} toRow
+ * @property {number} toObj
  *
  * @typedef {object} EventDetails  what the tooltip and the strip say about an event
  * @property {number} index
@@ -62,7 +82,16 @@ export class Payload {
     /** @type {LaneInfo[]} */
     this.lanes = rows(header.lanes, (c, i) => ({
       id: i, label: c.label[i], kind: c.kind[i], rows: c.rows[i], object: c.object[i],
+      group: c.group && known(c.group[i]) ? c.group[i] : -1,
     }));
+    /** @type {GroupInfo[]} */
+    this.groups = rows(header.groups, (c, i) => ({
+      id: i, label: c.label[i], first: c.first[i], count: c.count[i],
+    }));
+    /** @type {Diagnostic[]} */
+    this.diagnostics = Array.isArray(header.diagnostics) ? header.diagnostics : [];
+    /** @type {string} */
+    this.title = header.title || "asyncviz timeline";
     /** @type {ObjectInfo[]} */
     this.objects = rows(header.objects, (c, i) => objectInfo(header, c, i));
     /** @type {string[]} */
@@ -87,6 +116,7 @@ export class Payload {
       tailObj: view("rel_tail_obj"), headObj: view("rel_head_obj"),
     };
     this.idle = view("idle");
+    this.implicitEnd = view("implicit_end");
     this.inline = header.details === "inline";
     this.value = this.inline ? view("value") : null;
     this.site = this.inline ? view("site") : null;
@@ -99,12 +129,17 @@ export class Payload {
     this.isSuspend = role("suspend");
     this.isEnd = role("end");
     this.AWAIT = this.kinds.indexOf("await");
-    const rowInfo = layoutRows(this.lanes, this.objects);
+    this.isAlarm = Uint8Array.from({ length: 256 }, (_, k) => (ALARMS.includes(this.kinds[k]) ? 1 : 0));
+    const rowInfo = layoutRows(this.lanes, this.groups, this.objects);
     this.laneRow0 = rowInfo.laneRow0;
     this.nRows = rowInfo.nRows;
     this.rowLane = rowInfo.rowLane;
     this.rowDepth = rowInfo.rowDepth;
     this.rowOfObj = rowInfo.rowOfObj;
+    /** per object: its fold group's row (-1: its lane is in no group) */
+    this.groupRowOfObj = rowInfo.groupRowOfObj;
+    /** the first group row (rows laneRows .. nRows - 1 are the groups') */
+    this.laneRows = rowInfo.laneRows;
     /** objects per row, for row labels */
     this.rowObjects = rowInfo.rowObjects;
     /** a task's own coroutine, and that coroutine's task (objects.link) */
@@ -127,6 +162,9 @@ export class Payload {
     this.slices = byRow.slices;
     /** suspended spans per row, the same way */
     this.susps = byRow.susps;
+    /** per row r: its raise, throw and cancel events, alarmEv[alarmStart[r]] .. */
+    this.alarmStart = byRow.alarmStart;
+    this.alarmEv = byRow.alarmEv;
     /** @type {Float64Array|null} */
     this._idleStep = null;
   }
@@ -158,6 +196,14 @@ export class Payload {
       text: s === NONE ? null : h.sites.text[s],
       target: target >= 0 ? this.label(target) : null,
     };
+  }
+
+  /** Is event i a function falling off its end (a view says "end of function")?
+   * @param {number} i */
+  implicitEndAt(i) {
+    const a = this.implicitEnd;
+    const k = lowerBound(a, 0, a.length, i);
+    return k < a.length && a[k] === i;
   }
 
   /** @param {number} o */
@@ -214,31 +260,31 @@ export class Payload {
       const a = tailObj[k];
       const b = headObj[k];
       if (sel !== null && !sel.has(a) && !sel.has(b)) continue;
-      out.push({
-        type: types[kind[k]], from: tail[k], to: head[k],
-        fromRow: this.rowOfObj[a], toRow: this.rowOfObj[b],
-      });
+      out.push({ type: types[kind[k]], from: tail[k], to: head[k], fromObj: a, toObj: b });
     }
     return out;
   }
 
-  /** How many relations there are in all (spawns, awaits and wakes). */
+  /** How many relations there are in all (spawns, awaits, wakes and cancels). */
   get relationCount() {
     return this.rel.kind.length;
   }
 }
 
 /**
- * Rows: each lane's rows one after the other; each placed object's row.
+ * Rows: each lane's rows one after the other, then one row per fold group; each placed
+ * object's row, and its group's row.
  * @param {LaneInfo[]} lanes
+ * @param {GroupInfo[]} groups
  * @param {ObjectInfo[]} objects
  */
-function layoutRows(lanes, objects) {
+function layoutRows(lanes, groups, objects) {
   const nl = lanes.length;
   const laneRow0 = new Int32Array(nl + 1);
   for (let l = 0; l < nl; l++) laneRow0[l + 1] = laneRow0[l] + Math.max(1, lanes[l].rows | 0);
-  const nRows = laneRow0[nl];
-  const rowLane = new Int32Array(nRows);
+  const laneRows = laneRow0[nl];
+  const nRows = laneRows + groups.length;
+  const rowLane = new Int32Array(nRows).fill(-1);
   const rowDepth = new Int32Array(nRows);
   for (let l = 0; l < nl; l++) {
     for (let r = laneRow0[l]; r < laneRow0[l + 1]; r++) {
@@ -248,6 +294,7 @@ function layoutRows(lanes, objects) {
   }
   const no = objects.length;
   const rowOfObj = new Int32Array(no).fill(-1);
+  const groupRowOfObj = new Int32Array(no).fill(-1);
   /** @type {number[][]} */
   const rowObjects = Array.from({ length: nRows }, () => []);
   const coroOfTask = new Int32Array(no).fill(-1);
@@ -259,8 +306,10 @@ function layoutRows(lanes, objects) {
     const r = laneRow0[lane] + Math.min(o.depth | 0, Math.max(1, lanes[lane].rows | 0) - 1);
     rowOfObj[o.id] = r;
     rowObjects[r].push(o.id);
+    const g = lanes[lane].group;
+    if (g >= 0 && g < groups.length) groupRowOfObj[o.id] = laneRows + g;
   }
-  return { laneRow0, nRows, rowLane, rowDepth, rowOfObj, rowObjects, coroOfTask, taskOfCoro };
+  return { laneRow0, laneRows, nRows, rowLane, rowDepth, rowOfObj, groupRowOfObj, rowObjects, coroOfTask, taskOfCoro };
 }
 
 /**
@@ -280,41 +329,82 @@ function eventsByObject(obj, n, no) {
 }
 
 /**
- * Per row: its events, its running slices and its suspended spans.
+ * Per row: its events, its running slices, its suspended spans and its alarms.  Two
+ * passes over the events, counting then filling; an object in a fold group counts in
+ * its own row and again in its group's (a second pass of each, only when there are
+ * groups: the plain one is the million-event hot path).
  * @param {Payload} p  (its rows laid out)
  */
 function eventsByRow(p) {
-  const { n, obj, kind, partner, rowOfObj, isBegin, isSuspend, nRows: R } = p;
+  const R = p.nRows;
+  const placements = [p.rowOfObj];
+  if (p.groups.length) placements.push(p.groupRowOfObj);
   const start = new Uint32Array(R + 1);
   const sStart = new Uint32Array(R + 1);
   const uStart = new Uint32Array(R + 1);
-  for (let i = 0; i < n; i++) {
-    const r = rowOfObj[obj[i]];
-    if (r < 0) continue;
-    start[r + 1]++;
-    if (isBegin[kind[i]]) sStart[r + 1]++;
-    else if (isSuspend[kind[i]]) uStart[r + 1]++;
-  }
+  const aStart = new Uint32Array(R + 1);
+  for (const rowOf of placements) countPerRow(p, rowOf, start, sStart, uStart, aStart);
   for (let r = 0; r < R; r++) {
     start[r + 1] += start[r];
     sStart[r + 1] += sStart[r];
     uStart[r + 1] += uStart[r];
+    aStart[r + 1] += aStart[r];
   }
-  const events = new Uint32Array(start[R]);
-  const slices = spans(sStart, R);
-  const susps = spans(uStart, R);
+  const out = {
+    start, events: new Uint32Array(start[R]), slices: spans(sStart, R), susps: spans(uStart, R),
+    alarmStart: aStart, alarmEv: new Uint32Array(aStart[R]),
+  };
   const fill = start.slice(0, R);
+  const aFill = aStart.slice(0, R);
+  // a group's row after its lanes' rows: within each row, events stay in time order
+  for (const rowOf of placements) fillPerRow(p, rowOf, out, fill, aFill);
+  out.slices.finish();
+  out.susps.finish();
+  return out;
+}
+
+/**
+ * Count, per row (shifted by one: prefix sums follow), the events `rowOf` puts there.
+ * @param {Payload} p
+ * @param {Int32Array} rowOf  per object, its row (-1: none)
+ * @param {Uint32Array} start  events
+ * @param {Uint32Array} sStart  running slices
+ * @param {Uint32Array} uStart  suspensions
+ * @param {Uint32Array} aStart  alarms
+ */
+function countPerRow(p, rowOf, start, sStart, uStart, aStart) {
+  const { n, obj, kind, isBegin, isSuspend, isAlarm } = p;
   for (let i = 0; i < n; i++) {
-    const r = rowOfObj[obj[i]];
+    const r = rowOf[obj[i]];
     if (r < 0) continue;
-    events[fill[r]++] = i;
-    const end = partner[i] < 0 ? n : partner[i];
-    if (isBegin[kind[i]]) slices.push(r, i, end);
-    else if (isSuspend[kind[i]]) susps.push(r, i, end);
+    const k = kind[i];
+    start[r + 1]++;
+    if (isBegin[k]) sStart[r + 1]++;
+    else if (isSuspend[k]) uStart[r + 1]++;
+    if (isAlarm[k]) aStart[r + 1]++;
   }
-  slices.finish();
-  susps.finish();
-  return { start, events, slices, susps };
+}
+
+/**
+ * Put the events `rowOf` places into their rows' lists.
+ * @param {Payload} p
+ * @param {Int32Array} rowOf
+ * @param {{events: Uint32Array, slices: ReturnType<typeof spans>, susps: ReturnType<typeof spans>, alarmEv: Uint32Array}} out
+ * @param {Uint32Array} fill  per row, the next free index in out.events
+ * @param {Uint32Array} aFill  … in out.alarmEv
+ */
+function fillPerRow(p, rowOf, out, fill, aFill) {
+  const { n, obj, kind, partner, isBegin, isSuspend, isAlarm } = p;
+  const { events, slices, susps, alarmEv } = out;
+  for (let i = 0; i < n; i++) {
+    const r = rowOf[obj[i]];
+    if (r < 0) continue;
+    const k = kind[i];
+    events[fill[r]++] = i;
+    if (isBegin[k]) slices.push(r, i, partner[i] < 0 ? n : partner[i]);
+    else if (isSuspend[k]) susps.push(r, i, partner[i] < 0 ? n : partner[i]);
+    if (isAlarm[k]) alarmEv[aFill[r]++] = i;
+  }
 }
 
 /**

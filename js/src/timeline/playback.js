@@ -6,9 +6,17 @@
 import { el } from "../shared/dom.js";
 import { formatCount, formatNs } from "../shared/format.js";
 import { symbol } from "../shared/glyphs.js";
+import { END_OF_FUNCTION } from "./marks.js";
 
 export const SPEEDS = [1, 2, 5, 10, 25, 100, 500];
 const MAX_CHIPS = 240;
+// what to do, when there is no cursor: the long form, and the short one for a narrow
+// widget (a projector at 1024×768 and 150 %): never more than one line
+const HELP = [
+  "→ steps through the events · space plays · click the timeline, then scroll to zoom · drag pans · Home: first view",
+  "→ step · space play · scroll zoom · drag pan · Home",
+  "→ step · space play · Home",
+];
 
 /**
  * @typedef {import("./frame.js").FrameState} FrameState
@@ -33,6 +41,8 @@ export class Playback {
     this.last = 0;
     this.acc = 0;
     this.playing = false;
+    this.short = 0; // which help is shown (HELP[0]: the longest)
+    this.fittedAt = 0; // the strip's width when it was chosen
     this.line = el("div", "avz-now");
     this.line.dataset.testid = "cursor-event";
     this.chips = el("div", "avz-chips");
@@ -46,7 +56,7 @@ export class Playback {
     const { p } = this.s;
     this.chips.replaceChildren();
     this.chipFor.clear();
-    // objects in lane order, then depth; futures have no lane and no chip
+    // objects in lane order, then row; futures have no lane and no chip
     const order = p.objects
       .filter((o) => o.lane !== null && o.lane !== undefined)
       .sort((a, b) => Number(a.lane) - Number(b.lane) || a.depth - b.depth || a.id - b.id);
@@ -97,10 +107,9 @@ export class Playback {
     const line = this.line;
     line.replaceChildren();
     if (c < 0 || c >= p.n) {
-      line.appendChild(el("span", "avz-muted",
-        p.n ? "No cursor: press ▶ (step) or → to walk through the events one by one. " +
-              "Click the timeline, then scroll to zoom (ctrl+scroll anywhere)."
-          : "The trace has no events."));
+      const help = el("span", "avz-muted avz-help", p.n ? HELP[this.short] : "The trace has no events.");
+      help.dataset.testid = "help";
+      line.appendChild(help);
       return;
     }
     const kind = p.kinds[p.kind[c]];
@@ -114,18 +123,42 @@ export class Playback {
       el("span", "avz-muted", `at ${formatNs(p.t[c] * p.tickNs)}`),
     );
     const d = this.s.details.get(c);
-    if (!d) {
-      this.hooks.describe([c]);
-      return;
-    }
-    if (d.value !== null && d.value !== undefined) {
+    if (d) this.details(c, kind, d);
+    else this.hooks.describe([c]);
+  }
+
+  /**
+   * The value, who it names and the source line of the event at the cursor.
+   * @param {number} c
+   * @param {string} kind
+   * @param {import("./payload.js").EventDetails} d
+   */
+  details(c, kind, d) {
+    const { p } = this.s;
+    const line = this.line;
+    const ended = kind === "return" && p.implicitEndAt(c);
+    if (d.value !== null && d.value !== undefined && !ended) {
       line.append(el("span", "avz-muted", "value"), el("code", "avz-now-value", d.value));
     }
-    if (d.target) line.append(el("span", "avz-muted", kind === "await" ? "awaits" : "by"), el("span", "", d.target));
-    if (d.line) {
+    if (d.target) line.append(el("span", "avz-muted", kind === "await" ? "awaits" : "asked by"), el("span", "", d.target));
+    if (ended) line.append(el("span", "avz-muted", END_OF_FUNCTION));
+    else if (d.line) {
       line.append(el("span", "avz-muted", `line ${d.line}`));
       if (d.text) line.append(el("code", "avz-now-src", d.text));
     }
+  }
+
+  /** The longest help that takes one line (tried again, longest first, when the
+   * strip grows). */
+  fitHelp() {
+    const help = /** @type {HTMLElement|null} */ (this.line.querySelector(".avz-help"));
+    if (!help || !this.line.isConnected || !this.s.p.n) return;
+    const fits = () => help.getBoundingClientRect().height < parseFloat(getComputedStyle(help).fontSize) * 2;
+    const width = this.line.clientWidth;
+    if (width > this.fittedAt) this.short = 0;
+    help.textContent = HELP[this.short];
+    while (!fits() && this.short < HELP.length - 1) help.textContent = HELP[++this.short];
+    this.fittedAt = width;
   }
 
   play() {

@@ -45,4 +45,31 @@ export const TIMELINE_CSS = `
 }
 .avz-legend-item { display: inline-flex; gap: 3px; align-items: center; white-space: nowrap; }
 .avz-legend-item canvas { flex: none; }
+.avz-search { display: inline-flex; gap: 5px; align-items: center; }
+.avz-search-input {
+  font: inherit; color: var(--avz-fg); background: var(--avz-bg);
+  border: 1px solid var(--avz-border); border-radius: 3px; height: 24px; width: 7.5em; padding: 0 6px;
+}
+.avz-search-input:focus-visible { outline: 2px solid var(--avz-focus); outline-offset: 1px; }
+.avz-search-count { color: var(--avz-muted); white-space: nowrap; font-variant-numeric: tabular-nums; }
+.avz-search-none .avz-search-count { color: var(--avz-alert); }
+.avz-diags {
+  display: flex; flex-direction: column; gap: 2px; padding: 4px 8px; max-height: 9.5em; overflow-y: auto;
+  border-bottom: 1px solid var(--avz-border); background: ${rgba(WARN, 0.07)};
+}
+.avz-diag {
+  font: inherit; color: var(--avz-fg); text-align: left; cursor: pointer; background: transparent;
+  border: 1px solid transparent; border-radius: 3px; padding: 1px 4px;
+  display: flex; gap: 8px; align-items: baseline; min-width: 0;
+}
+.avz-diag:hover, .avz-diag[aria-current="true"] { border-color: var(--avz-alert); background: var(--avz-bg); }
+.avz-diag-kind { font-weight: 600; color: var(--avz-alert); white-space: nowrap; }
+.avz-diag-kind::before { content: "⚠ "; }
+.avz-diag-when { color: var(--avz-muted); white-space: nowrap; font-variant-numeric: tabular-nums; }
+.avz-diag-msg { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; flex: 1; }
+.avz-diag-about { color: var(--avz-muted); white-space: nowrap; }
+.avz-root .avz-info { white-space: normal; text-align: right; }
+.avz-root.avz-present .avz-status, .avz-root.avz-present .avz-legend,
+.avz-root.avz-present .avz-diags { font-size: 14px; }
+.avz-root.avz-present .avz-chip { font-size: 13px; }
 `;

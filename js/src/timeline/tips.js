@@ -1,7 +1,9 @@
 // What the tooltip says about a hit: an event, a running slice, a suspension, idle time,
-// a lane label.
+// a row's label, a fold group's.
 
 import { formatCount, formatNs } from "../shared/format.js";
+import { groupText, rowLabel } from "./chrome.js";
+import { END_OF_FUNCTION } from "./marks.js";
 
 /**
  * @typedef {import("./frame.js").FrameState} FrameState
@@ -21,7 +23,7 @@ export function contentFor(s, hit) {
     case "slice":
     case "susp": return spanTip(s, hit.type, hit.i, hit.end, hit.o);
     case "idle": return idleTip(s, hit.a, hit.b);
-    case "gutter": return laneTip(s, hit.lane);
+    case "gutter": return gutterTip(s, hit.entry, hit.row);
     default: return null;
   }
 }
@@ -57,9 +59,11 @@ function details(s, i, rows, targetShown) {
     rows.push(["value", "…", "avz-muted"]);
     return;
   }
-  if (d.value !== null && d.value !== undefined) rows.push(["value", d.value, "avz-mono"]);
-  if (d.target && !targetShown) rows.push([d.kind === "await" ? "awaits" : "by", d.target]);
-  if (d.line) rows.push([`line ${d.line}`, d.text || "", "avz-mono"]);
+  const ended = d.kind === "return" && s.p.implicitEndAt(i);
+  if (d.value !== null && d.value !== undefined && !ended) rows.push(["value", d.value, "avz-mono"]);
+  if (d.target && !targetShown) rows.push([d.kind === "await" ? "awaits" : "asked by", d.target]);
+  if (ended) rows.push(["ends", END_OF_FUNCTION]);
+  else if (d.line) rows.push([`line ${d.line}`, d.text || "", "avz-mono"]);
 }
 
 /**
@@ -76,10 +80,11 @@ function eventTip(s, i) {
     ["object", objectRow(s, o)],
     ["time", `${at(s, p.t[i])}  ·  event #${formatCount(i)} of ${formatCount(p.n)}`],
   ];
-  const t = kind === "await" ? p.targetOf(i) : -1;
-  if (t >= 0) rows.push(["awaits", p.label(t)]);
+  const t = kind === "await" || kind === "cancel" ? p.targetOf(i) : -1;
+  if (t >= 0) rows.push([kind === "await" ? "awaits" : "asked by", p.label(t)]);
   details(s, i, rows, t >= 0);
-  return { title: `${kind}  ${p.label(o)}`, kind, colour: theme.marker[kind], rows, describe: i };
+  const title = kind === "return" && p.implicitEndAt(i) ? `${END_OF_FUNCTION}  ${p.label(o)}` : `${kind}  ${p.label(o)}`;
+  return { title, kind, colour: theme.marker[kind], rows, describe: i };
 }
 
 /**
@@ -133,22 +138,50 @@ function idleTip(s, a, b) {
 }
 
 /**
+ * A label in the gutter: a fold group's, or a row's (what runs there).
  * @param {FrameState} s
- * @param {number} l
+ * @param {number} e  the display entry
+ * @param {number} r  the row
  * @returns {TipContent}
  */
-function laneTip(s, l) {
-  const { p } = s;
-  const lane = p.lanes[l];
-  /** @type {Row[]} */
-  const rows = [["lane", lane.kind === "idle" ? "event loop" : lane.kind]];
-  const obj = lane.object !== null && lane.object !== undefined ? p.objects[lane.object] : null;
-  if (obj) {
-    rows.push(["object", `${obj.label} (${obj.kind})`], ["final state", obj.state]);
-    if (obj.parent !== null && obj.parent !== undefined) rows.push(["parent", p.label(obj.parent)]);
-    if (obj.filename) rows.push(["defined", `${obj.filename}:${obj.firstlineno ?? "?"}`, "avz-mono"]);
-    const events = p.rowStart[p.laneRow0[l + 1]] - p.rowStart[p.laneRow0[l]];
-    rows.push(["events", formatCount(events)], ["", "click to select and show its relations", "avz-muted"]);
+function gutterTip(s, e, r) {
+  const { p, v } = s;
+  const entry = v.display.entries[e];
+  if (entry.kind === "group") {
+    const g = p.groups[entry.id];
+    const folded = v.display.folded(g.id);
+    return {
+      title: groupText(s, g.id),
+      rows: [
+        ["lanes", `${formatCount(g.count)} lanes of one function, drawn ${folded ? "together in this row" : "below"}`],
+        ["events", formatCount(p.rowStart[entry.row0 + 1] - p.rowStart[entry.row0])],
+        ["", folded ? "click to unfold" : "click to fold", "avz-muted"],
+      ],
+    };
   }
-  return { title: lane.label, rows };
+  const lane = p.lanes[entry.id];
+  if (lane.kind === "idle") return { title: lane.label, rows: [["lane", "event loop"]] };
+  const objs = p.rowObjects[r] || [];
+  const head = p.rowDepth[r] === 0 && lane.object !== null ? lane.object : objs.length ? objs[0] : -1;
+  /** @type {Row[]} */
+  const rows = [["lane", `${lane.label} (${lane.kind}, ${formatCount(lane.rows)} row${lane.rows === 1 ? "" : "s"})`]];
+  if (objs.length > 1) rows.push(["row", rowLabel(p, objs)]);
+  const obj = head >= 0 ? p.objects[head] : null;
+  if (obj) objectRows(s, obj, r, rows);
+  return { title: obj ? obj.label : lane.label, rows };
+}
+
+/**
+ * What the tooltip says about the object a row's label selects.
+ * @param {FrameState} s
+ * @param {import("./payload.js").ObjectInfo} obj
+ * @param {number} r
+ * @param {Row[]} rows
+ */
+function objectRows(s, obj, r, rows) {
+  const { p } = s;
+  rows.push(["object", `${obj.label} (${obj.kind})`], ["final state", obj.state]);
+  if (obj.parent !== null && obj.parent !== undefined) rows.push(["parent", p.label(obj.parent)]);
+  if (obj.filename) rows.push(["defined", `${obj.filename}:${obj.firstlineno ?? "?"}`, "avz-mono"]);
+  rows.push(["events", formatCount(p.rowStart[r + 1] - p.rowStart[r])], ["", "click to select and show its relations", "avz-muted"]);
 }

@@ -1,21 +1,24 @@
-// Geometry: where lanes and rows sit, and the mapping between data x (ticks in wall
-// clock, event slots in step clock) and screen pixels.  Zoom, pan, clock switching.
+// Geometry: where the displayed rows sit (display.js chooses them), the sizes of rows,
+// bars, markers and type (larger in the presentation size), and the mapping between
+// data x (ticks in wall clock, event slots in step clock) and screen pixels.  Zoom (never
+// to a window shorter than MIN_WINDOW_NS or MIN_WINDOW_EVENTS), pan, clock switching.
 
 import { partition } from "../shared/search.js";
+import { Display } from "./display.js";
 
-export const RULER_H = 26;
-export const ROW_H = 26;
-export const BAR_H = 12;
-export const BAR_TOP = 12; // bars sit in the lower part of a row…
-export const MARK_Y = 6.5; // …markers in a strip above them
-export const LANE_PAD = 4;
 const AUTO_MAX_H = 520;
+export const PRESENTATION = 1.4; // the presentation size: type, bars and markers this much larger
+export const MIN_WINDOW_NS = 1000; // zoom stops at a 1 µs window (wall clock)…
+export const MIN_WINDOW_EVENTS = 10; // …and at ten events (step time)
 
 /** @typedef {import("./payload.js").Payload} Payload */
 
 export class View {
-  /** @param {Payload} p */
-  constructor(p) {
+  /**
+   * @param {Payload} p
+   * @param {Display} [display]  what is on display (the export shares the widget's)
+   */
+  constructor(p, display) {
     this.p = p;
     /** @type {"wall"|"step"} */
     this.clock = "wall";
@@ -25,24 +28,50 @@ export class View {
     this.width = 600;
     this.height = 300;
     this.gutter = 140;
-    const lanes = p.lanes;
-    /** the top of each lane (and the bottom of the last), px from the first lane's top */
-    this.laneY = new Float64Array(lanes.length + 1);
-    for (let l = 0; l < lanes.length; l++) {
-      this.laneY[l + 1] = this.laneY[l] + Math.max(1, lanes[l].rows | 0) * ROW_H + 2 * LANE_PAD;
-    }
-    this.contentH = this.laneY[lanes.length];
+    this.display = display || new Display(p);
+    this.scale = 1;
+    this.rulerH = 26;
+    this.rowH = 26;
+    this.barH = 12;
+    this.barTop = 12;
+    this.markDy = 6.5;
+    this.markerR = 3.9;
+    this.lanePad = 4;
+    this.setScale(1);
+  }
+
+  /** Sizes for scale `z` (1: normal; PRESENTATION: the projector size). @param {number} z */
+  setScale(z) {
+    this.scale = z;
+    this.rulerH = Math.round(26 * z);
+    this.rowH = Math.round(26 * z);
+    this.barH = Math.round(12 * z);
+    this.barTop = Math.round(12 * z); // bars sit in the lower part of a row…
+    this.markDy = 6.5 * z; // …markers in a strip above them
+    this.markerR = 3.9 * z;
+    this.lanePad = Math.round(4 * z);
+    this.display.setGeometry(this.rowH, this.lanePad);
+  }
+
+  /** A font size scaled to the current size. @param {number} px */
+  px(px) {
+    return Math.round(px * this.scale * 2) / 2;
+  }
+
+  /** The height of what is on display, px. */
+  get contentH() {
+    return this.display.contentH;
   }
 
   /** The height the widget wants when the `height` trait is 0 (auto). */
   autoHeight() {
-    return Math.max(140, Math.min(AUTO_MAX_H, RULER_H + this.contentH + 8));
+    return Math.max(140, Math.min(AUTO_MAX_H * this.scale, this.rulerH + this.contentH + 8));
   }
 
   get plotLeft() { return this.gutter; }
   get plotW() { return Math.max(10, this.width - this.gutter); }
-  get plotTop() { return RULER_H; }
-  get plotH() { return Math.max(10, this.height - RULER_H); }
+  get plotTop() { return this.rulerH; }
+  get plotH() { return Math.max(10, this.height - this.rulerH); }
 
   /** The data extent: [0, domain]. */
   domain() {
@@ -94,10 +123,14 @@ export class View {
   /** Visible data range. */
   range() { return [this.x0, this.x0 + this.plotW / this.k]; }
 
+  /** The shortest window zoom may show, in data units. */
+  minWindow() {
+    return this.clock === "step" ? MIN_WINDOW_EVENTS : MIN_WINDOW_NS / this.p.tickNs;
+  }
+
   kBounds() {
     const fitK = this.fitK();
-    const max = this.clock === "step" ? 400 : 40 / this.p.tickNs; // 40 px per ns
-    return [fitK / 4, Math.max(max, fitK)];
+    return [fitK / 4, Math.max(this.plotW / this.minWindow(), fitK)];
   }
 
   fitK() {
@@ -117,7 +150,7 @@ export class View {
     const lo = Math.min(-span * 0.5, -12 / this.k);
     const hi = Math.max(d - span * 0.5, d + 12 / this.k - span);
     this.x0 = Math.min(hi, Math.max(lo, this.x0));
-    const maxScroll = Math.max(0, this.contentH - this.plotH + LANE_PAD);
+    const maxScroll = Math.max(0, this.contentH - this.plotH + this.lanePad);
     this.scrollY = Math.min(maxScroll, Math.max(0, this.scrollY));
   }
 
@@ -153,6 +186,32 @@ export class View {
     }
   }
 
+  /**
+   * A new size, with the same time range in view (all of it, when it was).
+   * @param {number} width @param {number} gutter @param {number} height
+   */
+  resizeTo(width, gutter, height) {
+    const wasFit = this.k && Math.abs(this.k - this.fitK()) / this.fitK() < 0.02;
+    const [a, b] = this.range();
+    this.width = width;
+    this.gutter = gutter;
+    this.height = height;
+    if (wasFit) this.fit();
+    else if (b > a) {
+      this.k = this.plotW / (b - a);
+      this.x0 = a;
+    }
+    this.clamp();
+  }
+
+  /** Show data x from a to b (zoom bounds permitting). @param {number} a @param {number} b */
+  showRange(a, b) {
+    this.k = this.plotW / Math.max(b - a, 1e-12);
+    this.clamp();
+    this.x0 = (a + b) / 2 - this.plotW / (2 * this.k);
+    this.clamp();
+  }
+
   /** Switch clocks keeping the same events in view. @param {"wall"|"step"} clock */
   setClock(clock) {
     if (clock === this.clock) return;
@@ -184,49 +243,44 @@ export class View {
     this.clamp();
   }
 
-  /** Screen y of the top of row r. @param {number} r */
+  /** Screen y of the top of row r (NaN: not on display). @param {number} r */
   rowTop(r) {
-    const p = this.p;
-    const l = p.rowLane[r];
-    return RULER_H + this.laneY[l] + LANE_PAD + p.rowDepth[r] * ROW_H - this.scrollY;
+    return this.rulerH + this.display.rowY[r] - this.scrollY;
   }
 
   /** Screen y of the centre of row r's bars (labels, suspensions, relations).
    * @param {number} r */
-  rowMid(r) { return this.rowTop(r) + BAR_TOP + BAR_H / 2; }
+  rowMid(r) { return this.rowTop(r) + this.barTop + this.barH / 2; }
 
   /** Screen y of the centre of row r's markers. @param {number} r */
-  markY(r) { return this.rowTop(r) + MARK_Y; }
+  markY(r) { return this.rowTop(r) + this.markDy; }
 
-  /** Screen y of the top of lane l. @param {number} l */
-  laneTop(l) { return RULER_H + this.laneY[l] - this.scrollY; }
+  /** Screen y of the top of display entry e. @param {number} e */
+  entryTop(e) { return this.rulerH + this.display.entryY[e] - this.scrollY; }
 
-  /** The lane under screen y, or -1. @param {number} py */
-  laneAt(py) {
-    const y = py - RULER_H + this.scrollY;
-    if (py < RULER_H || y < 0 || y >= this.contentH) return -1;
-    return partition(0, this.p.lanes.length, (l) => this.laneY[l] <= y) - 1;
+  /** The display entry under screen y, or -1. @param {number} py */
+  entryAt(py) {
+    if (py < this.rulerH) return -1;
+    return this.display.entryAt(py - this.rulerH + this.scrollY);
   }
 
-  /** The row under screen y, or -1 (lane padding counts as the nearest row).
+  /** The row under screen y, or -1 (entry padding counts as the nearest row).
    * @param {number} py */
   rowAt(py) {
-    const l = this.laneAt(py);
-    if (l < 0) return -1;
-    const p = this.p;
-    const rows = p.laneRow0[l + 1] - p.laneRow0[l];
-    const y = py - RULER_H + this.scrollY - this.laneY[l] - LANE_PAD;
-    const d = Math.max(0, Math.min(rows - 1, Math.floor(y / ROW_H)));
-    return p.laneRow0[l] + d;
+    const e = this.entryAt(py);
+    if (e < 0) return -1;
+    const { row0, rows } = this.display.entries[e];
+    const y = py - this.rulerH + this.scrollY - this.display.entryY[e] - this.lanePad;
+    return row0 + Math.max(0, Math.min(rows - 1, Math.floor(y / this.rowH)));
   }
 
-  /** Lanes with any part on screen: [first, last]. */
-  visibleLanes() {
-    const nl = this.p.lanes.length;
-    if (!nl) return [0, -1];
-    const first = Math.max(0, this.laneAt(RULER_H) < 0 ? 0 : this.laneAt(RULER_H));
-    let last = this.laneAt(this.height - 1);
-    if (last < 0) last = nl - 1;
+  /** Entries with any part on screen: [first, last]. */
+  visibleEntries() {
+    const n = this.display.entries.length;
+    if (!n) return [0, -1];
+    const first = Math.max(0, this.entryAt(this.rulerH));
+    let last = this.entryAt(this.height - 1);
+    if (last < 0) last = n - 1;
     return [first, last];
   }
 }

@@ -1,14 +1,16 @@
-// The timeline of one payload: builds the toolbar, canvas, status strip and legend,
-// keeps the frame state in step with the model's traits, draws on demand, and answers
+// The timeline of one payload: builds the toolbar, the diagnostics list, canvas, status
+// strip and legend, keeps the frame state in step with the model's traits (selection,
+// cursor, clock, height, presentation, unfolded groups), draws on demand, and answers
 // the pointer and the keyboard (interaction.js calls the methods under "interaction").
 // index.js makes a new one whenever the header or the buffers change.
 
 import { el } from "../shared/dom.js";
-import { asBytes, known } from "../shared/decode.js";
+import { asBytes } from "../shared/decode.js";
 import { readTheme } from "../shared/theme.js";
 import { Tooltip } from "../shared/tooltip.js";
-import { rowLabel } from "./chrome.js";
+import { gutterWidth } from "./chrome.js";
 import { Details, DESCRIBE_BATCH } from "./details.js";
+import { makeDiagnostics } from "./diaglist.js";
 import { drawFrame, makeHatch } from "./draw.js";
 import { frameState } from "./frame.js";
 import { hitTest } from "./hit.js";
@@ -16,9 +18,10 @@ import { exposeHooks } from "./hooks.js";
 import { attach } from "./interaction.js";
 import { Payload } from "./payload.js";
 import { Playback } from "./playback.js";
+import { exportPng, followUnfolded, pickDiagnostic, search, setPresentation, toggleGroup } from "./shown.js";
 import { contentFor } from "./tips.js";
 import { makeLegend, makeNotice, makeToolbar } from "./toolbar.js";
-import { View, ROW_H, RULER_H } from "./view.js";
+import { View } from "./view.js";
 
 const FAINT_RELATIONS = 500; // draw all relations (faintly) below this many
 const SELECTED_RELATIONS = 5000;
@@ -66,6 +69,8 @@ export class Timeline {
     root.appendChild(this.toolbar.bar);
     const notice = makeNotice(this.p);
     if (notice) root.appendChild(notice);
+    this.diags = makeDiagnostics(this.p, (k) => pickDiagnostic(this, k));
+    if (this.diags) root.appendChild(this.diags.box);
     this.wrap = el("div", "avz-canvas-wrap");
     this.canvas = this.makeCanvas();
     this.ctx = /** @type {CanvasRenderingContext2D} */ (this.canvas.getContext("2d", { alpha: false }));
@@ -88,8 +93,10 @@ export class Timeline {
       back: () => this.step(-1),
       play: () => this.togglePlay(),
       forward: () => this.step(1),
-      export: () => this.exportPng(),
+      present: () => setPresentation(this, !(this.v.scale > 1), true),
+      export: () => exportPng(this),
       speed: (n) => { this.playback.speed = n; },
+      search: (q) => search(this, q),
     });
   }
 
@@ -123,6 +130,8 @@ export class Timeline {
   start() {
     const { model, root, s } = this;
     this.v.clock = model.get("clock") === "step" ? "step" : "wall";
+    followUnfolded(this);
+    setPresentation(this, Boolean(model.get("presentation")), false);
     s.selection = model.get("selection") ?? -1;
     s.cursor = this.clampCursor(model.get("cursor") ?? -1);
     this.updateSelection();
@@ -149,40 +158,26 @@ export class Timeline {
     const width = Math.max(200, Math.floor(this.wrap.clientWidth || (host && host.clientWidth) || 800));
     const want = this.model.get("height") | 0;
     const v = this.v;
-    v.gutter = Math.min(MAX_GUTTER, Math.ceil(this.gutterWidth()), Math.floor(width * 0.35));
-    v.width = width;
     const height = want > 0 ? Math.max(120, want) : v.autoHeight();
     const dpr = window.devicePixelRatio || 1;
     if (!force && width === this.cssW && height === this.cssH && dpr === this.dpr) return;
-    const wasFit = v.k && Math.abs(v.k - v.fitK()) / v.fitK() < 0.02;
-    v.height = height;
+    // labels may take more of a narrow widget in the presentation size: cut, they say nothing
+    const share = v.scale > 1 ? 0.45 : 0.35;
+    const gutter = Math.ceil(this.gutterWidth(Math.min(MAX_GUTTER * v.scale, Math.floor(width * share))));
+    v.resizeTo(width, gutter, height);
     this.cssW = width;
     this.cssH = height;
     this.dpr = dpr;
     this.canvas.width = Math.round(width * dpr);
     this.canvas.height = Math.round(height * dpr);
     this.canvas.style.height = `${height}px`;
-    if (wasFit) v.fit();
-    v.clamp();
+    this.playback.fitHelp();
     this.requestDraw();
   }
 
-  /** Room the lane labels and row labels want, px. */
-  gutterWidth() {
-    const { ctx, p } = this;
-    ctx.font = `600 12px ${this.theme.font}`;
-    let gutter = 90;
-    for (const lane of p.lanes.slice(0, MEASURED)) {
-      gutter = Math.max(gutter, ctx.measureText(lane.label).width + 48);
-    }
-    ctx.font = `11px ${this.theme.font}`;
-    for (let r = 0; r < Math.min(p.nRows, MEASURED); r++) {
-      const d = p.rowDepth[r];
-      if (!d) continue;
-      const w = ctx.measureText(`↳ ${rowLabel(p, p.rowObjects[r])}`).width;
-      gutter = Math.max(gutter, w + 14 + Math.min(d, 6) * 8);
-    }
-    return gutter;
+  /** Room the lane labels and row labels want, px, up to `cap`. @param {number} cap */
+  gutterWidth(cap) {
+    return gutterWidth(this.ctx, this.s, MEASURED, cap);
   }
 
   requestDraw() {
@@ -201,6 +196,7 @@ export class Timeline {
     const data = this.root.dataset;
     data.lastRedrawMs = (now - t).toFixed(2);
     data.lanes = String(frame.lanes);
+    data.alarms = String(frame.alarms.length);
     if (!this.firstFrame) {
       this.firstFrame = true;
       this.toolbar.recolour();
@@ -246,13 +242,18 @@ export class Timeline {
 
   /** @param {number} i */
   revealEvent(i) {
+    this.v.reveal(this.v.pos(i));
+    this.revealObject(this.p.obj[i]);
+  }
+
+  /** Scroll object o's row into view (when it is on display). @param {number} o */
+  revealObject(o) {
     const v = this.v;
-    v.reveal(v.pos(i));
-    const r = this.p.rowOfObj[this.p.obj[i]];
+    const r = v.display.shownRow(o);
     if (r < 0) return;
     const y = v.rowTop(r);
-    if (y < RULER_H || y + ROW_H > v.height) {
-      v.scrollY += y - (RULER_H + v.plotH / 3);
+    if (y < v.rulerH || y + v.rowH > v.height) {
+      v.scrollY += y - (v.rulerH + v.plotH / 3);
       v.clamp();
     }
   }
@@ -269,20 +270,20 @@ export class Timeline {
 
   deselect() { this.select(-1); }
 
-  /** The selection's linked objects, lanes and relations (or every relation, faintly,
-   * when there are few and nothing is selected). */
+  /** The selection's linked objects, the rows they are shown in and their relations
+   * (or every relation, faintly, when there are few and nothing is selected). */
   updateSelection() {
     const { p, s } = this;
     const sel = s.selection;
     s.selSet = new Set();
-    s.selLanes = new Set();
+    s.selRows = new Set();
     s.relations = [];
     s.relationsFaint = sel < 0;
     if (sel >= 0 && sel < p.objects.length) {
       for (const o of [sel, p.coroOfTask[sel], p.taskOfCoro[sel]]) if (o >= 0) s.selSet.add(o);
       for (const o of s.selSet) {
-        const l = p.objects[o].lane;
-        if (l !== null && l !== undefined) s.selLanes.add(l);
+        const r = this.v.display.shownRow(o);
+        if (r >= 0) s.selRows.add(r);
       }
       s.relations = p.relations(s.selSet, SELECTED_RELATIONS);
     } else if (p.relationCount < FAINT_RELATIONS) {
@@ -290,6 +291,13 @@ export class Timeline {
     }
     this.root.dataset.selection = String(sel);
     if (this.playback) this.playback.update(s.cursor);
+  }
+
+  /** What is on display changed (search, folds, size): selection rows, scroll, size. */
+  displayChanged() {
+    this.updateSelection();
+    this.v.clamp();
+    this.resize(true);
   }
 
   updateClockButton() {
@@ -317,6 +325,11 @@ export class Timeline {
       this.requestDraw();
     } else if (name === "height") {
       this.resize(true);
+    } else if (name === "presentation" && Boolean(model.get("presentation")) !== this.v.scale > 1) {
+      setPresentation(this, Boolean(model.get("presentation")), false);
+    } else if (name === "unfolded") {
+      followUnfolded(this);
+      this.displayChanged();
     }
   }
 
@@ -336,7 +349,7 @@ export class Timeline {
     const hit = hitTest(s, px, py);
     const prev = JSON.stringify(s.hover);
     s.hover = hit && (hit.type === "event" || hit.type === "slice" || hit.type === "susp") ? hit : null;
-    s.hoverLane = hit && hit.type === "gutter" ? hit.lane : -1;
+    s.hoverEntry = hit && hit.type === "gutter" ? hit.entry : -1;
     const key = hit ? JSON.stringify(hit) : "";
     this.hoverPos = [px, py];
     this.hoverHit = hit;
@@ -351,7 +364,19 @@ export class Timeline {
   /** @param {Hit|null} hit */
   clickable(hit) {
     if (!hit || hit.type === "ruler" || hit.type === "lane" || hit.type === "idle") return false;
-    return hit.type !== "gutter" || known(this.p.lanes[hit.lane].object);
+    if (hit.type !== "gutter") return true;
+    return this.v.display.entries[hit.entry].kind === "group" || this.rowObject(hit.row) >= 0;
+  }
+
+  /** What clicking row r's label selects: the lane's object on its first row, else the
+   * row's first object (-1: nothing). @param {number} r */
+  rowObject(r) {
+    const p = this.p;
+    const l = r >= 0 && r < p.laneRows ? p.rowLane[r] : -1;
+    if (l < 0) return -1;
+    const lane = p.lanes[l];
+    if (p.rowDepth[r] === 0 && lane.object !== null && lane.object !== undefined) return lane.object;
+    return p.rowObjects[r].length ? p.rowObjects[r][0] : -1;
   }
 
   refreshTooltip() {
@@ -369,9 +394,9 @@ export class Timeline {
     this.hoverHit = null;
     this.tooltipKey = "";
     this.tooltip.hide();
-    if (this.s.hover || this.s.hoverLane >= 0) {
+    if (this.s.hover || this.s.hoverEntry >= 0) {
       this.s.hover = null;
-      this.s.hoverLane = -1;
+      this.s.hoverEntry = -1;
       this.requestDraw();
     }
   }
@@ -379,13 +404,15 @@ export class Timeline {
   /** @param {number} px @param {number} py */
   click(px, py) {
     const hit = hitTest(this.s, px, py);
+    this.tooltipKey = ""; // what the tooltip says may change (a group unfolded)
     switch (hit ? hit.type : null) {
       case "event": return this.select(this.p.obj[/** @type {{i: number}} */ (hit).i]);
       case "slice":
       case "susp": return this.select(/** @type {{o: number}} */ (hit).o);
       case "gutter": {
-        const o = this.p.lanes[/** @type {{lane: number}} */ (hit).lane].object;
-        return this.select(o === null || o === undefined ? -1 : o);
+        const { entry, row } = /** @type {{entry: number, row: number}} */ (hit);
+        const e = this.v.display.entries[entry];
+        return e.kind === "group" ? toggleGroup(this, e.id) : this.select(this.rowObject(row));
       }
       case "ruler": { // the cursor to the nearest event
         const x = this.v.invX(px);
@@ -422,10 +449,13 @@ export class Timeline {
     this.requestDraw();
   }
 
+  /** Back to the first view: everything in width, the top lanes in view. */
   reset() {
     this.v.fit();
     this.v.scrollY = 0;
     this.v.clamp();
+    this.s.diagnostic = -1;
+    if (this.diags) this.diags.show(-1);
     this.requestDraw();
   }
 
@@ -441,29 +471,6 @@ export class Timeline {
     this.model.set("clock", next);
     this.model.save_changes();
     this.requestDraw();
-  }
-
-  /** Download the view as PNG, and hand the image to the kernel (widget.exported_png). */
-  exportPng() {
-    this.draw();
-    this.canvas.toBlob((blob) => {
-      if (!blob) return;
-      const url = URL.createObjectURL(blob);
-      const a = el("a");
-      a.href = url;
-      a.download = "asyncviz-timeline.png";
-      a.style.display = "none";
-      this.root.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-      this.root.dataset.exported = String((Number(this.root.dataset.exported) || 0) + 1);
-      blob.arrayBuffer().then((buf) => {
-        // WidgetModel.send(content, callbacks, buffers)
-        this.model.send({ type: "png", width: this.canvas.width, height: this.canvas.height },
-          undefined, [buf]);
-      }).catch(() => {});
-    }, "image/png");
   }
 
   onThemeChange() {
