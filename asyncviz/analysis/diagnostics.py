@@ -25,6 +25,7 @@ to look at, and one sentence a developer in a hurry understands:
 from __future__ import annotations
 
 import os
+import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -238,7 +239,7 @@ class _Sayer:
             return "an unknown line"
         where = f"line {line}"
         if filename and home and filename != home:
-            where += f" of {os.path.basename(filename)}"
+            where += f" of {_file_name(filename)}"
         text = self.source(filename, line)
         return f"{where} ({text})" if text else where
 
@@ -437,3 +438,13 @@ def _first(row: list) -> int:
 
 def _unique(ids) -> tuple[int, ...]:
     return tuple(dict.fromkeys(i for i in ids if i is not None))
+
+
+# where IPython keeps a cell's code: ipykernel's temporary files, IPython's own names
+_CELL_FILE = re.compile(r"(?:ipykernel_\d+[\\/]\d+\.py|<ipython-input-[\d-]+-[0-9a-f]+>)$")
+
+
+def _file_name(filename: str) -> str:
+    """A file as a message names it: a notebook cell's code (a temporary file whose name
+    means nothing to the reader) is 'another cell'."""
+    return "another cell" if _CELL_FILE.search(filename) else os.path.basename(filename)

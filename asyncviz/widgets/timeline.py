@@ -70,8 +70,9 @@ class TimelineWidget(anywidget.AnyWidget):
         """The widget for `trace`.  clock: "wall" or "step"; by default the trace's
         natural clock (analysis/clocks.py): wall-clock time when asyncio ran or one step
         took far longer than the rest (time is what matters), step time otherwise (a
-        generator pipeline lasts microseconds: its order is what matters).  details: "inline" (values and source lines in the payload) or
-        "on_demand" (asked of the kernel); by default inline up to INLINE_EVENTS.
+        generator pipeline lasts microseconds: its order is what matters).  details:
+        "inline" (values and source lines in the payload) or "on_demand" (asked of the
+        kernel); by default inline up to INLINE_EVENTS.
         diagnostics: what to list and mark (items with kind, objects, t0, t1, line,
         message); by default the trace's own (Trace.diagnostics())."""
         if details is None:

@@ -83,6 +83,19 @@ def test_the_library_call_it_was_inside_and_a_function_of_another_file():
     )
 
 
+@pytest.mark.parametrize(
+    "cell", ["/tmp/ipykernel_25318/1144015558.py", "<ipython-input-3-0a1b2c3d4e5f>"]
+)
+def test_a_function_of_another_notebook_cell_is_named_so(cell):
+    # a cell's code lives in a temporary file whose name means nothing to the reader
+    trace = blocked_trace([sample(60, 3, "slow", filename=cell)])
+    (d,) = trace.diagnostics()
+    assert (d.line, d.filename) == (3, cell)
+    assert d.message.startswith(
+        "the event loop was blocked for 250.0 ms by fetch#1 in slow() at line 3 of another cell"
+    )
+
+
 def test_without_a_sample_the_line_it_resumed_at_and_why():
     said = "the event loop was blocked for 250.0 ms by fetch#1 in the step resumed at line 4"
     said += " (await asyncio.sleep(0)); no sample shows where"
