@@ -55,9 +55,10 @@ def _describe(value, depth: int) -> str:
 def _future(value) -> str:
     """asyncio's own reprs list callbacks and coroutines: too long to be read at a glance."""
     state = "cancelled" if value.cancelled() else ("done" if value.done() else "pending")
-    get_name = getattr(value, "get_name", None)
+    # looked up on the type: a future subclass's __getattr__ is the program's code
+    get_name = getattr(type(value), "get_name", None)
     if get_name is not None:
-        return _cut(f"<{type(value).__name__} {get_name()!r} {state}>")
+        return _cut(f"<{type(value).__name__} {get_name(value)!r} {state}>")
     return f"<{type(value).__name__} {state}>"
 
 

@@ -56,6 +56,24 @@ def tasks_sleep0(n: int, rounds: int = 10) -> int:
     return asyncio.run(gather_sleepers(n, rounds))
 
 
+# -- tasks_timers ----------------------------------------------------------------------
+
+
+async def timer_sleeper(i: int, rounds: int) -> int:
+    for _ in range(rounds):
+        await asyncio.sleep(0.001)
+    return i
+
+
+async def gather_timer_sleepers(n: int, rounds: int) -> int:
+    results = await asyncio.gather(*[timer_sleeper(i, rounds) for i in range(n)])
+    return sum(results)
+
+
+def tasks_timers(n: int, rounds: int = 10) -> int:
+    return asyncio.run(gather_timer_sleepers(n, rounds))
+
+
 # -- fib25 -----------------------------------------------------------------------------
 
 
@@ -100,6 +118,7 @@ def workloads(quick: bool = False) -> list[Workload]:
     """The workloads; `quick` scales each down about 10x (for a CI smoke run)."""
     n_pipe = 40_000 if quick else 400_000
     n_tasks = 1_000 if quick else 10_000
+    n_timers = 200 if quick else 2_000
     n_fib = 20 if quick else 25  # fib(20): 21,891 calls, fib(25): 242,785 (≈11x)
     n_gens = 100_000 if quick else 1_000_000
     budget = 1_000
@@ -116,6 +135,12 @@ def workloads(quick: bool = False) -> list[Workload]:
             f"asyncio.run(gather of {n_tasks:,} tasks, each `await asyncio.sleep(0)` x10 "
             f"then return): {n_tasks * 10:,} task steps",
             lambda: tasks_sleep0(n_tasks, 10),
+        ),
+        Workload(
+            "tasks_timers",
+            f"asyncio.run(gather of {n_timers:,} tasks, each `await asyncio.sleep(0.001)` "
+            f"x10 then return): {n_timers * 10:,} timers, each a new future to name",
+            lambda: tasks_timers(n_timers, 10),
         ),
         Workload(
             "fib25",

@@ -98,3 +98,11 @@ def normal_tasks(trace) -> tuple[list[str], dict[str, str]]:
         return names.setdefault(match.group(0), f"Task@{len(names) + 1}")
 
     return [re.sub(r"Task-\d+", rename, line) for line in normal(trace)], names
+
+
+def rename_tasks(text: str, names: dict[str, str]) -> str:
+    """`text` with the task names normal_tasks() renumbered (also inside a wait's label:
+    `gather(Task-7, Task-8)`)."""
+    import re
+
+    return re.sub(r"Task-\d+", lambda m: names.get(m.group(0), m.group(0)), text)

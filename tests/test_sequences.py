@@ -14,7 +14,7 @@ import pytest
 from asyncviz.recording.backend import names as _backend_names
 
 from corpus import PROGRAMS
-from programs import normal_tasks, record, states
+from programs import normal_tasks, record, rename_tasks, states
 
 
 EXPECTED: dict[str, list[str]] = {
@@ -175,7 +175,7 @@ EXPECTED: dict[str, list[str]] = {
         "create|work#2",
         "create|work#1 (task)",
         "create|work#2 (task)",
-        "await|main#1|<_GatheringFuture pending>|_GatheringFuture#1",
+        "await|main#1|<_GatheringFuture pending>|gather(work#1, work#2)",
         "start|work#1",
         "await|work#1|None",
         "start|work#2",
@@ -195,19 +195,19 @@ EXPECTED: dict[str, list[str]] = {
         "create|producer",
         "create|consumer#1",
         "start|consumer#1",
-        "await|consumer#1|<Future pending>|Future#1",
+        "await|consumer#1|<Future pending>|Queue.get()",
         "await|main#1|<Future pending>|consumer#1",
         "start|producer#1",
-        "await|producer#1|<Future pending>|Future#2",
+        "await|producer#1|<Future pending>|Queue.put()",
         "resume|main#1",
         "resume|consumer#1|0",
-        "await|consumer#1|<Future pending>|Future#3",
+        "await|consumer#1|<Future pending>|Queue.get()",
         "await|main#1|<Future pending>|consumer#1",
         "resume|producer#1|None",
-        "await|producer#1|<Future pending>|Future#4",
+        "await|producer#1|<Future pending>|Queue.put()",
         "resume|main#1",
         "resume|consumer#1|1",
-        "await|consumer#1|<Future pending>|Future#5",
+        "await|consumer#1|<Future pending>|Queue.get()",
         "await|main#1|<Future pending>|consumer#1",
         "resume|producer#1|None",
         "return|producer#1|None",
@@ -221,7 +221,7 @@ EXPECTED: dict[str, list[str]] = {
         "start|main#1",
         "create|slow#1",
         "start|slow#1",
-        "await|slow#1|<Future pending>|Future#1",
+        "await|slow#1|<Future pending>|sleep(10) in timeout(0.01)",
         "await|main#1|<Future pending>|slow#1",
         # the timer fires: Timeout._on_timeout cancels the task it belongs to (root, main's
         # task), on its behalf; delivered at root's next step, into the innermost frame
@@ -237,7 +237,7 @@ EXPECTED: dict[str, list[str]] = {
         "create|sleeper",
         "await|main#1|None",
         "start|sleeper#1",
-        "await|sleeper#1|<Future pending>|Future#1",
+        "await|sleeper#1|<Future pending>|sleep(10)",
         "resume|main#1|None",
         "cancel|sleeper|'stop'|root",  # t.cancel("stop"), asked by main's task, when called
         "await|main#1|<Task 'sleeper' pending>|sleeper",
@@ -253,9 +253,9 @@ EXPECTED: dict[str, list[str]] = {
         "create|a",
         "create|failing#1",
         "create|bad",
-        "await|main#1|<Future pending>|Future#1",  # TaskGroup.__aexit__ waits for them
+        "await|main#1|<Future pending>|TaskGroup(a, bad)",  # TaskGroup.__aexit__ waits for them
         "start|sibling#1",
-        "await|sibling#1|<Future pending>|Future#2",
+        "await|sibling#1|<Future pending>|sleep(10)",
         "start|failing#1",
         "await|failing#1|None",
         "resume|failing#1|None",
@@ -277,8 +277,8 @@ EXPECTED: dict[str, list[str]] = {
         "start|main#1",
         "create|slow#1",
         "start|slow#1",  # 3.12+: wait_for awaits the coroutine itself, in a timeout()
-        "await|slow#1|<Future pending>|Future#1",
-        "await|main#1|<Future pending>|Future#1",
+        "await|slow#1|<Future pending>|sleep(10) in timeout(0.01)",
+        "await|main#1|<Future pending>|sleep(10) in timeout(0.01)",
         "cancel|root||root",  # the timeout, for its owner
         "throw|slow#1|CancelledError()",
         "raise|slow#1|CancelledError()",
@@ -293,15 +293,15 @@ EXPECTED: dict[str, list[str]] = {
         "create|job#2 (task)",
         "await|main#1|None",
         "start|job#1",
-        "await|job#1|<Future pending>|Future#1",
+        "await|job#1|<Future pending>|sleep(10)",
         "start|job#2",
-        "await|job#2|<Future pending>|Future#2",
+        "await|job#2|<Future pending>|sleep(10)",
         "resume|main#1|None",
         # g.cancel("enough"): the gather (awaited by nobody yet: not traced) cancels its
         # children with the message, inside main's step: asked by main's task
         "cancel|job#1 (task)|'enough'|root",
         "cancel|job#2 (task)|'enough'|root",
-        "await|main#1|<_GatheringFuture pending>|_GatheringFuture#1",
+        "await|main#1|<_GatheringFuture pending>|gather(job#1, job#2)",
         "throw|job#1|CancelledError('enough')",
         "raise|job#1|CancelledError('enough')",
         "raise|job#1 (task)|CancelledError('enough')",
@@ -318,9 +318,9 @@ EXPECTED: dict[str, list[str]] = {
         "create|waiter#1 (task)",
         "await|main#1|None",
         "start|waiter#1",
-        "await|waiter#1|<Future pending>|Future#1",
+        "await|waiter#1|<Future pending>|Future#1 (line 5)",
         "resume|main#1|None",
-        "cancel|Future#1||root",  # fut.cancel(): a future a traced coroutine awaits
+        "cancel|Future#1 (line 5)||root",  # fut.cancel(): a future a traced coroutine awaits
         "await|main#1|<Task 'Task@1' pending>|waiter#1 (task)",
         "throw|waiter#1|CancelledError()",  # the future's cancellation, not waiter's own
         "return|waiter#1|'cancelled'",
@@ -334,7 +334,7 @@ EXPECTED: dict[str, list[str]] = {
         "create|a",
         "create|job#2",
         "create|b",
-        "await|main#1|<Future pending>|Future#1",
+        "await|main#1|<Future pending>|TaskGroup(a, b)",
         "start|job#1",
         "await|job#1|None",
         "start|job#2",
@@ -390,7 +390,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "future": [
         "start|main#1",
-        "await|main#1|<Future pending>|Future#1",
+        "await|main#1|<Future pending>|Future#1 (line 7)",
         "resume|main#1|'ready'",
         "return|main#1|'ready'",
     ],
@@ -469,7 +469,7 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "work#2": "CLOSED",
         "work#1 (task)": "CLOSED",
         "work#2 (task)": "CLOSED",
-        "_GatheringFuture#1": "CLOSED",
+        "gather(work#1, work#2)": "CLOSED",
     },
     "queue": {
         "root": "SUSPENDED",
@@ -477,19 +477,21 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "producer#1": "CLOSED",
         "producer": "CLOSED",
         "consumer#1": "CLOSED",
-        "Future#1": "CLOSED",
-        "Future#2": "CLOSED",
-        "Future#3": "CLOSED",
-        "Future#4": "CLOSED",
-        "Future#5": "CLOSED",
+        "Queue.get()": "CLOSED",  # three waits of one label
+        "Queue.put()": "CLOSED",
     },
-    "timeout": {"root": "SUSPENDED", "main#1": "CLOSED", "slow#1": "CLOSED", "Future#1": "CLOSED"},
+    "timeout": {
+        "root": "SUSPENDED",
+        "main#1": "CLOSED",
+        "slow#1": "CLOSED",
+        "sleep(10) in timeout(0.01)": "CLOSED",
+    },
     "cancel": {
         "root": "SUSPENDED",
         "main#1": "CLOSED",
         "sleeper#1": "CLOSED",
         "sleeper": "CLOSED",
-        "Future#1": "CLOSED",
+        "sleep(10)": "CLOSED",
     },
     "taskgroup_failure": {
         "root": "SUSPENDED",
@@ -498,14 +500,14 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "a": "CLOSED",
         "failing#1": "CLOSED",
         "bad": "CLOSED",
-        "Future#1": "CLOSED",
-        "Future#2": "CLOSED",
+        "TaskGroup(a, bad)": "CLOSED",
+        "sleep(10)": "CLOSED",
     },
     "wait_for_timeout": {
         "root": "SUSPENDED",
         "main#1": "CLOSED",
         "slow#1": "CLOSED",
-        "Future#1": "CLOSED",
+        "sleep(10) in timeout(0.01)": "CLOSED",
     },
     "gather_cancel": {
         "root": "SUSPENDED",
@@ -514,16 +516,15 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "job#2": "CLOSED",
         "job#1 (task)": "CLOSED",
         "job#2 (task)": "CLOSED",
-        "Future#1": "CLOSED",
-        "Future#2": "CLOSED",
-        "_GatheringFuture#1": "CLOSED",
+        "sleep(10)": "CLOSED",
+        "gather(job#1, job#2)": "CLOSED",
     },
     "future_cancel": {
         "root": "SUSPENDED",
         "main#1": "CLOSED",
         "waiter#1": "CLOSED",
         "waiter#1 (task)": "CLOSED",
-        "Future#1": "CLOSED",
+        "Future#1 (line 5)": "CLOSED",
     },
     "taskgroup": {
         "root": "SUSPENDED",
@@ -532,12 +533,12 @@ FINAL_STATES: dict[str, dict[str, str]] = {
         "a": "CLOSED",
         "job#2": "CLOSED",
         "b": "CLOSED",
-        "Future#1": "CLOSED",
+        "TaskGroup(a, b)": "CLOSED",
     },
     "async_for": {"root": "SUSPENDED", "main#1": "CLOSED", "ticks#1": "CLOSED"},
     "asend_athrow_aclose": {"root": "SUSPENDED", "main#1": "CLOSED", "agen#1": "CLOSED"},
     "eager_task": {"root": "SUSPENDED", "main#1": "CLOSED", "quick#1": "CLOSED", "quick": "CLOSED"},
-    "future": {"root": "SUSPENDED", "main#1": "CLOSED", "Future#1": "CLOSED"},
+    "future": {"root": "SUSPENDED", "main#1": "CLOSED", "Future#1 (line 7)": "CLOSED"},
     "types_coroutine": {"main_#1": "CLOSED", "legacy#1": "CLOSED"},
     "async_with": {
         "root": "SUSPENDED",
@@ -560,7 +561,7 @@ EXPECTED_311: dict[str, list[str]] = {
         "create|sleeper",
         "await|main#1|None",
         "start|sleeper#1",
-        "await|sleeper#1|<Future pending>|Future#1",
+        "await|sleeper#1|<Future pending>|sleep(10)",
         "resume|main#1|None",
         "await|main#1|<Task 'sleeper' pending>|sleeper",
         "cancel|sleeper|'stop'",
@@ -576,12 +577,12 @@ EXPECTED_311: dict[str, list[str]] = {
         "start|main#1",
         "create|slow#1",
         "create|slow#1 (task)",
-        "await|main#1|<Future pending>|Future#1",
+        "await|main#1|<Future pending>|wait_for(slow#1, 0.01)",
         "start|slow#1",
-        "await|slow#1|<Future pending>|Future#2",
+        "await|slow#1|<Future pending>|sleep(10)",
         "resume|main#1",  # the timer released wait_for's waiter
         "cancel|slow#1 (task)||root",
-        "await|main#1|<Future pending>|Future#3",  # until the task is done
+        "await|main#1|<Future pending>|wait_for(slow#1, 0.01)",  # until the task is done
         "throw|slow#1|CancelledError()",
         "raise|slow#1|CancelledError()",
         "raise|slow#1 (task)|CancelledError()",
@@ -597,9 +598,8 @@ FINAL_STATES_311: dict[str, dict[str, str]] = {
         "main#1": "CLOSED",
         "slow#1": "CLOSED",
         "slow#1 (task)": "CLOSED",
-        "Future#1": "CLOSED",
-        "Future#2": "CLOSED",
-        "Future#3": "CLOSED",
+        "wait_for(slow#1, 0.01)": "CLOSED",  # its waiter, then the wait for the cancel
+        "sleep(10)": "CLOSED",
     },
 }
 OLD = sys.version_info < (3, 12)
@@ -619,7 +619,7 @@ def test_exact_sequence(name, backend):
     trace, ns = record(PROGRAMS[name], backend=backend)
     got, labels = normal_tasks(trace)
     assert got == (EXPECTED_311.get(name, EXPECTED[name]) if OLD else EXPECTED[name])
-    final = {labels.get(k, k): v for k, v in states(trace).items()}
+    final = {rename_tasks(k, labels): v for k, v in states(trace).items()}
     assert final == (FINAL_STATES_311.get(name, FINAL_STATES[name]) if OLD else FINAL_STATES[name])
     assert trace.meta["backend"] == backend
     assert not trace.truncated

@@ -36,6 +36,7 @@ SELECT = 3  # a selector's select(): the event loop waits (idle time)
 UNAWAITED = 4  # warnings._warn_unawaited_coroutine: a coroutine never awaited
 TASK_NAME = 5  # asyncio.tasks._set_task_name (3.11, 3.12): a task named after it is made
 CANCELS = 6  # 3.11: asyncio code that calls Task.cancel() (cancels.watched_codes_311)
+WAITS = 8  # a stdlib function whose return names a future or a timeout (waits.py)
 EXCEPTION_HANDLER = 9  # BaseEventLoop.call_exception_handler: asyncio reports a fault
 
 # One event costs 1 in the record's budget; an object and a string cost what they weigh,

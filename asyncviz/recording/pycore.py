@@ -335,7 +335,7 @@ class PyCore(PyRecord, TaskCalls):
             if pt is not None and pt[0] == id(frame):
                 target = pt[1]
             else:
-                target = self.target_of(value)
+                target = self.target_of(value, o, frame, line)
         else:
             kind = K_YIELD
             target = NO_TARGET
@@ -448,13 +448,16 @@ class PyCore(PyRecord, TaskCalls):
 
     # -- awaited things that are not frames ---------------------------------------------
 
-    def target_of(self, value) -> int:
+    def target_of(self, value, awaiting: ObjState, frame, line: int) -> int:
         if value is None:
             return NO_TARGET
         o = self.by_id.get(id(value))
         if o is not None and o.ref is not None and o.ref() is value:
             return o.oid
-        return self.registry.target(value)
+        # a new future: named after the call that made it, read from the awaiting
+        # coroutine's chain (once per new future)
+        gen = awaiting.ref() if awaiting.ref is not None else frames.generator_of(frame)
+        return self.registry.target(value, gen, line)
 
     # -- the end ------------------------------------------------------------------------
 

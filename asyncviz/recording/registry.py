@@ -57,6 +57,7 @@ class Registry:
         self.never_awaited: list[int] = []
         self.cell = -1  # a %%asynctrace cell: one coroutine, its statements its parts
         self.cell_file: str | None = None
+        self.waits: Any = None  # waits.Waits: awaited futures' names, made when first needed
 
     def attach(self, core) -> None:
         """The core that records (a backend calls this before its hooks go on)."""
@@ -292,16 +293,30 @@ class Registry:
         """The string index of a value a core does not describe by itself."""
         return self.core.intern(describe(value))
 
-    def target(self, value) -> int:
+    def target(self, value, gen=None, line: int = 0) -> int:
         """The object an `await` waits on, when the core does not know it: a task
-        (adopted), a future (new), or nothing we follow (-1)."""
-        if getattr(type(value), "_asyncio_future_blocking", None) is None:
+        (adopted), a future (new, named after the call that made it: `gen` is the
+        recorded coroutine awaiting it at `line`), or nothing we follow (-1)."""
+        cls = type(value)
+        if getattr(cls, "_asyncio_future_blocking", None) is None:
             return NO_TARGET
-        if self.asyncio is not None and hasattr(value, "get_coro"):
+        if self.asyncio is not None and getattr(cls, "get_coro", None) is not None:
             task = self.asyncio.register(value, late=True)
             if task >= 0:
                 return task
-        return self.new_object(FUTURE, type(value).__name__, None, SUSPENDED, obj=value)
+        try:
+            return self.waits_of().future(value, gen, line)
+        except Exception:  # a name we failed to read: the plain one, never into the program
+            label = self._label(cls.__name__) + (f" (line {line})" if line > 0 else "")
+            return self.new_object(FUTURE, cls.__name__, None, SUSPENDED, label=label, obj=value)
+
+    def waits_of(self):
+        """The named-waits room (asyncio is imported: an asyncio future exists)."""
+        if self.waits is None:
+            from .waits import Waits
+
+            self.waits = Waits(self)
+        return self.waits
 
     # -- asyncio, through the stdlib code the cores watch ---------------------------------
     # No-ops without asyncio; `watch_asyncio` puts the watch's own methods in their place,
@@ -339,6 +354,8 @@ class Registry:
                     core.sync(obj)
         if self.asyncio is not None:
             self.asyncio.finish()
+        if self.waits is not None:
+            self.waits.finish()  # after the tasks' labels: a wait's label may name them
         for oid, traced in enumerate(self.objects):
             state = core.state(oid)
             obj = core.alive(oid)

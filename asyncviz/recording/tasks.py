@@ -52,9 +52,11 @@ from .protocol import (
     TASK,
     TASK_NAME,
     UNAWAITED,
+    WAITS,
 )
 from .pycore import K_CREATE, K_RAISE, K_RETURN
 from .tasknames import TaskNames, coroutine_name
+from .waits import watched_codes
 
 START, RETURN, RAISE = 0, 1, 2  # the events the cores report for watched code
 MISSING = object()  # no argument given: read it from the frame
@@ -78,6 +80,7 @@ def special_codes() -> dict:
         codes[set_name.__code__] = TASK_NAME
     if not cancels.MONITORING:  # 3.12+ sees cancel() calls themselves (CALL events)
         codes.update(dict.fromkeys(cancels.watched_codes_311(), CANCELS))
+    codes.update(dict.fromkeys(watched_codes(), WAITS))  # what names a wait (waits.py)
     return codes
 
 
@@ -139,6 +142,11 @@ class AsyncioWatch:
                 self._read_name(oid, task)
         elif decision == CANCELS:
             self.cancels.on_code(event, frame)
+        elif decision == WAITS and event == RETURN:
+            try:
+                self.registry.waits_of().returned(frame, value)
+            except Exception:  # the wait keeps its plain name; the program never sees this
+                pass
 
     def _create_start(self, coro, name) -> None:
         core = self.core

@@ -212,7 +212,7 @@ def test_cancelled_while_awaiting(traces):
     ]
     assert nodes(points)[2][:3] == ("raise:5", "exit", "raise · line 5")
     assert samples(points) == [
-        ["awaited Future#1"],
+        ["awaited sleep(10)"],
         ["thrown CancelledError('stop') → raise CancelledError('stop')"],
     ]
     assert life.table() == [

@@ -147,8 +147,8 @@ def test_asyncio_rows():
     # coroutine's steps; the row covers both
     assert [counts(r) for r in s.rows] == [
         ("main-task", "task", "CLOSED", "returned 5", None, 1, 2, 0, 2, waits),
-        ("kid", "task", "CLOSED", "returned 5", "main-task", 1, 1, 0, 1, (("Future#1", 1),)),
-        ("sleeper", "task", "CLOSED", cancelled, "main-task", 1, 1, 0, 1, (("Future#2", 1),)),
+        ("kid", "task", "CLOSED", "returned 5", "main-task", 1, 1, 0, 1, (("sleep(0.001)", 1),)),
+        ("sleeper", "task", "CLOSED", cancelled, "main-task", 1, 1, 0, 1, (("sleep(10)", 1),)),
     ]
     labels = {o.label: o.id for o in t.objects}
     assert [r.objects for r in s.rows] == [
@@ -178,7 +178,7 @@ def test_asyncio_rows():
     assert s.rows[1].longest_line in range(lines[1], lines[1] + len(lines[0]))
     assert s.idle_ns == sum(b - a for a, b in t.idle) > 0
     text = str(s)
-    assert "kid ×1, sleeper ×1" in text and "Future#1 ×1" in text
+    assert "kid ×1, sleeper ×1" in text and "sleep(0.001) ×1" in text
     assert "kid (child#1)" in text
     assert f"Python {t.meta['python']}" in text and t.meta["backend"] in text
 

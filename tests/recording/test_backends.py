@@ -100,6 +100,7 @@ def test_native_constants_are_the_python_ones():
         c["UNAWAITED"],
         c["TASK_NAME"],
         c["CANCELS"],
+        c["WAITS"],
     ) == (
         protocol.OUT,
         protocol.RECORD,
@@ -108,6 +109,7 @@ def test_native_constants_are_the_python_ones():
         protocol.UNAWAITED,
         protocol.TASK_NAME,
         protocol.CANCELS,
+        protocol.WAITS,
     )
     from asyncviz.recording.tasks import RAISE, RETURN, START
 

@@ -31,6 +31,7 @@ static int take_registry(Core *c, PyObject *registry)
     Py_ssize_t pos = 0;
     PyObject *code, *decision;
     while (ok && PyDict_Next(special, &pos, &code, &decision) && c->n_special < MAX_SPECIAL) {
+        c->special_bloom |= special_bit(code);
         c->special_codes[c->n_special] = Py_NewRef(code);
         c->special_decisions[c->n_special++] = (int)PyLong_AsLong(decision);
     }
@@ -158,6 +159,7 @@ static int core_clear(Core *c)
     for (int i = 0; i < c->n_special; i++)
         Py_CLEAR(c->special_codes[i]);
     c->n_special = 0;
+    c->special_bloom = 0;
     return 0;
 }
 

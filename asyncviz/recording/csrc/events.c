@@ -32,6 +32,8 @@ int core_decide(Core *c, CodeInfo *ci, PyObject *code, PyObject *frame)
 
 int ev_special_decision(Core *c, PyObject *code)
 {
+    if (!(c->special_bloom & special_bit(code)))
+        return D_OUT;
     for (int i = 0; i < c->n_special; i++)
         if (c->special_codes[i] == code)
             return c->special_decisions[i];
@@ -66,6 +68,8 @@ static PyObject *watched_arg(int decision, PyObject *frame)
 
 void ev_special_start(Core *c, int decision, PyObject *frame)
 {
+    if (decision == D_WAITS)
+        return; /* only their returns name a future */
     PyObject *arg = watched_arg(decision, frame);
     if (arg == NULL) {
         PyErr_Clear();

@@ -81,13 +81,13 @@ static struct PyModuleDef native_module = {
 static int add_constants(PyObject *m)
 {
     PyObject *d = Py_BuildValue(
-        "{s:i,s:i,s:i,s:i, s:i,s:i,s:i,s:i,s:i, s:i,s:i,s:i,s:i,s:i,s:i,s:i, s:i,s:i,s:i,"
+        "{s:i,s:i,s:i,s:i, s:i,s:i,s:i,s:i,s:i, s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i, s:i,s:i,s:i,"
         "s:I,s:I,s:L,s:i,s:i,s:i,s:n}",
         "CREATED", S_CREATED, "RUNNING", S_RUNNING, "SUSPENDED", S_SUSPENDED, "CLOSED", S_CLOSED,
         "GENERATOR", O_GENERATOR, "COROUTINE", O_COROUTINE, "ASYNC_GENERATOR", O_ASYNC_GENERATOR,
         "TASK", O_TASK, "FUTURE", O_FUTURE,
         "OUT", D_OUT, "RECORD", D_RECORD, "CREATE_TASK", D_CREATE_TASK, "SELECT", D_SELECT,
-        "UNAWAITED", D_UNAWAITED, "TASK_NAME", D_TASK_NAME, "CANCELS", D_CANCELS,
+        "UNAWAITED", D_UNAWAITED, "TASK_NAME", D_TASK_NAME, "CANCELS", D_CANCELS, "WAITS", D_WAITS,
         "START", W_START, "RETURN", W_RETURN, "RAISE", W_RAISE,
         "NO_VALUE", NO_VALUE, "INLINE_INT", INLINE_INT, "INLINE_BIAS", (long long)INLINE_BIAS,
         "OBJECT_COST", OBJECT_COST, "STRING_COST_BYTES", STRING_COST_BYTES,

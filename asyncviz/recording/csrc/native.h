@@ -44,7 +44,7 @@ enum { K_CREATE = 0, K_START, K_RESUME, K_THROW, K_YIELD, K_AWAIT, K_RETURN, K_R
        K_CLOSE, K_CANCEL };
 /* decisions about a code object (protocol.py) */
 enum { D_OUT = 0, D_RECORD = 1, D_CREATE_TASK = 2, D_SELECT = 3, D_UNAWAITED = 4,
-       D_TASK_NAME = 5, D_CANCELS = 6 };
+       D_TASK_NAME = 5, D_CANCELS = 6, D_WAITS = 8 };
 /* the events reported for the stdlib code watched for asyncio (tasks.py) */
 enum { W_START = 0, W_RETURN = 1, W_RAISE = 2 };
 
@@ -212,6 +212,7 @@ typedef struct {
     PyObject *special_codes[MAX_SPECIAL];
     int special_decisions[MAX_SPECIAL];
     int n_special;
+    uint64_t special_bloom;        /* a bit per watched code's address: most misses in one test */
     unsigned long thread;
     uint32_t epoch;
     int values, active, spent, monitoring, trace_installed;
@@ -318,6 +319,11 @@ void ev_special_start(Core *c, int decision, PyObject *frame); /* with its argum
 int ev_special_decision(Core *c, PyObject *code);
 int ev_names_cancel(PyObject *code);  /* does `code` name `cancel` (co_names)? */
 void ev_watch_calls(Core *c, PyObject *code, PyObject *frame);
+/* the bloom bit of a code object's address (code objects are 16-byte aligned) */
+static inline uint64_t special_bit(PyObject *code)
+{
+    return (uint64_t)1 << (((uintptr_t)code >> 4) & 63);
+}
 PyObject *ev_sent(Core *c, PyObject *value);
 PyObject *ev_frame_var(PyObject *frame, const char *name); /* a frame's local, or NULL */
 int32_t traceback_line(PyObject *exc_or_tb, PyObject *frame, int is_tb);

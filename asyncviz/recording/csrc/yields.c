@@ -43,14 +43,25 @@ static PyObject *unwrap_async(PyObject *v)
     return inside;
 }
 
-static int32_t target_of(Core *c, PyObject *value)
+/* what an await in `frame` at `line` waits on: a known object, or the registry's answer
+ * (a new future is named after the call that made it, read from the awaiting coroutine's
+ * chain: hence the coroutine and the line; once per new future) */
+static int32_t target_of(Core *c, PyObject *value, PyObject *frame, int32_t line)
 {
     if (value == NULL || value == Py_None)
         return NO_TARGET;
     int32_t oid = core_lookup(c, value);
     if (oid >= 0)
         return oid;
-    PyObject *r = PyObject_CallOneArg(c->target, value);
+    PyObject *gen = PyFrame_GetGenerator((PyFrameObject *)frame);
+    PyObject *at = PyLong_FromLong(line);
+    PyObject *r = NULL;
+    if (at != NULL) {
+        PyObject *args[3] = {value, gen != NULL ? gen : Py_None, at};
+        r = PyObject_Vectorcall(c->target, args, 3, NULL);
+    }
+    Py_XDECREF(gen);
+    Py_XDECREF(at);
     if (r == NULL) {
         core_report(c, "an awaited object");
         return NO_TARGET;
@@ -132,7 +143,7 @@ void ev_yield_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo
     if (codeinfo_delegating(ci, offset)) {
         kind = K_AWAIT;
         target = c->pending_key != NULL && c->pending_key == frame ? c->pending_oid
-                                                                   : target_of(c, value);
+                                                                   : target_of(c, value, frame, line);
     }
     else if (c->objs[oid].kind == O_ASYNC_GENERATOR) {
         value = unwrap_async(value);
