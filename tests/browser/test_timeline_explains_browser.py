@@ -24,11 +24,7 @@ from .test_timeline_browser import Timeline, png_size
 
 pytestmark = pytest.mark.browser
 
-TESTS = str(Path(__file__).resolve().parents[1])
-SETUP = (
-    "%load_ext asyncviz\nimport asyncio, json, sys, time\n"
-    f"sys.path.insert(0, {TESTS!r})\nfrom tracebuilder import TraceBuilder\nwidgets = {{}}"
-)
+SETUP = "%load_ext asyncviz\nimport asyncio, json, sys, time\nwidgets = {}"
 FOLD = """%%asynctrace --view none --out fold_trace
 async def work(n):
     await asyncio.sleep(0)
@@ -63,15 +59,14 @@ while ready:
     except StopIteration:
         continue
     ready.append(w)"""
-# a wait named as the recording names it (i9-waits), built by hand until it lands
-NAMED = """b = TraceBuilder()
-task = b.obj("task", "sleeper#1", "Task-1")
-coro = b.obj("coroutine", "sleeper#1", "sleeper")
-fut = b.obj("future", "sleep(0.01)", "sleep")
-b.objects[task].coro, b.objects[coro].task = coro, task
-b.ev(0, task, "create").ev(1_000, coro, "start").ev(2_000, coro, "await", target=fut)
-b.ev(10_000_000, coro, "resume").ev(10_001_000, coro, "return").ev(10_002_000, task, "return")
-named_trace = b.build(idle=[(3_000, 9_999_000)])"""
+# waits named as the recording names them: a timer and a queue, recorded in the cell
+NAMED = """%%asynctrace --view none --out named_trace
+async def sleeper(q):
+    await asyncio.sleep(0.01)
+    await q.put("done")
+
+q = asyncio.Queue()
+await asyncio.gather(sleeper(q), q.get())"""
 INFO = """_lanes = fold_trace.lanes()
 _label = {o.id: o.label for o in fold_trace.objects}
 def _found(q):
@@ -251,6 +246,7 @@ def test_named_waits_are_written_on_the_canvas(nb, ui):
     tl = Timeline(nb, WIDGET["named"]).wait_drawn()
     texts = tl.root.evaluate("el => el.__asyncviz.frame().texts")
     assert "→ sleep(0.01)" in texts, texts
+    assert any(t.startswith("→ gather(") for t in texts), texts  # the cell waits for both
     assert not any("Future" in t for t in texts), texts
 
 

@@ -93,10 +93,12 @@ def test_a_task_and_its_coroutine_in_order():
         (5, "coroutine", "work#2", 4, "CREATED", None, 4),
         (6, "task", "work#3", 0, None, 7, None),
         (7, "coroutine", "work#3", 6, "CREATED", None, 6),
-        (8, "future", "_GatheringFuture#1", None, None, None, None),
+        (8, "future", "gather(work#1, work#2, work#3)", None, None, None, None),  # named wait
     ]
     # every field set, also on the objects the native core built without __init__
-    assert [dataclasses.astuple(o)[-2:] for o in t.objects] == [(None, None)] * 9
+    # (deadline, members: the gather waits for the three tasks)
+    members = [dataclasses.astuple(o)[-2:] for o in t.objects]
+    assert members == [(None, None)] * 8 + [(None, [2, 4, 6])], members
     work = [e.kind for e in t.events if e.obj == 3]
     assert work == ["start", "await", "resume", "return"]
     assert [e.kind for e in t.events if e.obj == 2] == ["create", "return"]
