@@ -344,7 +344,8 @@ class PyCore(PyRecord, TaskCalls):
         # an inner frame of a `yield from` / `await` chain: the frame it delegates to
         # yields next, and waits on this one
         back = frame.f_back
-        if back is not None:
+        if back is not None and not (kind == K_YIELD and o.kind == ASYNC_GENERATOR):
+            # (an async generator's value goes to its consumer: nothing waits through it)
             bo = by_frame.get(id(back))
             self.pending_target = (
                 (id(back), o.oid) if (bo is not None and back.f_lasti in bo.info.in_send) else None

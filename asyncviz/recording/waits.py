@@ -73,15 +73,19 @@ class Locals:
 
 _CORO = types.CoroutineType
 _GEN = types.GeneratorType
+_ASYNC_GEN = types.AsyncGeneratorType
 
 
 def _next(obj):
-    """What a coroutine or generator awaits (None for anything else: not followed)."""
+    """What a coroutine, generator or async generator awaits (None for anything else: not
+    followed)."""
     cls = type(obj)
     if cls is _CORO:
         return obj.cr_await
     if cls is _GEN:
         return obj.gi_yieldfrom
+    if cls is _ASYNC_GEN:
+        return obj.ag_await
     return None
 
 
@@ -144,6 +148,8 @@ class Waits:
     def future(self, value, gen, line: int) -> int:
         """The object of a future a recorded coroutine (`gen`) awaits at `line`."""
         first = gen.cr_await if type(gen) is _CORO else None
+        if type(gen) is _ASYNC_GEN:
+            first = gen.ag_await
         if type(first) is _CORO and first.cr_code is self._sleep_code:
             timeouts = self.timeouts
             if not (timeouts.fresh or timeouts.by_task):

@@ -80,6 +80,38 @@ def test_sleep(each_backend):
     assert future(trace, "sleep(0.01)").members is None
 
 
+ASYNC_FOR = """
+import asyncio
+async def countdown(n):
+    while n:
+        await asyncio.sleep(0.001)
+        yield n
+        n -= 1
+async def main():
+    async for x in countdown(2):
+        await asyncio.sleep(0.002)
+"""
+
+
+def test_an_await_in_an_async_for_body_waits_on_its_own_future(each_backend):
+    # the async generator's yield hands its value to the consumer: the consumer's next
+    # await is on its own timer, not on the generator it just got a value from
+    trace, _ = record(ASYNC_FOR)
+    objs = {o.id: o for o in trace.objects}
+    awaits = [
+        (e.line, objs[e.target].label)
+        for e in trace.events
+        if e.kind == "await" and objs[e.obj].label == "main#1" and e.target is not None
+    ]
+    assert [label for _, label in awaits] == ["countdown#1", "sleep(0.002)"] * 2, awaits
+    assert waits(trace) == [
+        ("countdown#1", "sleep(0.001)"),
+        ("main#1", "sleep(0.002)"),
+        ("countdown#1", "sleep(0.001)"),
+        ("main#1", "sleep(0.002)"),
+    ]
+
+
 QUEUES = """
 import asyncio
 async def main():

@@ -148,7 +148,12 @@ void ev_yield_of(Core *c, int32_t oid, PyObject *frame, PyObject *code, CodeInfo
     else if (c->objs[oid].kind == O_ASYNC_GENERATOR) {
         value = unwrap_async(value);
     }
-    note_delegator(c, oid, frame);
+    if (kind == K_YIELD && c->objs[oid].kind == O_ASYNC_GENERATOR)
+        /* an async generator's value goes to its consumer (`async for` gets it from the
+         * __anext__ it awaited, which ends): nothing waits on it through that frame */
+        c->pending_key = NULL;
+    else
+        note_delegator(c, oid, frame);
     yield_record(c, oid, kind, value, line, target);
     ObjState *o = &c->objs[oid];
     o->state = S_SUSPENDED;
