@@ -52,8 +52,12 @@ def text(*parts: str, due: float | None = None) -> Named:
 
 def arg_text(value) -> str:
     cls = type(value)
-    if cls is float or cls is int:  # the common case (a delay, a size), without a detour
+    if cls is int:  # the common case (a delay, a size), without a detour
         return repr(value)
+    if cls is float:
+        # as the program wrote it: 0.05 * 3 reads 0.15, not 0.15000000000000002
+        short = f"{value:.12g}"
+        return short if "." in short or "e" in short or "n" in short else short + ".0"
     return describe(value)
 
 

@@ -112,6 +112,16 @@ def test_an_await_in_an_async_for_body_waits_on_its_own_future(each_backend):
     ]
 
 
+def test_a_computed_delay_reads_as_written(each_backend):
+    trace, _ = record("""
+import asyncio
+async def main():
+    await asyncio.sleep(0.0001 * 3)  # float arithmetic says 0.00030000000000000003
+    await asyncio.sleep(1.0 / 1000)
+""")
+    assert waits(trace) == [("main#1", "sleep(0.0003)"), ("main#1", "sleep(0.001)")]
+
+
 QUEUES = """
 import asyncio
 async def main():
