@@ -4,8 +4,9 @@ Each is the flags and the argparse keywords of one argument: the magic declares 
 IPython's ``@argument(*OPTION.flags, **OPTION.spec)``, the command line with
 ``parser.add_argument(*OPTION.flags, **OPTION.spec)``, so both take the same names with
 the same meaning and help.  Their checks are here too, each returning the one-line
-problem (None when the value is good).  Standard library only; the export formats are
-asked of asyncviz.exports when a path is checked.
+problem (None when the value is good).  The standard library and asyncviz.trace (the
+default threshold) only; the export formats are asked of asyncviz.exports when a path is
+checked.
 """
 
 from __future__ import annotations
