@@ -10,29 +10,21 @@ collected with the flag still set is reported through `call_exception_handler(co
 whose argument is read from its frame.  `tests/recording/test_fault_fields.py` checks
 every entry on every Python the project supports, on asyncio's C and Python futures.
 
-The entries have the shape of `stdlib_fields.py`'s (the named-waits table): merged
-into it, `read` is the same promise.  A Python newer than the last table uses the last
-table (the test says when it is wrong).
+The entries are `stdlib_fields.py`'s kinds (`Field`, `Code`) and a Code entry is found
+the same way; `read` differs on purpose: the Python future's flag is a class default an
+instance shadows, which the named-waits reader refuses.  A Python newer than the last
+table uses the last table (the test says when it is wrong).
 """
 
 from __future__ import annotations
 
 import sys
 import types
-from typing import NamedTuple
 
+from . import stdlib_fields
+from .stdlib_fields import Code, Field
 
-class Field(NamedTuple):
-    module: str
-    owner: str
-    name: str
-
-
-class Code(NamedTuple):
-    module: str
-    qualname: str
-    names: tuple[str, ...] = ()
-
+__all__ = ["FIELDS", "TABLES", "Code", "Field", "code_of", "local", "read", "table", "unretrieved"]
 
 _COMMON: dict[str, Field | Code] = {
     # the C future's flag is a getter; the Python future's (nest_asyncio's tasks) is a
@@ -107,15 +99,7 @@ def unretrieved(future) -> bool:
 def code_of(key: str):
     """The code object of a Code entry (None when this Python has no such function)."""
     entry = FIELDS[key]
-    if not isinstance(entry, Code):
-        return None
-    module = sys.modules.get(entry.module)
-    obj = module
-    for part in entry.qualname.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            return None
-    return getattr(obj, "__code__", None)
+    return stdlib_fields.code_of(entry) if isinstance(entry, Code) else None
 
 
 def local(frame, key: str, default=None):
